@@ -1,0 +1,42 @@
+import mongoose from 'mongoose';
+import type { Logger } from './logger.ts';
+
+/** Connects the shared Mongoose connection; models are registered on it. */
+export async function connectMongo(
+  uri: string,
+  dbName: string,
+  logger: Logger,
+): Promise<typeof mongoose> {
+  mongoose.set('strictQuery', true);
+  mongoose.connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
+  mongoose.connection.on('reconnected', () => logger.info('MongoDB reconnected'));
+  await mongoose.connect(uri, {
+    dbName,
+    serverSelectionTimeoutMS: 5000,
+    directConnection: !uri.startsWith('mongodb+srv'),
+  });
+  await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+  return mongoose;
+}
+
+export async function pingMongoConnection(timeoutMs: number): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
+  return withTimeout(
+    db
+      .admin()
+      .ping()
+      .then(() => true),
+    timeoutMs,
+  ).catch(() => false);
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { i18n } from 'i18next';
+import type { Redis } from 'ioredis';
+import { pinoHttp } from 'pino-http';
+import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
+import { PROJECT_ROOT, type Config } from '../config.ts';
+import { localeMiddleware } from '../i18n/index.ts';
+import type { Logger } from '../logger.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { healthRoutes } from './health.routes.ts';
+import { createViewEngine } from './views.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  i18n: i18n;
+  redis: Redis;
+  /** False once shutdown begins. */
+  accepting: () => boolean;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  const views = createViewEngine();
+  app.engine('.hbs', views.engine);
+  app.set('view engine', '.hbs');
+  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  if (config.NODE_ENV === 'production') app.enable('view cache');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(healthRoutes(deps));
+  app.use(
+    express.static(path.join(PROJECT_ROOT, 'public'), {
+      maxAge: config.NODE_ENV === 'production' ? '7d' : 0,
+      index: false,
+    }),
+  );
+  app.use(cookieParser());
+  app.use(localeMiddleware(deps.i18n, config.DEFAULT_LOCALE));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use((req, res, next) => {
+    res.locals.t = req.t;
+    res.locals.path = req.path;
+    next();
+  });
+
+  app.use(storefrontRoutes());
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,73 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { AppError, Invalid, NotFound } from '../errors.ts';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message: string;
+}
+
+function wantsJson(req: Request): boolean {
+  return (
+    req.path.startsWith('/api/') ||
+    req.path.startsWith('/webhooks/') ||
+    req.accepts(['html', 'json']) === 'json'
+  );
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFound('errors.routeNotFound', { method: req.method, path: req.path }));
+};
+
+/** Typed errors → status and a message from the i18n catalogue; anything else → 500, logged. */
+export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  let error: AppError;
+  const parserError = err as BodyParserError;
+  if (err instanceof AppError) {
+    error = err;
+  } else if (parserError.type === 'entity.parse.failed') {
+    error = new Invalid('errors.invalidJson', [], { detail: parserError.message });
+  } else if (parserError.type === 'entity.too.large') {
+    error = Object.assign(new Invalid('errors.payloadTooLarge'), { status: 413 });
+  } else if (
+    typeof parserError.status === 'number' &&
+    parserError.status >= 400 &&
+    parserError.status < 500
+  ) {
+    error = new Invalid('errors.invalid');
+  } else {
+    req.log.error({ err }, 'unhandled error');
+    error = Object.assign(new Invalid('errors.internal'), { status: 500 });
+  }
+
+  const t = req.t ?? ((key: string) => key);
+  const message = t(error.code, error.params);
+  const body = {
+    error: {
+      code: error.code,
+      message,
+      ...(error instanceof Invalid && error.fields.length > 0
+        ? {
+            fields: error.fields.map((f) => ({
+              field: f.field,
+              code: f.code,
+              message: t(f.code, f.params ?? {}),
+            })),
+          }
+        : {}),
+    },
+    requestId: req.id,
+  };
+  if (res.headersSent) return;
+  res.status(error.status);
+  if (wantsJson(req)) {
+    res.json(body);
+  } else {
+    res.render('errors/error', {
+      title: t('errors.title'),
+      status: error.status,
+      message,
+      requestId: req.id,
+    });
+  }
+};

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { create } from 'express-handlebars';
+import type { HelperOptions } from 'handlebars';
+import { PROJECT_ROOT } from '../config.ts';
+import { pickLocalized, type LocalizedText } from '../localized-text.ts';
+
+const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' });
+
+/** The one place money becomes text: integer fen in, "¥12.50" out. */
+export function formatFen(fen: number): string {
+  if (!Number.isSafeInteger(fen)) throw new TypeError(`money must be integer fen, got ${fen}`);
+  return yuan.format(fen / 100);
+}
+
+export function createViewEngine() {
+  return create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(PROJECT_ROOT, 'views/layouts'),
+    partialsDir: path.join(PROJECT_ROOT, 'views/partials'),
+    helpers: {
+      money: (fen: number) => formatFen(fen),
+      /** {{t "home.origin" village=name}}: translated with the request's locale. */
+      t(key: string, options: HelperOptions) {
+        const t = (options.data.root as { t?: (k: string, p?: object) => string }).t;
+        return t ? t(key, options.hash as object) : key;
+      },
+      localized(text: LocalizedText, options: HelperOptions) {
+        return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
+      },
+      eq: (a: unknown, b: unknown) => a === b,
+    },
+  });
+}

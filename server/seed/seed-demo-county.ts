@@ -1,0 +1,215 @@
+// Seeds the demo county. Idempotent: every record is found by its natural key (code, slug,
+// phone) and only created when missing; stock arrives once per SKU through the ledger.
+import mongoose from 'mongoose';
+import { hashPassword } from '../accounts/passwords.ts';
+import { UserModel, type User } from '../accounts/user.model.ts';
+import { keywordsOf } from '../catalogue/keywords.ts';
+import { ProductModel } from '../catalogue/product.model.ts';
+import { ShopModel } from '../catalogue/shop.model.ts';
+import { SkuModel } from '../catalogue/sku.model.ts';
+import { VillageModel } from '../catalogue/village.model.ts';
+import type { Logger } from '../core/logger.ts';
+import { CourierModel } from '../hub/courier.model.ts';
+import { HubModel } from '../hub/hub.model.ts';
+import { recordMovement } from '../hub/stock-ledger.ts';
+import {
+  DEMO_COURIERS,
+  DEMO_HUB,
+  DEMO_PASSWORD,
+  DEMO_PRODUCTS,
+  DEMO_REGION,
+  DEMO_SHOPS,
+  DEMO_USERS,
+  DEMO_VILLAGES,
+} from './demo-county.ts';
+
+export interface SeedSummary {
+  created: Record<string, number>;
+}
+
+/** Creates the document if no document matches `filter`; returns it either way. */
+async function ensure<T>(
+  model: mongoose.Model<T>,
+  filter: mongoose.QueryFilter<T>,
+  create: () => Promise<object> | object,
+  created: Record<string, number>,
+): Promise<mongoose.HydratedDocument<T>> {
+  const existing = await model.findOne(filter);
+  if (existing) return existing;
+  const doc = await model.create(await create());
+  created[model.modelName] = (created[model.modelName] ?? 0) + 1;
+  return doc as mongoose.HydratedDocument<T>;
+}
+
+export async function isDatabaseEmpty(): Promise<boolean> {
+  return (await HubModel.countDocuments()) === 0;
+}
+
+export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
+  const created: Record<string, number> = {};
+
+  const bins = DEMO_HUB.zones.flatMap((zone, z) =>
+    Array.from({ length: DEMO_HUB.aisles * DEMO_HUB.shelves }, (_, i) => {
+      const aisle = Math.floor(i / DEMO_HUB.shelves) + 1;
+      const shelf = (i % DEMO_HUB.shelves) + 1;
+      return { code: `${zone}-${pad(aisle)}-${pad(shelf)}`, zone, walkOrder: z * 100 + i + 1 };
+    }),
+  );
+  const hub = await ensure(
+    HubModel,
+    { code: DEMO_HUB.code },
+    () => ({ ...DEMO_HUB, bins }),
+    created,
+  );
+
+  for (const courier of DEMO_COURIERS) {
+    await ensure(CourierModel, { code: courier.code }, () => courier, created);
+  }
+
+  const villages = new Map<string, mongoose.Types.ObjectId>();
+  for (const village of DEMO_VILLAGES) {
+    const doc = await ensure(
+      VillageModel,
+      { code: village.code },
+      () => ({
+        ...village,
+        county: DEMO_REGION.county,
+        province: DEMO_REGION.province,
+        city: DEMO_REGION.city,
+      }),
+      created,
+    );
+    villages.set(village.code, doc._id);
+  }
+
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const users = new Map<string, mongoose.HydratedDocument<User>>();
+  for (const user of DEMO_USERS) {
+    const doc = await ensure(
+      UserModel,
+      { phone: user.phone },
+      () => ({
+        phone: user.phone,
+        displayName: user.displayName,
+        role: user.role,
+        passwordHash,
+        ...(user.role === 'hub_staff' ? { hubId: hub._id } : {}),
+      }),
+      created,
+    );
+    users.set(user.phone, doc);
+  }
+
+  const shops = new Map<string, mongoose.Types.ObjectId>();
+  for (const shop of DEMO_SHOPS) {
+    const owner = DEMO_USERS.find((u) => u.shop === shop.slug);
+    const ownerDoc = owner && users.get(owner.phone);
+    if (!ownerDoc) throw new Error(`demo shop ${shop.slug} has no streamer`);
+    const doc = await ensure(
+      ShopModel,
+      { slug: shop.slug },
+      () => ({
+        slug: shop.slug,
+        name: shop.name,
+        story: shop.story,
+        villageId: mustGet(villages, shop.village),
+        ownerId: ownerDoc._id,
+        photos: [`/demo/shops/${shop.slug}.svg`],
+        status: shop.approved ? ('approved' as const) : ('pending' as const),
+        ...(shop.approved ? { approvedAt: new Date() } : {}),
+      }),
+      created,
+    );
+    shops.set(shop.slug, doc._id);
+    if (!ownerDoc.shopId) {
+      ownerDoc.shopId = doc._id;
+      await ownerDoc.save();
+    }
+  }
+
+  let binIndex = 0;
+  for (const product of DEMO_PRODUCTS) {
+    const shopId = mustGet(shops, product.shop);
+    const villageDef = DEMO_VILLAGES.find((x) => x.code === product.village);
+    const doc = await ensure(
+      ProductModel,
+      { slug: product.slug },
+      () => ({
+        slug: product.slug,
+        shopId,
+        title: product.title,
+        description: product.description,
+        category: product.category,
+        originVillageId: mustGet(villages, product.village),
+        photos: [`/demo/products/${product.slug}.svg`],
+        status: 'active' as const,
+        featured: product.featured ?? false,
+        keywords: keywordsOf(
+          product.title.zh,
+          product.title.en,
+          villageDef?.name.zh ?? '',
+          ...product.skus.map((x) => x.spec.zh),
+        ),
+      }),
+      created,
+    );
+    for (const sku of product.skus) {
+      const skuDoc = await ensure(
+        SkuModel,
+        { code: sku.code },
+        () => ({
+          code: sku.code,
+          productId: doc._id,
+          shopId,
+          spec: sku.spec,
+          priceFen: sku.priceFen,
+          weightGrams: sku.weightGrams,
+          barcode: barcodeFor(sku.code),
+        }),
+        created,
+      );
+      const bin = bins[binIndex++ % bins.length]!;
+      const isNew = await recordMovement({
+        movementId: `seed:received:${sku.code}`,
+        skuId: skuDoc._id,
+        hubId: hub._id,
+        kind: 'received',
+        delta: sku.stock,
+        binCode: bin.code,
+        reason: 'demo opening stock',
+      });
+      if (isNew) created.StockMovement = (created.StockMovement ?? 0) + 1;
+    }
+  }
+
+  logger.info(
+    { created },
+    Object.keys(created).length ? 'demo county seeded' : 'demo county already seeded',
+  );
+  return { created };
+}
+
+/** Drops the whole database (demo data only; `npm run seed -- --reset`). */
+export async function resetDatabase(): Promise<void> {
+  await mongoose.connection.dropDatabase();
+  await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+}
+
+/** A stable EAN-13 with a valid check digit, derived from the SKU code. */
+export function barcodeFor(code: string): string {
+  let hash = 0;
+  for (const ch of code) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_000_000;
+  const body = `690${String(hash).padStart(9, '0')}`; // 690–699: China's GS1 prefixes
+  const sum = [...body].reduce((acc, d, i) => acc + Number(d) * (i % 2 === 0 ? 1 : 3), 0);
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+function mustGet<T>(map: Map<string, T>, key: string): T {
+  const value = map.get(key);
+  if (value === undefined) throw new Error(`demo data refers to unknown ${key}`);
+  return value;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
