@@ -40,7 +40,10 @@ const schema = z
     TOOLS_DIR: z.string().min(1, 'a folder path for locally built tools'),
 
     REDIS_URL: optionalText.pipe(
-      z.url({ error: 'a redis:// URL such as redis://127.0.0.1:6379/0' }).optional(),
+      z
+        .string()
+        .regex(/^rediss?:\/\/\S+$/, 'a redis:// URL such as redis://127.0.0.1:6379/0')
+        .optional(),
     ),
     REDIS_FALLBACK_PORT: port,
     REDIS_PREFIX: z

@@ -11,6 +11,7 @@ import { localeMiddleware } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
+import { testOnlyRoutes } from './test-routes.ts';
 import { createViewEngine } from './views.ts';
 
 export interface AppDeps {
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
   app.use(storefrontRoutes());
 
   app.use(notFoundHandler);

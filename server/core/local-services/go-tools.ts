@@ -35,14 +35,12 @@ export async function ensureGoTool(
   name: GoToolName,
   logger: Logger,
   whatElse: string,
+  findGo: () => string | undefined = findGoToolchain,
 ): Promise<string> {
   const target = goToolPath(toolsDir, name);
   if (existsSync(target)) return target;
 
-  const go = findExecutable('go', [
-    '/usr/local/go/bin',
-    path.join(process.env.HOME ?? '', 'go/bin'),
-  ]);
+  const go = findGo();
   if (!go) {
     throw new PrerequisiteError(
       `${name} is not built yet and no Go toolchain was found: install Go 1.24 or newer, or ${whatElse}`,
@@ -86,6 +84,11 @@ export async function ensureGoTool(
   if (existsSync(outDir)) rmSync(tmpDir, { recursive: true, force: true });
   else renameSync(tmpDir, outDir);
   return target;
+}
+
+/** `go` on PATH, else where the official installer puts it. */
+export function findGoToolchain(): string | undefined {
+  return findExecutable('go', ['/usr/local/go/bin']);
 }
 
 function runGo(go: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, logFile: string) {

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+
+describe('bad requests get clear answers, never a stack trace', () => {
+  let web: WebServer;
+  let base: string;
+  before(async () => {
+    web = await startWebServer(getRuntime(), { port: 0 });
+    base = `http://127.0.0.1:${web.port}`;
+  });
+  after(() => web.close());
+
+  it('shows a 404 page in Chinese for an unknown address', async () => {
+    const res = await fetch(`${base}/no-such-page`);
+    expect(res.status).to.equal(404);
+    expect(res.headers.get('content-type')).to.match(/text\/html/);
+    const html = await res.text();
+    expect(html).to.include('没有这个地址：GET /no-such-page');
+    expect(html).to.include('返回首页');
+  });
+
+  it('shows the 404 page in English after switching language', async () => {
+    const res = await fetch(`${base}/no-such-page?lang=en`);
+    expect(await res.text()).to.include('No such address: GET /no-such-page');
+    expect(res.headers.get('set-cookie')).to.match(/lang=en/);
+  });
+
+  it('answers JSON for unknown API routes', async () => {
+    const res = await fetch(`${base}/api/nothing-here`);
+    expect(res.status).to.equal(404);
+    const body = (await res.json()) as {
+      error: { code: string; message: string };
+      requestId: string;
+    };
+    expect(body.error.code).to.equal('errors.routeNotFound');
+    expect(body.error.message).to.equal('没有这个地址：GET /api/nothing-here');
+    expect(body.requestId).to.be.a('string');
+  });
+
+  it('answers 400 with a message for a malformed JSON body', async () => {
+    const res = await fetch(`${base}/api/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: 'lang=en' },
+      body: '{"quantity": 2,',
+    });
+    expect(res.status).to.equal(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).to.equal('errors.invalidJson');
+    expect(body.error.message).to.match(/^The request body is not valid JSON: /);
+    expect(JSON.stringify(body)).not.to.match(/at .*\.ts:\d+/);
+  });
+
+  it('refuses a body that is too large with 413', async () => {
+    const res = await fetch(`${base}/api/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'x'.repeat(200_000) }),
+    });
+    expect(res.status).to.equal(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal(
+      'errors.payloadTooLarge',
+    );
+  });
+});

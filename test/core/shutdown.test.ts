@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { childEnv, runEntry, waitForHttp } from '../support/processes.ts';
+import { freePort } from '../support/test-env.ts';
+
+describe('graceful shutdown', () => {
+  it('lets in-flight requests finish on SIGTERM during load, then exits 0 within 10 s', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const web = runEntry('server/web.ts', childEnv({ PORT: String(port) }));
+    await waitForHttp(`${base}/healthz`);
+
+    // Twenty requests that are mid-flight when the signal arrives...
+    const slow = Array.from({ length: 20 }, () =>
+      fetch(`${base}/__test/slow?ms=1500`).then(async (res) => ({
+        status: res.status,
+        body: await res.json(),
+      })),
+    );
+    // ...while other buyers keep loading the home page.
+    let stop = false;
+    const outcomes: string[] = [];
+    const load = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        try {
+          const res = await fetch(`${base}/`);
+          await res.text();
+          outcomes.push(String(res.status));
+        } catch (error) {
+          outcomes.push((error as Error & { cause?: { code?: string } }).cause?.code ?? 'error');
+        }
+      }
+    });
+    await new Promise((r) => setTimeout(r, 400));
+
+    const signalledAt = Date.now();
+    web.child.kill('SIGTERM');
+    const results = await Promise.all(slow);
+    const exit = await web.exited;
+    stop = true;
+    await Promise.all(load);
+
+    expect(results.map((r) => r.status)).to.deep.equal(Array(20).fill(200));
+    expect(results.every((r) => (r.body as { waitedMs: number }).waitedMs === 1500)).to.equal(true);
+    expect(exit).to.deep.equal({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).to.be.below(10_000);
+    expect(outcomes.filter((o) => o.startsWith('5'))).to.deep.equal([]); // no 5xx while draining
+    expect(outcomes).to.include('200');
+    expect(web.output()).not.to.match(/\n\s+at /);
+  });
+});

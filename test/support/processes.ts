@@ -1,0 +1,72 @@
+// Runs Cunbo's real entry points as child processes, the way `npm run web` does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../server/core/config.ts';
+import { getRuntime } from './root-hooks.ts';
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Environment that points a child process at this test run's services and namespace. */
+export function childEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const runtime = getRuntime();
+  const { config, services } = runtime;
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    MONGODB_URI: services.mongo.uri,
+    MONGODB_DB: config.MONGODB_DB,
+    REDIS_URL: services.redis.url,
+    REDIS_PREFIX: config.REDIS_PREFIX,
+    STRIPE_MOCK_PORT: String(config.STRIPE_MOCK_PORT),
+    DATA_DIR: config.DATA_DIR,
+    TOOLS_DIR: config.TOOLS_DIR,
+    SEED_ON_START: 'false',
+    ...overrides,
+  };
+}
+
+export function runEntry(script: string, env: Record<string, string>): RunningProcess {
+  let output = '';
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script)], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
