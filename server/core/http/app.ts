@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
 import { PROJECT_ROOT, type Config } from '../config.ts';
 import { localeMiddleware } from '../i18n/index.ts';
+import type { RedisKeys } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
@@ -19,6 +20,7 @@ export interface AppDeps {
   logger: Logger;
   i18n: i18n;
   redis: Redis;
+  keys: RedisKeys;
   /** False once shutdown begins. */
   accepting: () => boolean;
 }

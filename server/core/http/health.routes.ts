@@ -1,17 +1,19 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { pingMongoConnection } from '../db.ts';
-import { pingRedisConnection } from '../redis.ts';
+import { pingRedisConnection, type RedisKeys } from '../redis.ts';
+import { heartbeatAgeMs } from '../../../workers/heartbeat.ts';
 
 export interface Readiness {
   /** False once shutdown begins, so a load balancer stops sending traffic. */
   accepting: () => boolean;
   redis: Redis;
+  keys: RedisKeys;
 }
 
 const CHECK_TIMEOUT_MS = 1000;
 
-export function healthRoutes({ accepting, redis }: Readiness): Router {
+export function healthRoutes({ accepting, redis, keys }: Readiness): Router {
   const router = Router();
 
   // Alive: the process answers. Nothing else is checked.
@@ -30,10 +32,14 @@ export function healthRoutes({ accepting, redis }: Readiness): Router {
       ...(redisUp ? [] : ['redis']),
       ...(accepting() ? [] : ['shutting-down']),
     ];
+    // Informational: how long since any worker processed a job (null: none has yet).
+    // Web processes stay ready without workers; operators alert on this figure.
+    const workerHeartbeatAgeMs = redisUp ? await heartbeatAgeMs(redis, keys).catch(() => null) : null;
     res.status(down.length === 0 ? 200 : 503).json({
       ok: down.length === 0,
       checks: { mongodb: mongo ? 'up' : 'down', redis: redisUp ? 'up' : 'down' },
       ...(down.length > 0 ? { down } : {}),
+      workerHeartbeatAgeMs,
     });
   });
 

@@ -26,6 +26,7 @@ export async function startWebServer(
     logger,
     i18n: runtime.i18n,
     redis: runtime.redis,
+    keys: runtime.keys,
     accepting: () => accepting,
   });
   const server = http.createServer(app);
