@@ -15,8 +15,8 @@ runEntryPoint(async () => {
   const runtime = await openRuntime(config, logger);
   try {
     if (config.SEED_ON_START && (await isDatabaseEmpty())) await seedDemoCounty(logger);
-    const workers = await startWorkers(runtime);
     const web = await startWebServer(runtime);
+    const workers = await startWorkers(runtime, web.services);
     installShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, () => [
       ['web', () => web.close()],
       ['workers', () => workers.close()],

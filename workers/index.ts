@@ -1,9 +1,13 @@
 // The worker process: every BullMQ queue Cunbo consumes, started and stopped together.
 import os from 'node:os';
 import { Queue, type Worker } from 'bullmq';
-import type { Runtime } from '../server/core/runtime.ts';
+import { createHeadlessRealtime } from '../server/core/realtime.ts';
 import { connectRedisForQueues } from '../server/core/redis.ts';
+import type { Runtime } from '../server/core/runtime.ts';
+import { createServices, queuePrefix, type Services } from '../server/services.ts';
 import { HEARTBEAT_QUEUE, heartbeatWorker, scheduleHeartbeat } from './heartbeat.ts';
+import { orderExpiryWorker, scheduleOverdueSweep } from './order-expiry.ts';
+import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './stock-resync.ts';
 
 export interface Workers {
   workers: Worker[];
@@ -11,20 +15,28 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-export function queuePrefix(runtime: Pick<Runtime, 'keys'>): string {
-  return runtime.keys.key('bull');
-}
-
-export async function startWorkers(runtime: Runtime): Promise<Workers> {
+/** Starts the workers; `services` may be shared with a web server in the same process. */
+export async function startWorkers(runtime: Runtime, shared?: Services): Promise<Workers> {
   const connection = connectRedisForQueues(runtime.redisUrl, runtime.logger, 'workers');
   const prefix = queuePrefix(runtime);
   const workerId = `${os.hostname()}:${process.pid}`;
+  const headless = shared
+    ? undefined
+    : createHeadlessRealtime(runtime.redisUrl, runtime.keys, runtime.logger);
+  const services = shared ?? createServices(runtime, headless!.realtime);
 
-  const heartbeatQueue = new Queue(HEARTBEAT_QUEUE, { connection, prefix });
-  await scheduleHeartbeat(heartbeatQueue);
+  const schedulers = [
+    new Queue(HEARTBEAT_QUEUE, { connection, prefix }),
+    new Queue(STOCK_RESYNC_QUEUE, { connection, prefix }),
+  ];
+  await scheduleHeartbeat(schedulers[0]!);
+  await scheduleStockResync(schedulers[1]!);
+  await scheduleOverdueSweep(services.queues.orderExpiry);
 
   const workers = [
     heartbeatWorker({ connection, prefix, keys: runtime.keys, redis: runtime.redis, workerId }),
+    orderExpiryWorker({ connection, prefix, orders: services.orders }),
+    stockResyncWorker({ connection, prefix, stock: services.stock }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
@@ -40,7 +52,9 @@ export async function startWorkers(runtime: Runtime): Promise<Workers> {
     workers,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await heartbeatQueue.close();
+      await Promise.all(schedulers.map((q) => q.close()));
+      if (!shared) await services.close();
+      await headless?.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

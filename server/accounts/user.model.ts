@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { addressSchema } from '../orders/address.schema.ts';
 
 export const ROLES = ['buyer', 'streamer', 'hub_staff', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,6 +14,8 @@ const userSchema = new Schema(
     role: { type: String, enum: ROLES, required: true, default: 'buyer' },
     shopId: { type: Schema.Types.ObjectId, ref: 'Shop' },
     hubId: { type: Schema.Types.ObjectId, ref: 'Hub' },
+    /** The address book; the first is the default. */
+    addresses: { type: [addressSchema], default: [] },
   },
   { timestamps: true },
 );

@@ -1,7 +1,15 @@
 import { Router } from 'express';
-import { listProductCards, listVillageCards } from './storefront.service.ts';
+import type { Services } from '../services.ts';
+import { PRODUCT_CATEGORIES } from './product.model.ts';
+import {
+  listProductCards,
+  listVillageCards,
+  productPage,
+  searchProducts,
+  shopPage,
+} from './storefront.service.ts';
 
-export function storefrontRoutes(): Router {
+export function storefrontRoutes(services: Services): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -9,7 +17,34 @@ export function storefrontRoutes(): Router {
       listProductCards(req.locale),
       listVillageCards(req.locale),
     ]);
-    res.render('home', { title: req.t('site.tagline'), products, villages });
+    res.render('home', {
+      title: req.t('site.tagline'),
+      products,
+      villages,
+      categories: PRODUCT_CATEGORIES,
+    });
+  });
+
+  router.get('/search', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : '';
+    const category = typeof req.query.category === 'string' ? req.query.category : undefined;
+    const result = await searchProducts(req.locale, q, category);
+    res.render('catalogue/search', {
+      title: q || req.t('nav.search'),
+      ...result,
+      categories: PRODUCT_CATEGORIES,
+    });
+  });
+
+  router.get('/p/:slug', async (req, res) => {
+    const product = await productPage(req.locale, req.params.slug, services.stock);
+    const added = req.query.added === '1';
+    res.render('catalogue/product', { title: product.title, product, added });
+  });
+
+  router.get('/s/:slug', async (req, res) => {
+    const shop = await shopPage(req.locale, req.params.slug);
+    res.render('catalogue/shop', { title: shop.name, shop });
   });
 
   return router;

@@ -6,6 +6,10 @@ import { ProductModel } from './product.model.ts';
 import { ShopModel } from './shop.model.ts';
 import { SkuModel } from './sku.model.ts';
 import { VillageModel } from './village.model.ts';
+import { NotFound } from '../core/errors.ts';
+import type { StockReservations } from '../orders/stock-reservations.ts';
+import { queryTerms } from './keywords.ts';
+import { PRODUCT_CATEGORIES } from './product.model.ts';
 
 export interface ProductCard {
   slug: string;
@@ -28,12 +32,13 @@ export interface VillageCard {
 /** Active products of approved shops, as cards with their lowest price and stock state. */
 export async function listProductCards(
   locale: string,
-  { limit = 48 } = {},
+  { limit = 48, ids }: { limit?: number; ids?: Types.ObjectId[] } = {},
 ): Promise<ProductCard[]> {
   const shops = await ShopModel.find({ status: 'approved' }).lean();
   const products = await ProductModel.find({
     status: 'active',
     shopId: { $in: shops.map((s) => s._id) },
+    ...(ids ? { _id: { $in: ids } } : {}),
   })
     .sort({ featured: -1, createdAt: 1 })
     .limit(limit)
@@ -81,4 +86,117 @@ export async function listVillageCards(locale: string): Promise<VillageCard[]> {
 
 function byId<T extends { _id: Types.ObjectId }>(docs: T[]): Map<string, T> {
   return new Map(docs.map((d) => [String(d._id), d]));
+}
+
+export interface SearchResult {
+  query: string;
+  category: string | undefined;
+  products: ProductCard[];
+}
+
+/** Chinese or English keywords matched against the products' normalised keyword field. */
+export async function searchProducts(
+  locale: string,
+  query: string,
+  category: string | undefined,
+): Promise<SearchResult> {
+  const terms = queryTerms(query.slice(0, 60));
+  const filter: Record<string, unknown> = {};
+  if (terms.length > 0) filter.keywords = { $all: terms };
+  if (category && (PRODUCT_CATEGORIES as readonly string[]).includes(category))
+    filter.category = category;
+  const ids =
+    terms.length === 0 && !filter.category
+      ? []
+      : (
+          await ProductModel.find({ ...filter, status: 'active' }, { _id: 1 })
+            .limit(60)
+            .lean()
+        ).map((p) => p._id);
+  const products = ids.length ? await listProductCards(locale, { ids }) : [];
+  return { query, category: filter.category as string | undefined, products };
+}
+
+export interface SkuOption {
+  id: string;
+  code: string;
+  spec: string;
+  priceFen: number;
+  available: number;
+}
+
+export interface ProductPage {
+  slug: string;
+  title: string;
+  description: string;
+  category: string;
+  photos: string[];
+  shop: { slug: string; name: string };
+  village: { name: string; township: string; county: string };
+  skus: SkuOption[];
+}
+
+/** A public product page: only active products of approved shops. */
+export async function productPage(
+  locale: string,
+  slug: string,
+  stock: StockReservations,
+): Promise<ProductPage> {
+  if (!/^[a-z0-9-]{3,80}$/.test(slug)) throw new NotFound('errors.productNotFound');
+  const product = await ProductModel.findOne({ slug, status: 'active' }).lean();
+  const shop =
+    product && (await ShopModel.findOne({ _id: product.shopId, status: 'approved' }).lean());
+  if (!product || !shop) throw new NotFound('errors.productNotFound');
+  const [skus, village] = await Promise.all([
+    SkuModel.find({ productId: product._id, active: true }).sort({ priceFen: 1 }).lean(),
+    VillageModel.findById(product.originVillageId).lean(),
+  ]);
+  const available = await stock.available(skus.map((s) => String(s._id)));
+  return {
+    slug: product.slug,
+    title: pickLocalized(product.title, locale),
+    description: pickLocalized(product.description, locale),
+    category: product.category,
+    photos: product.photos,
+    shop: { slug: shop.slug, name: pickLocalized(shop.name, locale) },
+    village: {
+      name: pickLocalized(village?.name, locale),
+      township: pickLocalized(village?.township, locale),
+      county: pickLocalized(village?.county, locale),
+    },
+    skus: skus.map((s) => ({
+      id: String(s._id),
+      code: s.code,
+      spec: pickLocalized(s.spec, locale),
+      priceFen: s.priceFen,
+      available: available.get(String(s._id)) ?? 0,
+    })),
+  };
+}
+
+export interface ShopPage {
+  slug: string;
+  name: string;
+  story: string;
+  photo: string | undefined;
+  village: string;
+  products: ProductCard[];
+}
+
+export async function shopPage(locale: string, slug: string): Promise<ShopPage> {
+  if (!/^[a-z0-9-]{3,60}$/.test(slug)) throw new NotFound('errors.shopNotFound');
+  const shop = await ShopModel.findOne({ slug, status: 'approved' }).lean();
+  if (!shop) throw new NotFound('errors.shopNotFound');
+  const [village, ids] = await Promise.all([
+    VillageModel.findById(shop.villageId).lean(),
+    ProductModel.find({ shopId: shop._id, status: 'active' }, { _id: 1 }).lean(),
+  ]);
+  return {
+    slug: shop.slug,
+    name: pickLocalized(shop.name, locale),
+    story: pickLocalized(shop.story, locale),
+    photo: shop.photos[0],
+    village: pickLocalized(village?.name, locale),
+    products: ids.length ? await listProductCards(locale, { ids: ids.map((p) => p._id) }) : [],
+  };
 }

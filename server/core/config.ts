@@ -83,6 +83,11 @@ const schema = z
       .min(1000, 'at least 1000 (ms)')
       .max(60000, 'at most 60000 (ms)'),
     DEFAULT_LOCALE: z.enum(['zh-CN', 'en'], { error: 'zh-CN or en' }),
+    ORDER_PAY_TIMEOUT_S: z.coerce
+      .number({ error: 'seconds, e.g. 900' })
+      .int('seconds, e.g. 900')
+      .min(1, 'at least 1 (second)')
+      .max(7 * 24 * 3600, 'at most 604800 (a week)'),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.STRIPE_SECRET_KEY) !== Boolean(c.STRIPE_WEBHOOK_SECRET)) {
@@ -95,7 +100,7 @@ const schema = z
     }
   });
 
-export type Config = Readonly<z.output<typeof schema>>;
+export type Config = Readonly<Omit<z.output<typeof schema>, 'PUBLIC_URL'> & { PUBLIC_URL: string }>;
 
 export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = Object.freeze({
   NODE_ENV: 'development',
@@ -119,6 +124,7 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   SEED_ON_START: 'true',
   SHUTDOWN_TIMEOUT_MS: '10000',
   DEFAULT_LOCALE: 'zh-CN',
+  ORDER_PAY_TIMEOUT_S: '900',
 });
 
 export class ConfigError extends Error {

@@ -7,3 +7,4 @@ import '../catalogue/village.model.ts';
 import '../hub/courier.model.ts';
 import '../hub/hub.model.ts';
 import '../hub/stock-movement.model.ts';
+import '../orders/order.model.ts';

@@ -18,7 +18,9 @@ describe('the worker process', () => {
 
     const web = await startWebServer(getRuntime(), { port: 0 });
     try {
-      const ready = (await (await fetch(`http://127.0.0.1:${web.port}/readyz`)).json()) as { workerHeartbeatAgeMs: number | null };
+      const ready = (await (await fetch(`http://127.0.0.1:${web.port}/readyz`)).json()) as {
+        workerHeartbeatAgeMs: number | null;
+      };
       expect(ready.workerHeartbeatAgeMs).to.be.a('number').below(10_000);
     } finally {
       await web.close();

@@ -5,11 +5,16 @@ import express, { type Express } from 'express';
 import type { i18n } from 'i18next';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
+import { accountRoutes } from '../../accounts/account.routes.ts';
+import type { Sessions } from '../../accounts/sessions.ts';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
+import { cartOwnerMiddleware } from '../../orders/cart-owner.ts';
+import { orderRoutes } from '../../orders/order.routes.ts';
+import type { Services } from '../../services.ts';
 import { PROJECT_ROOT, type Config } from '../config.ts';
 import { localeMiddleware } from '../i18n/index.ts';
-import type { RedisKeys } from '../redis.ts';
 import type { Logger } from '../logger.ts';
+import type { RedisKeys } from '../redis.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { testOnlyRoutes } from './test-routes.ts';
@@ -21,12 +26,14 @@ export interface AppDeps {
   i18n: i18n;
   redis: Redis;
   keys: RedisKeys;
+  services: Services;
+  sessions: Sessions;
   /** False once shutdown begins. */
   accepting: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, logger } = deps;
+  const { config, logger, sessions, services } = deps;
   const app = express();
   const views = createViewEngine();
   app.engine('.hbs', views.engine);
@@ -59,14 +66,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(localeMiddleware(deps.i18n, config.DEFAULT_LOCALE));
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(sessions.middleware);
+  app.use(cartOwnerMiddleware(config.PUBLIC_URL.startsWith('https:')));
   app.use((req, res, next) => {
     res.locals.t = req.t;
     res.locals.path = req.path;
+    res.locals.csrfToken = sessions.csrfToken(req);
     next();
   });
+  app.use(sessions.csrfProtection);
 
   if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
-  app.use(storefrontRoutes());
+  app.use(accountRoutes(services, sessions));
+  app.use(orderRoutes(services));
+  app.use(storefrontRoutes(services));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AppError, Invalid, NotFound } from '../errors.ts';
+import { AppError, Forbidden, Invalid, NotFound } from '../errors.ts';
 
 interface BodyParserError {
   type?: string;
+  code?: string;
   status?: number;
   message: string;
 }
@@ -25,6 +26,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   const parserError = err as BodyParserError;
   if (err instanceof AppError) {
     error = err;
+  } else if (parserError.code === 'EBADCSRFTOKEN') {
+    error = new Forbidden('errors.csrf');
   } else if (parserError.type === 'entity.parse.failed') {
     error = new Invalid('errors.invalidJson', [], { detail: parserError.message });
   } else if (parserError.type === 'entity.too.large') {
@@ -59,6 +62,10 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     requestId: req.id,
   };
   if (res.headersSent) return;
+  if (error.status === 401 && !wantsJson(req)) {
+    res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    return;
+  }
   res.status(error.status);
   if (wantsJson(req)) {
     res.json(body);

@@ -34,7 +34,9 @@ export function healthRoutes({ accepting, redis, keys }: Readiness): Router {
     ];
     // Informational: how long since any worker processed a job (null: none has yet).
     // Web processes stay ready without workers; operators alert on this figure.
-    const workerHeartbeatAgeMs = redisUp ? await heartbeatAgeMs(redis, keys).catch(() => null) : null;
+    const workerHeartbeatAgeMs = redisUp
+      ? await heartbeatAgeMs(redis, keys).catch(() => null)
+      : null;
     res.status(down.length === 0 ? 200 : 503).json({
       ok: down.length === 0,
       checks: { mongodb: mongo ? 'up' : 'down', redis: redisUp ? 'up' : 'down' },

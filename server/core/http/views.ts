@@ -12,6 +12,19 @@ export function formatFen(fen: number): string {
   return yuan.format(fen / 100);
 }
 
+const chinaTime = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+export function formatChinaTime(date: Date): string {
+  return chinaTime.format(date);
+}
+
 export function createViewEngine() {
   return create({
     extname: '.hbs',
@@ -29,6 +42,12 @@ export function createViewEngine() {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
       },
       eq: (a: unknown, b: unknown) => a === b,
+      concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
+      /** China time, e.g. 2026-11-27 18:42. */
+      dateTime: (value: Date | string | undefined) =>
+        value ? formatChinaTime(new Date(value)) : '',
+      /** Data for a page script: JSON that cannot close the <script> element. */
+      json: (value: unknown) => JSON.stringify(value ?? null).replaceAll('<', '\\u003c'),
     },
   });
 }

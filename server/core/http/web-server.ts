@@ -2,15 +2,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server as SocketServer } from 'socket.io';
-import type { Runtime } from '../runtime.ts';
+import { createSessions } from '../../accounts/sessions.ts';
+import { createServices, type Services } from '../../services.ts';
 import { PrerequisiteError } from '../errors.ts';
+import { realtimeFrom, socketStreamName } from '../realtime.ts';
 import { connectRedis } from '../redis.ts';
+import type { Runtime } from '../runtime.ts';
 import { createApp } from './app.ts';
+import { attachSocketHandlers } from './sockets.ts';
 
 export interface WebServer {
   http: http.Server;
   io: SocketServer;
   port: number;
+  services: Services;
   /** Stop accepting, let in-flight requests finish, close sockets. */
   close(): Promise<void>;
 }
@@ -21,27 +26,38 @@ export async function startWebServer(
 ): Promise<WebServer> {
   const { config, logger } = runtime;
   let accepting = true;
+  const server = http.createServer();
+
+  // Rooms are shared across web processes through Redis streams (survives Redis reconnects).
+  const adapterRedis = connectRedis(runtime.redisUrl, logger, 'socket.io');
+  const io = new SocketServer(server, {
+    adapter: createAdapter(adapterRedis, { streamName: socketStreamName(runtime.keys) }),
+    serveClient: true,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+  });
+  const services = createServices(runtime, realtimeFrom(io));
+  const sessions = createSessions({
+    redis: runtime.redis,
+    keys: runtime.keys,
+    secret: runtime.services.sessionSecret,
+    secureCookies: config.PUBLIC_URL.startsWith('https:'),
+  });
   const app = createApp({
     config,
     logger,
     i18n: runtime.i18n,
     redis: runtime.redis,
     keys: runtime.keys,
+    services,
+    sessions,
     accepting: () => accepting,
   });
-  const server = http.createServer(app);
-  // Once shutdown starts, every response asks the client not to reuse the connection.
-  server.on('request', (_req, res: http.ServerResponse) => {
+  server.on('request', (req, res: http.ServerResponse) => {
+    // Once shutdown starts, every response asks the client not to reuse the connection.
     if (!accepting) res.setHeader('connection', 'close');
+    app(req, res);
   });
-
-  // Rooms are shared across web processes through Redis streams (survives Redis reconnects).
-  const adapterRedis = connectRedis(runtime.redisUrl, logger, 'socket.io');
-  const io = new SocketServer(server, {
-    adapter: createAdapter(adapterRedis, { streamName: runtime.keys.key('socket.io') }),
-    serveClient: true,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
-  });
+  attachSocketHandlers(io, sessions);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -49,8 +65,9 @@ export async function startWebServer(
       server.off('error', reject);
       resolve();
     });
-  }).catch((error: NodeJS.ErrnoException) => {
+  }).catch(async (error: NodeJS.ErrnoException) => {
     adapterRedis.disconnect();
+    await services.close();
     if (error.code === 'EADDRINUSE') {
       throw new PrerequisiteError(
         `port ${port} is already in use: stop the other program or set PORT`,
@@ -65,6 +82,7 @@ export async function startWebServer(
     http: server,
     io,
     port: boundPort,
+    services,
     async close() {
       accepting = false;
       io.local.disconnectSockets(true);
@@ -73,6 +91,7 @@ export async function startWebServer(
         server.closeIdleConnections();
       });
       await io.close().catch(() => {});
+      await services.close();
       await adapterRedis.quit().catch(() => adapterRedis.disconnect());
     },
   };

@@ -1,0 +1,61 @@
+// Keeps an order page current: status and timeline change as the order moves, no reload.
+/* global io */
+(function () {
+  var article = document.querySelector('[data-order-no]');
+  if (!article || typeof io !== 'function') return;
+  var orderNo = article.getAttribute('data-order-no');
+  var labels = JSON.parse(article.getAttribute('data-labels') || '{}');
+  var socket = io({ transports: ['websocket', 'polling'] });
+  var hint = document.getElementById('live-hint');
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+  function chinaTime(iso) {
+    var d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
+    return (
+      d.getUTCFullYear() +
+      '-' +
+      pad(d.getUTCMonth() + 1) +
+      '-' +
+      pad(d.getUTCDate()) +
+      ' ' +
+      pad(d.getUTCHours()) +
+      ':' +
+      pad(d.getUTCMinutes())
+    );
+  }
+
+  socket.on('connect', function () {
+    if (hint) hint.hidden = false;
+  });
+  socket.on('disconnect', function () {
+    if (hint) hint.hidden = true;
+  });
+  socket.on('order:changed', function (order) {
+    if (!order || order.orderNo !== orderNo) return;
+    var status = article.querySelector('[data-testid="order-status"]');
+    status.textContent = labels[order.status] || order.status;
+    status.className = 'status status-' + order.status;
+    var list = article.querySelector('[data-testid="timeline"]');
+    list.textContent = '';
+    order.timeline.forEach(function (entry) {
+      var li = document.createElement('li');
+      var time = document.createElement('time');
+      time.textContent = chinaTime(entry.at);
+      var strong = document.createElement('strong');
+      strong.textContent = labels[entry.to] || entry.to;
+      var small = document.createElement('small');
+      small.className = 'muted';
+      small.textContent = entry.reason;
+      li.append(time, ' ', strong, ' ', small);
+      list.appendChild(li);
+    });
+    if (order.status !== 'pending_payment') {
+      var forms = article.querySelectorAll('form[action$="/cancel"]');
+      forms.forEach(function (f) {
+        f.remove();
+      });
+    }
+  });
+})();

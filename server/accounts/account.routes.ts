@@ -1,0 +1,100 @@
+import { Router, type Request, type Response } from 'express';
+import { Invalid } from '../core/errors.ts';
+import type { Services } from '../services.ts';
+import type { Sessions } from './sessions.ts';
+
+/** Only same-site paths are allowed as a place to return to after signing in. */
+export function safeReturnTo(value: unknown): string {
+  return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%~]*$/.test(value) ? value : '/';
+}
+
+export function accountRoutes(services: Services, sessions: Sessions): Router {
+  const router = Router();
+  const { accounts, carts } = services;
+
+  const afterSignIn = async (req: Request) => {
+    if (req.guestCartId && req.actor) await carts.merge(req.guestCartId, req.actor.id);
+  };
+
+  const renderForm =
+    (view: 'accounts/signin' | 'accounts/signup') => (req: Request, res: Response) =>
+      res.render(view, {
+        title: req.t(`accounts.${view === 'accounts/signin' ? 'signIn' : 'signUp'}`),
+        returnTo: safeReturnTo(req.query.returnTo),
+      });
+
+  const formFailure = (view: string, req: Request, res: Response, error: unknown) => {
+    if (!(error instanceof Invalid || (error as { status?: number }).status === 429)) throw error;
+    const appError = error as Invalid;
+    res.status(appError.status).render(view, {
+      title: req.t(view === 'accounts/signin' ? 'accounts.signIn' : 'accounts.signUp'),
+      returnTo: safeReturnTo(req.body?.returnTo),
+      values: { login: req.body?.login, displayName: req.body?.displayName },
+      error: req.t(appError.code, appError.params),
+      fields: Object.fromEntries(
+        (appError.fields ?? []).map((f) => [f.field, req.t(f.code, f.params ?? {})]),
+      ),
+    });
+  };
+
+  router.get('/signin', renderForm('accounts/signin'));
+  router.get('/signup', renderForm('accounts/signup'));
+
+  router.post('/signin', async (req, res) => {
+    try {
+      const actor = await accounts.signIn(req.body, req.ip ?? 'unknown');
+      await sessions.signIn(req, actor);
+      await afterSignIn(req);
+      res.redirect(303, safeReturnTo(req.body?.returnTo));
+    } catch (error) {
+      formFailure('accounts/signin', req, res, error);
+    }
+  });
+
+  router.post('/signup', async (req, res) => {
+    try {
+      const actor = await accounts.signUp(req.body);
+      await sessions.signIn(req, actor);
+      await afterSignIn(req);
+      res.redirect(303, safeReturnTo(req.body?.returnTo));
+    } catch (error) {
+      formFailure('accounts/signup', req, res, error);
+    }
+  });
+
+  router.post('/signout', async (req, res) => {
+    await sessions.signOut(req);
+    res.redirect(303, '/');
+  });
+
+  router.post('/signout/everywhere', async (req, res) => {
+    await sessions.signOutEverywhere(req);
+    res.redirect(303, '/');
+  });
+
+  // JSON API for apps and the load harness: the same services, the same rules.
+  router.get('/api/session', (req, res) => {
+    res.json({ actor: req.actor ?? null, csrfToken: sessions.csrfToken(req) });
+  });
+
+  router.post('/api/session', async (req, res) => {
+    const actor = await accounts.signIn(req.body, req.ip ?? 'unknown');
+    await sessions.signIn(req, actor);
+    await afterSignIn(req);
+    res.json({ actor, csrfToken: sessions.csrfToken(req) });
+  });
+
+  router.post('/api/signup', async (req, res) => {
+    const actor = await accounts.signUp(req.body);
+    await sessions.signIn(req, actor);
+    await afterSignIn(req);
+    res.status(201).json({ actor, csrfToken: sessions.csrfToken(req) });
+  });
+
+  router.delete('/api/session', async (req, res) => {
+    await sessions.signOut(req);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,16 @@
+// socket.io connections share the HTTP session; each signed-in person joins their own room.
+import type { Request, Response, NextFunction } from 'express';
+import type { Server } from 'socket.io';
+import type { Sessions } from '../../accounts/sessions.ts';
+
+export function attachSocketHandlers(io: Server, sessions: Sessions): void {
+  for (const middleware of sessions.middleware) {
+    io.engine.use((req: Request, res: Response, next: NextFunction) => middleware(req, res, next));
+  }
+  io.on('connection', (socket) => {
+    const actor = (socket.request as Request).actor;
+    if (!actor) return;
+    void socket.join(`user:${actor.id}`);
+    if (actor.role === 'streamer' && actor.shopId) void socket.join(`shop:${actor.shopId}`);
+  });
+}

@@ -1,0 +1,32 @@
+// Pushing updates to people's open pages. Rooms: `user:<id>`, `shop:<id>`, `live:<sessionId>`.
+// Web processes emit through their own socket.io server; workers through a headless one. Both
+// go through the Redis streams adapter, so every web process delivers to its own sockets.
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Server } from 'socket.io';
+import { connectRedis, type RedisKeys } from './redis.ts';
+import type { Logger } from './logger.ts';
+
+export interface Realtime {
+  toRoom(room: string, event: string, payload: unknown): void;
+}
+
+export function socketStreamName(keys: RedisKeys): string {
+  return keys.key('socket.io');
+}
+
+export function realtimeFrom(io: Server): Realtime {
+  return { toRoom: (room, event, payload) => void io.to(room).emit(event, payload) };
+}
+
+/** For processes without an HTTP server (workers): emits reach every web process's sockets. */
+export function createHeadlessRealtime(redisUrl: string, keys: RedisKeys, logger: Logger) {
+  const redis = connectRedis(redisUrl, logger, 'realtime');
+  const io = new Server({ adapter: createAdapter(redis, { streamName: socketStreamName(keys) }) });
+  return {
+    realtime: realtimeFrom(io),
+    async close() {
+      await io.close().catch(() => {});
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

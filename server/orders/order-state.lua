@@ -1,0 +1,14 @@
+-- order-state: decide one order state transition, once, even when two actors race
+-- (payment succeeds while the unpaid timeout fires). Invariant 5.
+-- KEYS[1]  the order's state key
+-- ARGV[1]  expected current state (from)
+-- ARGV[2]  new state (to)
+-- ARGV[3]  the state stored in MongoDB, used when the key is missing (after a Redis wipe)
+-- ARGV[4]  seconds to keep the key
+-- Returns 'won', or the state that is current instead (the caller lost).
+local current = redis.call('GET', KEYS[1]) or ARGV[3]
+if current ~= ARGV[1] then
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[4]))
+return 'won'

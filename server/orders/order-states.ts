@@ -1,0 +1,107 @@
+// The order state table (from → to → who may → effect) and the one transition() through
+// which every status change goes. Nothing else writes `order.status`.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { Conflict } from '../core/errors.ts';
+import type { RedisKeys } from '../core/redis.ts';
+import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
+
+export type ActorKind = 'buyer' | 'streamer' | 'hub' | 'admin' | 'system';
+
+export interface TransitionActor {
+  kind: ActorKind;
+  /** User id, or the job/subsystem name for `system`. */
+  id: string;
+}
+
+export interface TransitionRule {
+  from: OrderStatus;
+  to: OrderStatus;
+  by: readonly ActorKind[];
+}
+
+export const ORDER_TRANSITIONS: readonly TransitionRule[] = [
+  { from: 'pending_payment', to: 'paid', by: ['system'] },
+  { from: 'pending_payment', to: 'expired', by: ['system'] },
+  { from: 'pending_payment', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
+  { from: 'paid', to: 'routed', by: ['system'] },
+  { from: 'paid', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
+  { from: 'paid', to: 'refunded', by: ['admin', 'system'] },
+  { from: 'routed', to: 'picking', by: ['hub', 'system'] },
+  { from: 'routed', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
+  { from: 'picking', to: 'packed', by: ['hub'] },
+  { from: 'picking', to: 'partially_refunded', by: ['hub', 'admin', 'system'] },
+  { from: 'packed', to: 'shipped', by: ['hub', 'system'] },
+  { from: 'shipped', to: 'delivered', by: ['system'] },
+  { from: 'delivered', to: 'refunded', by: ['admin'] },
+  { from: 'delivered', to: 'partially_refunded', by: ['admin'] },
+];
+
+export function findRule(from: OrderStatus, to: OrderStatus): TransitionRule | undefined {
+  return ORDER_TRANSITIONS.find((r) => r.from === from && r.to === to);
+}
+
+const ORDER_STATE_LUA = readFileSync(new URL('./order-state.lua', import.meta.url), 'utf8');
+const STATE_KEY_TTL_S = 90 * 24 * 3600;
+
+type ArbiterRedis = Redis & {
+  decideOrderState(
+    numKeys: number,
+    key: string,
+    from: string,
+    to: string,
+    stored: string,
+    ttl: number,
+  ): Promise<string>;
+};
+
+export type TransitionResult = { won: true; order: Order } | { won: false; current: OrderStatus };
+
+export class OrderStateMachine {
+  private readonly redis: ArbiterRedis;
+  private readonly keys: RedisKeys;
+
+  constructor(redis: Redis, keys: RedisKeys) {
+    if (!('decideOrderState' in redis))
+      redis.defineCommand('decideOrderState', { lua: ORDER_STATE_LUA });
+    this.redis = redis as ArbiterRedis;
+    this.keys = keys;
+  }
+
+  /**
+   * Moves an order from `from` to `to` if the table allows it for this actor. The race is
+   * decided in Redis (a conditional update is no arbiter on FerretDB); the winner writes the
+   * status and the timeline entry. The loser learns the state that won.
+   */
+  async transition(
+    orderNo: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    actor: TransitionActor,
+    reason: string,
+  ): Promise<TransitionResult> {
+    const rule = findRule(from, to);
+    if (!rule) throw new Conflict('errors.illegalTransition', { from, to });
+    if (!rule.by.includes(actor.kind)) throw new Conflict('errors.illegalTransition', { from, to });
+
+    const stored = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
+    if (!stored) throw new Conflict('errors.orderNotFound', { orderNo });
+    const verdict = await this.redis.decideOrderState(
+      1,
+      this.keys.key('order-state', orderNo),
+      from,
+      to,
+      stored.status,
+      STATE_KEY_TTL_S,
+    );
+    if (verdict !== 'won') return { won: false, current: verdict as OrderStatus };
+
+    const entry = { at: new Date(), from, to, actor: `${actor.kind}:${actor.id}`, reason };
+    const order = await OrderModel.findOneAndUpdate(
+      { orderNo },
+      { $set: { status: to }, $push: { timeline: entry } },
+      { new: true },
+    ).lean();
+    return { won: true, order: order! };
+  }
+}

@@ -1,0 +1,28 @@
+import type { Order } from './order.model.ts';
+
+/** What an order looks like to its buyer's pages and sockets (no internal fields). */
+export function publicOrderView(order: Order) {
+  return {
+    orderNo: order.orderNo,
+    status: order.status,
+    channel: order.channel,
+    totalFen: order.totalFen,
+    itemsTotalFen: order.itemsTotalFen,
+    shippingFen: order.shippingFen,
+    payBy: order.payBy,
+    lines: order.lines.map((l) => ({
+      skuCode: l.skuCode,
+      productSlug: l.productSlug,
+      title: l.title,
+      spec: l.spec,
+      photo: l.photo,
+      unitPriceFen: l.unitPriceFen,
+      quantity: l.quantity,
+      lineTotalFen: l.lineTotalFen,
+    })),
+    address: order.address,
+    timeline: order.timeline.map((t) => ({ at: t.at, from: t.from, to: t.to, reason: t.reason })),
+  };
+}
+
+export type PublicOrderView = ReturnType<typeof publicOrderView>;

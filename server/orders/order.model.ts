@@ -1,0 +1,77 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { localizedTextSchema } from '../core/localized-text.ts';
+import { addressSchema } from './address.schema.ts';
+
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'paid',
+  'routed',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'expired',
+  'cancelled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_CHANNELS = ['storefront', 'live', 'comment'] as const;
+
+const integerFen = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };
+
+const orderLineSchema = new Schema(
+  {
+    skuId: { type: Schema.Types.ObjectId, ref: 'Sku', required: true },
+    skuCode: { type: String, required: true },
+    productId: { type: Schema.Types.ObjectId, ref: 'Product', required: true },
+    productSlug: { type: String, required: true },
+    title: { type: localizedTextSchema, required: true },
+    spec: { type: localizedTextSchema, required: true },
+    photo: { type: String },
+    unitPriceFen: integerFen,
+    quantity: { type: Number, required: true, min: 1, validate: Number.isSafeInteger },
+    lineTotalFen: integerFen,
+    weightGrams: { type: Number, required: true, min: 1 },
+    /** The stock counter epoch the units were reserved under (see stock-reservations.ts). */
+    stockEpoch: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+const timelineEntrySchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    from: { type: String, enum: [...ORDER_STATUSES, null] },
+    to: { type: String, enum: ORDER_STATUSES, required: true },
+    actor: { type: String, required: true }, // "buyer:<id>", "system:order-expiry", ...
+    reason: { type: String, required: true, maxlength: 200 },
+  },
+  { _id: false },
+);
+
+const orderSchema = new Schema(
+  {
+    orderNo: { type: String, required: true, unique: true },
+    /** `<buyerId>:<client key>`: the same key placed twice is the same order (invariant 4). */
+    idempotencyKey: { type: String, required: true, unique: true },
+    buyerId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
+    shopId: { type: Schema.Types.ObjectId, ref: 'Shop', required: true, index: true },
+    channel: { type: String, enum: ORDER_CHANNELS, required: true },
+    lines: { type: [orderLineSchema], required: true },
+    itemsTotalFen: integerFen,
+    shippingFen: integerFen,
+    totalFen: integerFen,
+    currency: { type: String, required: true, enum: ['CNY'], default: 'CNY' },
+    address: { type: addressSchema, required: true },
+    status: { type: String, enum: ORDER_STATUSES, required: true, index: true },
+    payBy: { type: Date, required: true },
+    timeline: { type: [timelineEntrySchema], default: [] },
+  },
+  { timestamps: true },
+);
+
+export type Order = InferSchemaType<typeof orderSchema>;
+export type OrderLine = InferSchemaType<typeof orderLineSchema>;
+export const OrderModel = model('Order', orderSchema);

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { UserModel } from '../accounts/user.model.ts';
+import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
+import { pickLocalized } from '../core/localized-text.ts';
+import type { Services } from '../services.ts';
+import { cartView } from './cart-view.ts';
+import type { Address } from './address.schema.ts';
+import { ORDER_STATUSES, type Order } from './order.model.ts';
+import { publicOrderView } from './order-view.ts';
+
+const ADDRESS_FIELDS = [
+  'recipient',
+  'phone',
+  'province',
+  'city',
+  'county',
+  'township',
+  'village',
+  'detail',
+] as const;
+
+function addressFromForm(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, body[f]]));
+}
+
+export function orderRoutes(services: Services): Router {
+  const router = Router();
+  const { orders, carts, stock } = services;
+
+  // ---- cart ----
+  router.get('/cart', async (req, res) => {
+    const cart = await cartView(req.locale, await carts.lines(req.cartOwner()), stock);
+    res.render('orders/cart', { title: req.t('nav.cart'), cart });
+  });
+
+  router.post('/cart/add', async (req, res) => {
+    await carts.add(req.cartOwner(), req.body);
+    const back =
+      typeof req.body.productSlug === 'string' && /^[a-z0-9-]{3,80}$/.test(req.body.productSlug)
+        ? `/p/${req.body.productSlug}?added=1`
+        : '/cart';
+    res.redirect(303, back);
+  });
+
+  router.post('/cart/update', async (req, res) => {
+    await carts.set(req.cartOwner(), req.body);
+    res.redirect(303, '/cart');
+  });
+
+  router.post('/api/cart', async (req, res) => {
+    await carts.add(req.cartOwner(), req.body);
+    res.json({ lines: await carts.lines(req.cartOwner()) });
+  });
+
+  // ---- checkout ----
+  const renderCheckout = async (
+    req: Request,
+    res: Response,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const actor = req.actor!;
+    const cart = await cartView(req.locale, await carts.lines({ userId: actor.id }), stock);
+    const user = await UserModel.findById(actor.id, { addresses: 1 }).lean();
+    res.render('orders/checkout', {
+      title: req.t('checkout.title'),
+      cart,
+      address: extra.address ?? user?.addresses?.[0] ?? { phone: '' },
+      idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
+      ...extra,
+    });
+  };
+
+  router.get('/checkout', async (req, res) => {
+    if (!req.actor) throw new Unauthenticated();
+    await renderCheckout(req, res);
+  });
+
+  router.post('/checkout', async (req, res) => {
+    const actor = req.actor;
+    if (!actor) throw new Unauthenticated();
+    const address = addressFromForm(req.body);
+    const key = typeof req.body.idempotencyKey === 'string' ? req.body.idempotencyKey : '';
+    const cart = await cartView(req.locale, await carts.lines({ userId: actor.id }), stock);
+    if (cart.groups.length === 0) return res.redirect(303, '/cart');
+
+    const placed: Order[] = [];
+    try {
+      for (const group of cart.groups) {
+        const order = await orders.placeOrder(actor, {
+          idempotencyKey: `${key}-${group.shopId}`.slice(0, 64),
+          channel: 'storefront',
+          lines: group.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
+          address: address as Address,
+        });
+        placed.push(order);
+        await carts.remove(
+          { userId: actor.id },
+          group.lines.map((l) => l.skuId),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      const fields =
+        error instanceof Invalid
+          ? Object.fromEntries(
+              error.fields.map((f) => [f.field.replace(/^address\./, ''), req.t(f.code)]),
+            )
+          : {};
+      res.status(error.status);
+      return renderCheckout(req, res, {
+        address,
+        idempotencyKey: key,
+        error: req.t(error.code, error.params),
+        fields,
+        placed: placed.map((o) => o.orderNo),
+      });
+    }
+    // Remember the address for next time (the first address is the default).
+    const user = await UserModel.findById(actor.id);
+    if (user) {
+      const others = user.addresses.filter(
+        (a) => !(a.detail === address.detail && a.phone === address.phone),
+      );
+      user.set('addresses', [address, ...others].slice(0, 10));
+      await user.save();
+    }
+    res.redirect(303, placed.length === 1 ? `/orders/${placed[0]!.orderNo}` : '/orders');
+  });
+
+  // ---- orders ----
+  router.get('/orders', async (req, res) => {
+    const list = await orders.listBuyerOrders(req.actor);
+    res.render('orders/list', {
+      title: req.t('nav.orders'),
+      orders: list.map((o) => viewModel(o, req.locale)),
+    });
+  });
+
+  router.get('/orders/:orderNo', async (req, res) => {
+    const order = await orders.getOrder(req.actor, req.params.orderNo);
+    const statusLabels = Object.fromEntries(
+      ORDER_STATUSES.map((s) => [s, req.t(`orderStatus.${s}`)]),
+    );
+    res.render('orders/detail', {
+      title: `${req.t('orders.order')} ${order.orderNo}`,
+      order: viewModel(order, req.locale),
+      statusLabels,
+    });
+  });
+
+  router.post('/orders/:orderNo/cancel', async (req, res) => {
+    await orders.cancelUnpaidOrder(req.actor, req.params.orderNo);
+    res.redirect(303, `/orders/${req.params.orderNo}`);
+  });
+
+  router.post('/api/orders', async (req, res) => {
+    const order = await orders.placeOrder(req.actor, req.body);
+    res.status(201).json(publicOrderView(order));
+  });
+
+  router.get('/api/orders/:orderNo', async (req, res) => {
+    res.json(publicOrderView(await orders.getOrder(req.actor, req.params.orderNo)));
+  });
+
+  router.post('/api/orders/:orderNo/cancel', async (req, res) => {
+    res.json(publicOrderView(await orders.cancelUnpaidOrder(req.actor, req.params.orderNo)));
+  });
+
+  return router;
+}
+
+function viewModel(order: Order, locale: string) {
+  const view = publicOrderView(order);
+  return {
+    ...view,
+    createdAt: (order as Order & { createdAt?: Date }).createdAt,
+    lines: view.lines.map((l) => ({
+      ...l,
+      title: pickLocalized(l.title, locale),
+      spec: pickLocalized(l.spec, locale),
+    })),
+    pending: order.status === 'pending_payment',
+  };
+}
