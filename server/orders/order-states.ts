@@ -100,7 +100,7 @@ export class OrderStateMachine {
     const order = await OrderModel.findOneAndUpdate(
       { orderNo },
       { $set: { status: to }, $push: { timeline: entry } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean();
     return { won: true, order: order! };
   }

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { OrderModel } from '../../server/orders/order.model.ts';
+import { StockReservations } from '../../server/orders/stock-reservations.ts';
+import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
+import { StockMovementModel } from '../../server/hub/stock-movement.model.ts';
+import { childEnv, runEntry, waitForHttp, type RunningProcess } from '../support/processes.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+import { freePort } from '../support/test-env.ts';
+import { BUYER_PASSWORD, createBuyers, skuWithStock } from '../support/fixtures.ts';
+import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function inBatches<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+      }
+    }),
+  );
+  return results;
+}
+
+describe('placing orders under a rush, across two web processes', function () {
+  this.timeout(180_000);
+  const webs: RunningProcess[] = [];
+  const bases: string[] = [];
+
+  before(async () => {
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+  });
+
+  after(() => {
+    for (const web of webs) web.child.kill('SIGTERM');
+  });
+
+  it('300 buyers race for 50 units: exactly 50 orders, the rest told it is sold out, the ledger balanced', async () => {
+    const sku = await skuWithStock(50);
+    const logins = await createBuyers(300);
+    const buyers = logins.map((login, i) => ({ login, client: new Client(bases[i % 2]!) }));
+    await inBatches(
+      16,
+      buyers.map((b) => async () => {
+        const reply = await b.client.signIn(b.login, BUYER_PASSWORD);
+        expect(reply.status).to.equal(200);
+      }),
+    );
+
+    // Everyone presses "buy" at once, half of them through each web process.
+    const replies = await Promise.all(
+      buyers.map((b, i) =>
+        b.client.post<{ orderNo?: string; error?: { code: string; message: string } }>(
+          '/api/orders',
+          {
+            idempotencyKey: `rush-${i}-${sku.code}`,
+            lines: [{ skuId: String(sku._id), quantity: 1 }],
+            address: DEMO_ADDRESS,
+          },
+        ),
+      ),
+    );
+
+    const accepted = replies.filter((r) => r.status === 201);
+    const soldOut = replies.filter((r) => r.status === 409);
+    expect(accepted).to.have.length(50);
+    expect(soldOut).to.have.length(250);
+    expect(soldOut.every((r) => r.body.error?.code === 'errors.soldOut')).to.equal(true);
+    expect(soldOut[0]!.body.error?.message).to.match(/^已抢光/);
+
+    // Every acknowledged order is durable, pending payment, and holds exactly one unit.
+    const orders = await OrderModel.find({ 'lines.skuId': sku._id }).lean();
+    expect(orders).to.have.length(50);
+    expect(new Set(orders.map((o) => o.orderNo))).to.deep.equal(
+      new Set(accepted.map((r) => r.body.orderNo)),
+    );
+    expect(orders.every((o) => o.status === 'pending_payment' && o.totalFen === 3880)).to.equal(
+      true,
+    );
+
+    // The ledger: 50 received, 50 reserved, nothing left; the live counter agrees.
+    const movements = await StockMovementModel.find({ skuId: sku._id }).lean();
+    expect(movements.filter((m) => m.kind === 'reserved')).to.have.length(50);
+    expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(0);
+    const stock = new StockReservations(getRuntime().redis, getRuntime().keys);
+    expect((await stock.available([String(sku._id)])).get(String(sku._id))).to.equal(0);
+  });
+
+  it('the same idempotency key sent 5 times at once makes one order', async () => {
+    const sku = await skuWithStock(10);
+    const [login] = await createBuyers(1);
+    const clients = [new Client(bases[0]!), new Client(bases[1]!)];
+    await clients[0]!.signIn(login!, BUYER_PASSWORD);
+    // The same browser session, its requests arriving at both web processes.
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        clients[0]!.post<{ orderNo: string }>(
+          '/api/orders',
+          {
+            idempotencyKey: `tap-twice-${sku.code}`,
+            lines: [{ skuId: String(sku._id), quantity: 2 }],
+            address: DEMO_ADDRESS,
+          },
+          bases[i % 2],
+        ),
+      ),
+    );
+    expect(replies.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201]);
+    expect(new Set(replies.map((r) => r.body.orderNo)).size).to.equal(1);
+    expect(await OrderModel.countDocuments({ 'lines.skuId': sku._id })).to.equal(1);
+    expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(8);
+  });
+});

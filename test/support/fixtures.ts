@@ -1,0 +1,59 @@
+// Small, explicit fixtures on top of the demo county.
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../server/accounts/passwords.ts';
+import { UserModel } from '../../server/accounts/user.model.ts';
+import { ProductModel } from '../../server/catalogue/product.model.ts';
+import { SkuModel } from '../../server/catalogue/sku.model.ts';
+import { HubModel } from '../../server/hub/hub.model.ts';
+import { recordMovement } from '../../server/hub/stock-ledger.ts';
+import { isDatabaseEmpty, seedDemoCounty } from '../../server/seed/seed-demo-county.ts';
+import { getRuntime } from './root-hooks.ts';
+
+export async function ensureDemoCounty(): Promise<void> {
+  if (await isDatabaseEmpty()) await seedDemoCounty(getRuntime().logger);
+}
+
+/** A fresh SKU of the Dahongpao pepper with exactly `stock` units received at the hub. */
+export async function skuWithStock(stock: number, priceFen = 3880) {
+  await ensureDemoCounty();
+  const product = (await ProductModel.findOne({ slug: 'dahongpao-sichuan-pepper' }).lean())!;
+  const hub = (await HubModel.findOne().lean())!;
+  const tag = randomBytes(4).toString('hex').toUpperCase();
+  const sku = await SkuModel.create({
+    code: `T-${tag}`,
+    productId: product._id,
+    shopId: product.shopId,
+    spec: { zh: `测试 ${tag}`, en: `Test ${tag}` },
+    priceFen,
+    weightGrams: 300,
+    barcode: `69${String(parseInt(tag, 16)).padStart(11, '0').slice(0, 11)}`,
+  });
+  if (stock > 0) {
+    await recordMovement({
+      movementId: `test:received:${sku.code}`,
+      skuId: sku._id,
+      hubId: hub._id,
+      kind: 'received',
+      delta: stock,
+    });
+  }
+  return sku;
+}
+
+export const BUYER_PASSWORD = 'buyer-pass-2026';
+
+/** `count` buyer accounts that can sign in with BUYER_PASSWORD. */
+export async function createBuyers(
+  count: number,
+  tag = randomBytes(3).toString('hex'),
+): Promise<string[]> {
+  const passwordHash = await hashPassword(BUYER_PASSWORD);
+  const docs = Array.from({ length: count }, (_, i) => ({
+    email: `buyer-${tag}-${i}@test.cunbo`,
+    displayName: `买家${i}`,
+    passwordHash,
+    role: 'buyer' as const,
+  }));
+  await UserModel.insertMany(docs);
+  return docs.map((d) => d.email);
+}
