@@ -1,6 +1,8 @@
 // The composition root: every domain service, built once per process from the runtime.
 import { Queue } from 'bullmq';
 import { AccountService } from './accounts/account-service.ts';
+import { AdminService } from './accounts/admin.service.ts';
+import { StudioService } from './catalogue/studio.service.ts';
 import type { Realtime } from './core/realtime.ts';
 import { connectRedisForQueues } from './core/redis.ts';
 import type { Runtime } from './core/runtime.ts';
@@ -17,6 +19,8 @@ export interface Services {
   orderStates: OrderStateMachine;
   orders: OrderService;
   carts: CartService;
+  studio: StudioService;
+  admin: AdminService;
   queues: { orderExpiry: Queue };
   close(): Promise<void>;
 }
@@ -54,6 +58,8 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     orderStates,
     orders,
     carts: new CartService(redis, keys),
+    studio: new StudioService(),
+    admin: new AdminService(),
     queues: { orderExpiry },
     async close() {
       await orderExpiry.close();

@@ -71,7 +71,7 @@ export function createSessions(opts: {
 
   const loadActor = (req: Request, res: Response, next: NextFunction) => {
     req.actor = req.session?.actor;
-    res.locals.actor = req.actor;
+    if (res.locals) res.locals.actor = req.actor; // absent on socket.io's raw responses
     next();
   };
 

@@ -6,6 +6,8 @@ import type { i18n } from 'i18next';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import { accountRoutes } from '../../accounts/account.routes.ts';
+import { adminRoutes } from '../../accounts/admin.routes.ts';
+import { studioRoutes } from '../../catalogue/studio.routes.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
 import { cartOwnerMiddleware } from '../../orders/cart-owner.ts';
@@ -62,6 +64,10 @@ export function createApp(deps: AppDeps): Express {
       index: false,
     }),
   );
+  app.use(
+    '/uploads',
+    express.static(path.join(config.DATA_DIR, 'uploads'), { index: false, maxAge: '30d' }),
+  );
   app.use(cookieParser());
   app.use(localeMiddleware(deps.i18n, config.DEFAULT_LOCALE));
   app.use(express.json({ limit: '100kb' }));
@@ -79,6 +85,8 @@ export function createApp(deps: AppDeps): Express {
   if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
   app.use(accountRoutes(services, sessions));
   app.use(orderRoutes(services));
+  app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
+  app.use(adminRoutes(services));
   app.use(storefrontRoutes(services));
 
   app.use(notFoundHandler);

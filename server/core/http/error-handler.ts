@@ -39,7 +39,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   ) {
     error = new Invalid('errors.invalid');
   } else {
-    req.log.error({ err }, 'unhandled error');
+    req.log?.error({ err }, 'unhandled error');
     error = Object.assign(new Invalid('errors.internal'), { status: 500 });
   }
 

@@ -26,7 +26,13 @@ export async function startWebServer(
 ): Promise<WebServer> {
   const { config, logger } = runtime;
   let accepting = true;
-  const server = http.createServer();
+  // The handler is bound before socket.io attaches, so socket.io sees /socket.io/ requests first.
+  const bound: { app?: ReturnType<typeof createApp> } = {};
+  const server = http.createServer((req, res) => {
+    // Once shutdown starts, every response asks the client not to reuse the connection.
+    if (!accepting) res.setHeader('connection', 'close');
+    bound.app!(req, res);
+  });
 
   // Rooms are shared across web processes through Redis streams (survives Redis reconnects).
   const adapterRedis = connectRedis(runtime.redisUrl, logger, 'socket.io');
@@ -42,7 +48,7 @@ export async function startWebServer(
     secret: runtime.services.sessionSecret,
     secureCookies: config.PUBLIC_URL.startsWith('https:'),
   });
-  const app = createApp({
+  bound.app = createApp({
     config,
     logger,
     i18n: runtime.i18n,
@@ -51,11 +57,6 @@ export async function startWebServer(
     services,
     sessions,
     accepting: () => accepting,
-  });
-  server.on('request', (req, res: http.ServerResponse) => {
-    // Once shutdown starts, every response asks the client not to reuse the connection.
-    if (!accepting) res.setHeader('connection', 'close');
-    app(req, res);
   });
   attachSocketHandlers(io, sessions);
 

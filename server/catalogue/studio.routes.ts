@@ -1,0 +1,167 @@
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { requireRole } from '../accounts/guards.ts';
+import { Invalid } from '../core/errors.ts';
+import type { Services } from '../services.ts';
+import { MAX_PHOTO_BYTES, storeProductPhoto } from './photos.ts';
+import { PRODUCT_CATEGORIES } from './product.model.ts';
+import { VillageModel } from './village.model.ts';
+import { pickLocalized } from '../core/localized-text.ts';
+
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_PHOTO_BYTES, files: 6 },
+});
+const csvUpload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: 1024 * 1024, files: 1 },
+});
+
+/** Multer's own limit errors become field errors, like every other bad input. */
+function receive(middleware: ReturnType<typeof upload.array>) {
+  return (req: Request, res: Response, next: (err?: unknown) => void) =>
+    middleware(req, res, (err?: unknown) => {
+      if (err instanceof multer.MulterError) {
+        return next(
+          new Invalid('errors.invalid', [
+            {
+              field: err.field ?? 'photos',
+              code:
+                err.code === 'LIMIT_FILE_SIZE' ? 'validation.photoTooLarge' : 'validation.upload',
+            },
+          ]),
+        );
+      }
+      next(err);
+    });
+}
+
+export function studioRoutes(services: Services, uploadsDir: string): Router {
+  const router = Router();
+  const { studio } = services;
+  router.use('/studio', requireRole('streamer'));
+
+  const formOptions = async (req: Request) => ({
+    categories: PRODUCT_CATEGORIES,
+    villages: (await VillageModel.find().sort({ code: 1 }).lean()).map((v) => ({
+      code: v.code,
+      name: pickLocalized(v.name, req.locale),
+    })),
+  });
+
+  const storePhotos = async (req: Request) => {
+    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const stored = [];
+    for (const file of files)
+      stored.push(await storeProductPhoto(path.join(uploadsDir), file.buffer, 'photos'));
+    return stored.map((p) => p.url);
+  };
+
+  const withFormErrors =
+    (view: string, extra: (req: Request) => Promise<Record<string, unknown>>) =>
+    async (req: Request, res: Response, error: unknown) => {
+      if (!(error instanceof Invalid)) throw error;
+      res.status(400).render(view, {
+        ...(await extra(req)),
+        ...(await formOptions(req)),
+        values: req.body,
+        error: req.t(error.code),
+        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
+      });
+    };
+
+  router.get('/studio', async (req, res) => {
+    res.render('studio/index', {
+      title: req.t('studio.title'),
+      ...(await studio.overview(req.actor, req.locale)),
+      imported: req.query.imported,
+    });
+  });
+
+  router.get('/studio/products/new', async (req, res) => {
+    res.render('studio/product-form', {
+      title: req.t('studio.newProduct'),
+      ...(await formOptions(req)),
+      values: { status: 'active' },
+      isNew: true,
+    });
+  });
+
+  const newFormFailure = withFormErrors('studio/product-form', async (req) => ({
+    title: req.t('studio.newProduct'),
+    isNew: true,
+  }));
+  router.post('/studio/products', receive(upload.array('photos', 6)), async (req, res) => {
+    try {
+      const photos = await storePhotos(req);
+      await studio.createProduct(req.actor, req.body, req.body, photos);
+      res.redirect(303, '/studio');
+    } catch (error) {
+      await newFormFailure(req, res, error);
+    }
+  });
+
+  router.get('/studio/products/:id', async (req, res) => {
+    const { product, villageCode, skus } = await studio.productForEdit(req.actor, req.params.id);
+    res.render('studio/product-form', {
+      title: pickLocalized(product.title, req.locale),
+      ...(await formOptions(req)),
+      productId: String(product._id),
+      skus: skus.map((s) => ({
+        code: s.code,
+        spec: pickLocalized(s.spec, req.locale),
+        priceFen: s.priceFen,
+      })),
+      values: {
+        title_zh: product.title.zh,
+        title_en: product.title.en,
+        description_zh: product.description.zh,
+        description_en: product.description.en,
+        category: product.category,
+        village_code: villageCode,
+        status: product.status,
+      },
+    });
+  });
+
+  const editFailure = withFormErrors('studio/product-form', async (req) => ({
+    title: req.t('studio.editProduct'),
+    productId: req.params.id,
+  }));
+  router.post('/studio/products/:id', receive(upload.array('photos', 6)), async (req, res) => {
+    try {
+      const photos = await storePhotos(req);
+      await studio.updateProduct(req.actor, String(req.params.id), req.body, photos);
+      res.redirect(303, '/studio');
+    } catch (error) {
+      await editFailure(req, res, error);
+    }
+  });
+
+  router.post('/studio/products/:id/archive', async (req, res) => {
+    await studio.archiveProduct(req.actor, req.params.id);
+    res.redirect(303, '/studio');
+  });
+
+  router.post('/studio/products/:id/skus', async (req, res) => {
+    await studio.addSku(req.actor, req.params.id, req.body);
+    res.redirect(303, `/studio/products/${req.params.id}`);
+  });
+
+  router.post(
+    '/studio/import',
+    receive(csvUpload.single('file') as ReturnType<typeof upload.array>),
+    async (req, res) => {
+      const file = req.file;
+      if (!file) throw new Invalid('errors.invalid', [{ field: 'file', code: 'validation.csv' }]);
+      const report = await studio.importCsv(req.actor, file.buffer.toString('utf8'));
+      res.status(report.errors.length ? 422 : 200).render('studio/import-report', {
+        title: req.t('studio.importReport'),
+        report: { ...report, errors: report.errors.map((e) => ({ ...e, message: req.t(e.code) })) },
+      });
+    },
+  );
+
+  return router;
+}
