@@ -39,7 +39,12 @@ describe('browser: a new village shop goes public', function () {
 
   it('a streamer creates a product with a photo; it shows on the storefront once the admin approves the shop', async () => {
     const photo = path.join(mkdtempSync(path.join(os.tmpdir(), 'cunbo-photo-')), 'honey.png');
-    writeFileSync(photo, await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#e8a317' } }).png().toBuffer());
+    writeFileSync(
+      photo,
+      await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#e8a317' } })
+        .png()
+        .toBuffer(),
+    );
 
     // 牛大爷 of Yuejiazhai, whose shop still awaits approval, lists a new honey.
     const streamer = await phoneContext(browser, base);
@@ -60,7 +65,9 @@ describe('browser: a new village shop goes public', function () {
     await page.setInputFiles('input[name=photos]', photo);
     await page.click('[data-testid=save-product]');
     await page.waitForURL(/\/studio$/);
-    expect(await page.locator('[data-testid=studio-product]').first().textContent()).to.include('岳家寨槐花蜜');
+    expect(await page.locator('[data-testid=studio-product]').first().textContent()).to.include(
+      '岳家寨槐花蜜',
+    );
 
     const product = (await ProductModel.findOne({ 'title.zh': '岳家寨槐花蜜' }).lean())!;
     expect(product.photos[0]).to.match(/^\/uploads\/products\/[\w-]+\.webp$/);
@@ -83,7 +90,9 @@ describe('browser: a new village shop goes public', function () {
     await adminPage.waitForURL(/\/admin\/shops$/);
 
     await shopperPage.goto('/search?q=槐花蜜');
-    expect(await shopperPage.locator('.card-title').allTextContents()).to.deep.equal(['岳家寨槐花蜜']);
+    expect(await shopperPage.locator('.card-title').allTextContents()).to.deep.equal([
+      '岳家寨槐花蜜',
+    ]);
     await shopperPage.click('text=岳家寨槐花蜜');
     expect(await shopperPage.locator('.spec .price').first().textContent()).to.equal('¥58.00');
     await Promise.all([streamer.close(), shopper.close(), admin.close()]);

@@ -35,10 +35,9 @@ export class Client {
     path: string,
     opts: { json?: unknown; form?: Record<string, string>; base?: string } = {},
   ): Promise<Reply<T>> {
-    const headers: Record<string, string> = {
-      cookie: this.cookieHeader(),
-      accept: 'application/json',
-    };
+    // Pages are asked for as a browser would; the API as an app would.
+    const accept = path.startsWith('/api/') ? 'application/json' : 'text/html';
+    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept };
     let body: string | undefined;
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';

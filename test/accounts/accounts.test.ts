@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { UserModel } from '../../server/accounts/user.model.ts';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { ensureDemoCounty, skuWithStock } from '../support/fixtures.ts';
+import { Client } from '../support/http-client.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+
+describe('accounts and sessions', () => {
+  let web: WebServer;
+  let base: string;
+  before(async () => {
+    await ensureDemoCounty();
+    web = await startWebServer(getRuntime(), { port: 0 });
+    base = `http://127.0.0.1:${web.port}`;
+  });
+  after(() => web.close());
+
+  it('signs up with a mobile number, hashes the password with argon2id, and signs in', async () => {
+    const client = new Client(base);
+    client.csrfToken = (await client.get<{ csrfToken: string }>('/api/session')).body.csrfToken;
+    const phone = `135${String(Date.now()).slice(-8)}`;
+    const created = await client.post<{ actor: { role: string }; csrfToken: string }>(
+      '/api/signup',
+      { login: phone, displayName: '新买家', password: 'long-enough-1' },
+    );
+    expect(created.status).to.equal(201);
+    client.csrfToken = created.body.csrfToken; // a new session, a new token
+    expect(created.body.actor.role).to.equal('buyer');
+    const user = (await UserModel.findOne({ phone }).lean())!;
+    expect(user.passwordHash).to.match(/^\$argon2id\$/);
+
+    const again = await client.post<{ error: { fields: { field: string; message: string }[] } }>(
+      '/api/signup',
+      { login: phone, displayName: 'x', password: 'long-enough-1' },
+    );
+    expect(again.status).to.equal(400);
+    expect(again.body.error.fields[0]).to.deep.include({
+      field: 'login',
+      message: '这个手机号或邮箱已经注册过了。',
+    });
+  });
+
+  it('explains each bad sign-up field, in Chinese and English, and saves nothing', async () => {
+    const client = new Client(base);
+    client.csrfToken = (await client.get<{ csrfToken: string }>('/api/session')).body.csrfToken;
+    const before = await UserModel.countDocuments();
+    const reply = await client.post<{ error: { fields: { field: string; message: string }[] } }>(
+      '/api/signup',
+      { login: '12345', displayName: '', password: 'short' },
+    );
+    expect(reply.status).to.equal(400);
+    expect(reply.body.error.fields.map((f) => f.field).sort()).to.deep.equal([
+      'displayName',
+      'login',
+      'password',
+    ]);
+    expect(reply.body.error.fields.find((f) => f.field === 'password')!.message).to.equal(
+      '密码至少 8 位。',
+    );
+    const english = await client.request<{
+      error: { fields: { field: string; message: string }[] };
+    }>('POST', '/api/signup?lang=en', {
+      json: { login: '12345', displayName: 'x', password: 'long-enough' },
+    });
+    expect(english.body.error.fields[0]!.message).to.equal(
+      'Enter an 11-digit mobile number or an email.',
+    );
+    expect(await UserModel.countDocuments()).to.equal(before);
+  });
+
+  it('refuses a state-changing request without the CSRF token', async () => {
+    const client = new Client(base);
+    await client.get('/api/session');
+    const reply = await client.post<{ error: { code: string } }>('/api/session', {
+      login: '13800000001',
+      password: 'cunbo2026',
+    });
+    expect(reply.status).to.equal(403);
+    expect(reply.body.error.code).to.equal('errors.csrf');
+  });
+
+  it('gives a new session id at sign-in (no session fixation)', async () => {
+    const client = new Client(base);
+    await client.get('/api/session');
+    const before = client.cookieHeader().match(/cb_sid=([^;]+)/)?.[1];
+    expect((await client.signIn('13800000002', 'cunbo2026')).status).to.equal(200);
+    const after = client.cookieHeader().match(/cb_sid=([^;]+)/)?.[1];
+    expect(before).to.be.a('string');
+    expect(after).to.be.a('string').and.not.equal(before);
+  });
+
+  it('locks an account after 5 wrong passwords, even with the right one afterwards', async () => {
+    const client = new Client(base);
+    const login = '13900000005';
+    for (let i = 0; i < 5; i++)
+      expect((await client.signIn(login, `wrong-${i}`)).status).to.equal(400);
+    const locked = await client.signIn(login, 'cunbo2026');
+    expect(locked.status).to.equal(429);
+    expect((locked.body as unknown as { error: { message: string } }).error.message).to.match(
+      /登录失败次数太多，请 \d+ 分钟后再试/,
+    );
+    await getRuntime().redis.del(`${getRuntime().keys.key('rl', 'signin-account')}:${login}`);
+  });
+
+  it('signs out everywhere: every session of that person stops working', async () => {
+    const phone = new Client(base);
+    const laptop = new Client(base);
+    await phone.signIn('13800000002', 'cunbo2026');
+    await laptop.signIn('13800000002', 'cunbo2026');
+    expect((await laptop.get<{ actor: unknown }>('/api/session')).body.actor).to.not.equal(null);
+    await phone.request('POST', '/signout/everywhere', { form: {} });
+    expect((await laptop.get<{ actor: unknown }>('/api/session')).body.actor).to.equal(null);
+    expect((await phone.get<{ actor: unknown }>('/api/session')).body.actor).to.equal(null);
+  });
+
+  it("keeps a guest's cart when they sign in, and after their session expires", async () => {
+    const sku = await skuWithStock(5);
+    const client = new Client(base);
+    client.csrfToken = (await client.get<{ csrfToken: string }>('/api/session')).body.csrfToken;
+    await client.post('/api/cart', { skuId: String(sku._id), quantity: 2 });
+    await client.signIn('13800000002', 'cunbo2026');
+    const cart = await client.get<string>('/cart');
+    expect(cart.body).to.include(`测试 ${sku.code.slice(2)}`);
+
+    // The session cookie is lost (expired, tampered): the page asks to sign in, the cart stays.
+    client.forget('cb_sid');
+    const checkout = await client.get('/checkout');
+    expect(checkout.status).to.equal(303);
+    expect(checkout.headers.get('location')).to.equal('/signin?returnTo=%2Fcheckout');
+    await client.signIn('13800000002', 'cunbo2026');
+    expect((await client.get<string>('/cart')).body).to.include(`测试 ${sku.code.slice(2)}`);
+  });
+});
