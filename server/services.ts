@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { AccountService } from './accounts/account-service.ts';
 import { AdminService } from './accounts/admin.service.ts';
 import { StudioService } from './catalogue/studio.service.ts';
+import { ShopService } from './catalogue/shop.service.ts';
 import type { Realtime } from './core/realtime.ts';
 import { connectRedisForQueues } from './core/redis.ts';
 import type { Runtime } from './core/runtime.ts';
@@ -20,6 +21,7 @@ export interface Services {
   orders: OrderService;
   carts: CartService;
   studio: StudioService;
+  shops: ShopService;
   admin: AdminService;
   queues: { orderExpiry: Queue };
   close(): Promise<void>;
@@ -59,6 +61,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     orders,
     carts: new CartService(redis, keys),
     studio: new StudioService(),
+    shops: new ShopService(),
     admin: new AdminService(),
     queues: { orderExpiry },
     async close() {

@@ -13,6 +13,8 @@ const userSchema = new Schema(
     passwordHash: { type: String, required: true },
     role: { type: String, enum: ROLES, required: true, default: 'buyer' },
     shopId: { type: Schema.Types.ObjectId, ref: 'Shop' },
+    /** For streamers: the shop's owner, or an assistant the owner invited (场控). */
+    shopRole: { type: String, enum: ['owner', 'assistant'] },
     hubId: { type: Schema.Types.ObjectId, ref: 'Hub' },
     /** The address book; the first is the default. */
     addresses: { type: [addressSchema], default: [] },

@@ -40,7 +40,38 @@ function receive(middleware: ReturnType<typeof upload.array>) {
 export function studioRoutes(services: Services, uploadsDir: string): Router {
   const router = Router();
   const { studio } = services;
+
+  // Any signed-in buyer may open a shop; it waits for the county admin's approval.
+  router.get('/shops/new', requireRole('buyer'), async (req, res) => {
+    res.render('studio/open-shop', {
+      title: req.t('studio.openShop'),
+      ...(await formOptions(req)),
+      values: {},
+    });
+  });
+  router.post('/shops/new', requireRole('buyer'), async (req, res) => {
+    try {
+      const actor = await services.shops.openShop(req.actor, req.body);
+      req.session.actor = actor;
+      res.redirect(303, '/studio');
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      res.status(400).render('studio/open-shop', {
+        title: req.t('studio.openShop'),
+        ...(await formOptions(req)),
+        values: req.body,
+        error: req.t(error.code),
+        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
+      });
+    }
+  });
+
   router.use('/studio', requireRole('streamer'));
+
+  router.post('/studio/assistants', async (req, res) => {
+    await services.shops.inviteAssistant(req.actor, req.body);
+    res.redirect(303, '/studio?invited=1');
+  });
 
   const formOptions = async (req: Request) => ({
     categories: PRODUCT_CATEGORIES,

@@ -122,7 +122,7 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
     );
     shops.set(shop.slug, doc._id);
     if (!ownerDoc.shopId) {
-      ownerDoc.shopId = doc._id;
+      ownerDoc.set({ shopId: doc._id, shopRole: 'owner' });
       await ownerDoc.save();
     }
   }
