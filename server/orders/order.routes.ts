@@ -24,7 +24,7 @@ function addressFromForm(body: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, body[f]]));
 }
 
-export function orderRoutes(services: Services): Router {
+export function orderRoutes(services: Services, payTimeoutS: number): Router {
   const router = Router();
   const { orders, carts, stock } = services;
 
@@ -67,6 +67,7 @@ export function orderRoutes(services: Services): Router {
       cart,
       address: extra.address ?? user?.addresses?.[0] ?? { phone: '' },
       idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
+      payMinutes: Math.max(1, Math.round(payTimeoutS / 60)),
       ...extra,
     });
   };

@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
   app.use(accountRoutes(services, sessions));
-  app.use(orderRoutes(services));
+  app.use(orderRoutes(services, config.ORDER_PAY_TIMEOUT_S));
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
   app.use(adminRoutes(services));
   app.use(storefrontRoutes(services));
