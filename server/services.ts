@@ -11,8 +11,12 @@ import { CartService } from './orders/cart-service.ts';
 import { OrderStateMachine } from './orders/order-states.ts';
 import { OrderService } from './orders/order-service.ts';
 import { publicOrderView } from './orders/order-view.ts';
+import type { Order } from './orders/order.model.ts';
 import { StockReservations } from './orders/stock-reservations.ts';
 import { ORDER_EXPIRY_QUEUE } from '../workers/order-expiry.ts';
+import { STRIPE_EVENTS_QUEUE } from '../workers/stripe-events.ts';
+import { PaymentService } from './payments/payment-service.ts';
+import { StripeGateway } from './payments/stripe-gateway.ts';
 
 export interface Services {
   accounts: AccountService;
@@ -23,7 +27,8 @@ export interface Services {
   studio: StudioService;
   shops: ShopService;
   admin: AdminService;
-  queues: { orderExpiry: Queue };
+  payments: PaymentService;
+  queues: { orderExpiry: Queue; stripeEvents: Queue };
   close(): Promise<void>;
 }
 
@@ -34,11 +39,17 @@ export function queuePrefix(runtime: Pick<Runtime, 'keys'>): string {
 export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const { redis, keys, logger, config } = runtime;
   const queueConnection = connectRedisForQueues(runtime.redisUrl, logger, 'producers');
-  const orderExpiry = new Queue(ORDER_EXPIRY_QUEUE, {
-    connection: queueConnection,
-    prefix: queuePrefix(runtime),
-  });
+  const queueOptions = { connection: queueConnection, prefix: queuePrefix(runtime) };
+  const orderExpiry = new Queue(ORDER_EXPIRY_QUEUE, queueOptions);
+  const stripeEvents = new Queue(STRIPE_EVENTS_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
+  const orderEvents = {
+    orderChanged(order: Order) {
+      const view = publicOrderView(order);
+      realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', view);
+      realtime.toRoom(`shop:${String(order.shopId)}`, 'order:changed', view);
+    },
+  };
   const orderStates = new OrderStateMachine(redis, keys);
   const orders = new OrderService({
     stock,
@@ -46,13 +57,16 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     expiryQueue: orderExpiry,
     logger,
     payTimeoutMs: config.ORDER_PAY_TIMEOUT_S * 1000,
-    events: {
-      orderChanged(order) {
-        const view = publicOrderView(order);
-        realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', view);
-        realtime.toRoom(`shop:${String(order.shopId)}`, 'order:changed', view);
-      },
-    },
+    events: orderEvents,
+  });
+  const payments = new PaymentService({
+    gateway: new StripeGateway(runtime.services.stripe),
+    orders,
+    states: orderStates,
+    stock,
+    events: orderEvents,
+    queue: stripeEvents,
+    logger,
   });
   return {
     accounts: new AccountService(redis, keys),
@@ -63,9 +77,11 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     studio: new StudioService(),
     shops: new ShopService(),
     admin: new AdminService(),
-    queues: { orderExpiry },
+    payments,
+    queues: { orderExpiry, stripeEvents },
     async close() {
       await orderExpiry.close();
+      await stripeEvents.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };

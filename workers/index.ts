@@ -8,6 +8,7 @@ import { createServices, queuePrefix, type Services } from '../server/services.t
 import { HEARTBEAT_QUEUE, heartbeatWorker, scheduleHeartbeat } from './heartbeat.ts';
 import { orderExpiryWorker, scheduleOverdueSweep } from './order-expiry.ts';
 import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './stock-resync.ts';
+import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-events.ts';
 
 export interface Workers {
   workers: Worker[];
@@ -32,11 +33,13 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
   await scheduleHeartbeat(schedulers[0]!);
   await scheduleStockResync(schedulers[1]!);
   await scheduleOverdueSweep(services.queues.orderExpiry);
+  await schedulePaymentReconciliation(services.queues.stripeEvents);
 
   const workers = [
     heartbeatWorker({ connection, prefix, keys: runtime.keys, redis: runtime.redis, workerId }),
     orderExpiryWorker({ connection, prefix, orders: services.orders }),
     stockResyncWorker({ connection, prefix, stock: services.stock }),
+    stripeEventsWorker({ connection, prefix, payments: services.payments }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

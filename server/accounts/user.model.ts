@@ -16,6 +16,7 @@ const userSchema = new Schema(
     /** For streamers: the shop's owner, or an assistant the owner invited (场控). */
     shopRole: { type: String, enum: ['owner', 'assistant'] },
     hubId: { type: Schema.Types.ObjectId, ref: 'Hub' },
+    stripeCustomerId: { type: String },
     /** The address book; the first is the default. */
     addresses: { type: [addressSchema], default: [] },
   },

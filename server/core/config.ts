@@ -71,6 +71,12 @@ const schema = z
     STRIPE_WEBHOOK_SECRET: optionalText.pipe(
       z.string().startsWith('whsec_', 'a webhook signing secret starting with whsec_').optional(),
     ),
+    STRIPE_PUBLISHABLE_KEY: optionalText.pipe(
+      z
+        .string()
+        .regex(/^pk_(test|live)_/, 'a publishable key starting with pk_test_ or pk_live_')
+        .optional(),
+    ),
     STRIPE_MOCK_PORT: port,
 
     SESSION_SECRET: optionalText.pipe(
@@ -119,6 +125,7 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   FERRETDB_PORT: '27027',
   STRIPE_SECRET_KEY: '',
   STRIPE_WEBHOOK_SECRET: '',
+  STRIPE_PUBLISHABLE_KEY: '',
   STRIPE_MOCK_PORT: '12111',
   SESSION_SECRET: '',
   SEED_ON_START: 'true',

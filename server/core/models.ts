@@ -8,3 +8,4 @@ import '../hub/courier.model.ts';
 import '../hub/hub.model.ts';
 import '../hub/stock-movement.model.ts';
 import '../orders/order.model.ts';
+import '../payments/payment.model.ts';

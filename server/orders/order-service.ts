@@ -259,7 +259,8 @@ export class OrderService {
     return OrderModel.find({ buyerId: actor.id }).sort({ createdAt: -1 }).limit(100).lean();
   }
 
-  private async releaseStock(order: Order): Promise<void> {
+  /** Gives an order's units back: ledger first, then the live counter (once per order). */
+  async releaseStock(order: Order): Promise<void> {
     const hub = await HubModel.findOne({}, { _id: 1 }).lean();
     const lines = order.lines.map((l) => ({
       skuId: String(l.skuId),

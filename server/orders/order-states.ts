@@ -24,6 +24,11 @@ export const ORDER_TRANSITIONS: readonly TransitionRule[] = [
   { from: 'pending_payment', to: 'paid', by: ['system'] },
   { from: 'pending_payment', to: 'expired', by: ['system'] },
   { from: 'pending_payment', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
+  // Money that arrives after the order closed: the order stands if the stock is still there,
+  // otherwise it is refunded automatically.
+  { from: 'expired', to: 'paid', by: ['system'] },
+  { from: 'expired', to: 'refunded', by: ['system'] },
+  { from: 'cancelled', to: 'refunded', by: ['system'] },
   { from: 'paid', to: 'routed', by: ['system'] },
   { from: 'paid', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
   { from: 'paid', to: 'refunded', by: ['admin', 'system'] },

@@ -151,7 +151,10 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
   });
 
   router.post('/orders/:orderNo/cancel', async (req, res) => {
-    await orders.cancelUnpaidOrder(req.actor, req.params.orderNo);
+    const order = await orders.getOrder(req.actor, req.params.orderNo);
+    if (order.status === 'pending_payment')
+      await orders.cancelUnpaidOrder(req.actor, order.orderNo);
+    else await services.payments.cancelPaidOrder(req.actor, order.orderNo);
     res.redirect(303, `/orders/${req.params.orderNo}`);
   });
 
@@ -182,5 +185,7 @@ function viewModel(order: Order, locale: string) {
       spec: pickLocalized(l.spec, locale),
     })),
     pending: order.status === 'pending_payment',
+    cancellable:
+      order.status === 'pending_payment' || order.status === 'paid' || order.status === 'routed',
   };
 }

@@ -12,6 +12,7 @@ import type { Sessions } from '../../accounts/sessions.ts';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
 import { cartOwnerMiddleware } from '../../orders/cart-owner.ts';
 import { orderRoutes } from '../../orders/order.routes.ts';
+import { paymentRoutes, stripeWebhookRoute } from '../../payments/payments.routes.ts';
 import type { Services } from '../../services.ts';
 import { PROJECT_ROOT, type Config } from '../config.ts';
 import { localeMiddleware } from '../i18n/index.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(cookieParser());
   app.use(localeMiddleware(deps.i18n, config.DEFAULT_LOCALE));
+  app.use(stripeWebhookRoute(services));
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(sessions.middleware);
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
   app.use(accountRoutes(services, sessions));
   app.use(orderRoutes(services, config.ORDER_PAY_TIMEOUT_S));
+  app.use(paymentRoutes(services, config.STRIPE_PUBLISHABLE_KEY));
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
   app.use(adminRoutes(services));
   app.use(storefrontRoutes(services));

@@ -1,0 +1,480 @@
+// Payments with Stripe: starting a PaymentIntent for an order, applying webhook events once,
+// refunds, and the late-payment race (DESIGN invariant 5).
+import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { Types } from 'mongoose';
+import type { Actor } from '../accounts/actor.ts';
+import { UserModel } from '../accounts/user.model.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { HubModel } from '../hub/hub.model.ts';
+import { recordMovement } from '../hub/stock-ledger.ts';
+import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
+import type { OrderEvents, OrderService } from '../orders/order-service.ts';
+import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
+import type { StockReservations } from '../orders/stock-reservations.ts';
+import { PaymentModel, RefundModel, StripeEventModel } from './payment.model.ts';
+import type { PaymentIntent, StripeEvent, StripeGateway } from './stripe-gateway.ts';
+
+export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay'] as const;
+export const STRIPE_EVENT_JOB = 'apply-stripe-event';
+export const RECONCILE_JOB = 'reconcile-pending';
+
+const SYSTEM: TransitionActor = { kind: 'system', id: 'payments' };
+
+export interface PaymentServiceDeps {
+  gateway: StripeGateway;
+  orders: OrderService;
+  states: OrderStateMachine;
+  stock: StockReservations;
+  events: OrderEvents;
+  queue: Queue;
+  logger: Logger;
+}
+
+export interface StartedPayment {
+  orderNo: string;
+  amountFen: number;
+  clientSecret: string;
+  paymentIntentId: string;
+}
+
+export class PaymentService {
+  private readonly deps: PaymentServiceDeps;
+  constructor(deps: PaymentServiceDeps) {
+    this.deps = deps;
+  }
+
+  get mode() {
+    return this.deps.gateway.mode;
+  }
+
+  /** Creates (or reuses) the PaymentIntent for the buyer's unpaid order; the amount comes from the order. */
+  async startPayment(actor: Actor | undefined, orderNo: string): Promise<StartedPayment> {
+    const order = await this.deps.orders.getOrder(actor, orderNo);
+    if (String(order.buyerId) !== actor!.id) throw new NotFound('errors.orderNotFound');
+    if (order.status !== 'pending_payment')
+      throw new Conflict('errors.notPayable', { status: order.status });
+    if (order.payBy.getTime() <= Date.now()) throw new Conflict('errors.payByPassed');
+
+    const customer = await this.customerFor(actor!.id);
+    const intent = await this.deps.gateway.sdk.paymentIntents.create(
+      {
+        amount: order.totalFen,
+        currency: 'cny',
+        customer,
+        allowed_payment_method_types: [...PAYMENT_METHODS],
+        metadata: { orderNo: order.orderNo },
+        description: `村播 ${order.orderNo}`,
+      },
+      // Same order and amount → the same PaymentIntent, however often the buyer taps "pay".
+      { idempotencyKey: `pi-${order.orderNo}-${order.totalFen}` },
+    );
+    await PaymentModel.updateOne(
+      { orderNo: order.orderNo },
+      {
+        $set: { paymentIntentId: intent.id, amountFen: order.totalFen },
+        $setOnInsert: { buyerId: order.buyerId, currency: 'cny', status: 'requires_payment' },
+      },
+      { upsert: true },
+    );
+    return {
+      orderNo: order.orderNo,
+      amountFen: order.totalFen,
+      clientSecret: intent.client_secret ?? '',
+      paymentIntentId: intent.id,
+    };
+  }
+
+  private async customerFor(userId: string): Promise<string> {
+    const user = await UserModel.findById(userId);
+    if (!user) throw new Forbidden();
+    if (user.stripeCustomerId) return user.stripeCustomerId;
+    const customer = await this.deps.gateway.sdk.customers.create(
+      { name: user.displayName, metadata: { userId } },
+      { idempotencyKey: `customer-${userId}` },
+    );
+    user.stripeCustomerId = customer.id;
+    await user.save();
+    return customer.id;
+  }
+
+  /**
+   * The webhook endpoint's whole job: verify, remember the event id, hand it to a worker.
+   * Throws on a bad signature (the route answers 400); a redelivery is acknowledged and ignored.
+   */
+  async acceptWebhook(
+    rawBody: Buffer,
+    signature: string | undefined,
+  ): Promise<'queued' | 'duplicate'> {
+    const event = this.deps.gateway.verifyWebhook(rawBody, signature);
+    try {
+      await StripeEventModel.create({
+        eventId: event.id,
+        type: event.type,
+        payload: rawBody.toString('utf8'),
+        created: new Date(event.created * 1000),
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      const seen = await StripeEventModel.findOne({ eventId: event.id }, { processedAt: 1 }).lean();
+      if (seen?.processedAt) return 'duplicate';
+      // Accepted before but not yet applied (the enqueue may have failed): enqueue again below.
+    }
+    await this.deps.queue.add(
+      STRIPE_EVENT_JOB,
+      { eventId: event.id },
+      { jobId: `stripe-${event.id}`, attempts: 8, backoff: { type: 'exponential', delay: 1000 } },
+    );
+    return 'queued';
+  }
+
+  /** Applies one accepted event (run by the stripe-events worker). Safe to run twice. */
+  async applyEvent(eventId: string): Promise<string> {
+    const stored = await StripeEventModel.findOne({ eventId });
+    if (!stored) return 'unknown event';
+    if (stored.processedAt) return stored.outcome ?? 'done';
+    const event = JSON.parse(stored.payload) as StripeEvent;
+    let outcome: string;
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        outcome = await this.applyPaymentSucceeded(event.data.object);
+        break;
+      case 'payment_intent.payment_failed':
+        outcome = await this.notePaymentFailed(event.data.object);
+        break;
+      default:
+        outcome = `ignored ${event.type}`;
+    }
+    stored.processedAt = new Date();
+    stored.outcome = outcome;
+    await stored.save();
+    return outcome;
+  }
+
+  /** Money arrived. Normally: pending → paid. After the unpaid timeout: re-reserve or refund. */
+  async applyPaymentSucceeded(intent: PaymentIntent): Promise<string> {
+    const orderNo = intent.metadata?.orderNo;
+    const order = orderNo ? await OrderModel.findOne({ orderNo }).lean() : null;
+    if (!order) {
+      this.deps.logger.warn({ paymentIntent: intent.id }, 'payment for an unknown order');
+      return 'no such order';
+    }
+    const method = intent.payment_method_types?.[0];
+    const payment = await PaymentModel.findOneAndUpdate(
+      { orderNo: order.orderNo },
+      {
+        $setOnInsert: {
+          buyerId: order.buyerId,
+          currency: 'cny',
+          amountFen: order.totalFen,
+          status: 'requires_payment',
+        },
+        $set: { paymentIntentId: intent.id, ...(method ? { paymentMethod: method } : {}) },
+      },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (payment!.status !== 'requires_payment') return `already ${payment!.status}`;
+
+    if (intent.amount !== order.totalFen || intent.currency !== 'cny') {
+      payment!.status = 'amount_mismatch';
+      payment!.problem = `Stripe reported ${intent.amount} ${intent.currency}, the order is ${order.totalFen} cny`;
+      await payment!.save();
+      this.deps.logger.error(
+        { orderNo: order.orderNo, intent: intent.id },
+        'payment amount does not match the order',
+      );
+      return 'amount mismatch: flagged, not marked paid';
+    }
+    payment!.status = 'succeeded';
+    payment!.receivedFen = intent.amount;
+    await payment!.save();
+
+    const result = await this.deps.states.transition(
+      order.orderNo,
+      'pending_payment',
+      'paid',
+      SYSTEM,
+      `paid with ${method ?? 'Stripe'}`,
+    );
+    if (result.won) {
+      this.deps.events.orderChanged(result.order);
+      return 'paid';
+    }
+    return this.settleLatePayment(order, result.current);
+  }
+
+  /** The unpaid timeout (or the buyer) closed the order before the money arrived. */
+  private async settleLatePayment(order: Order, current: OrderStatus): Promise<string> {
+    if (
+      current === 'paid' ||
+      current === 'routed' ||
+      current === 'picking' ||
+      current === 'packed' ||
+      current === 'shipped' ||
+      current === 'delivered'
+    ) {
+      return `already ${current}`;
+    }
+    if (current === 'expired') {
+      const lines = order.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity }));
+      const again = await this.deps.stock.reserve(
+        `late-payment:${order.orderNo}`,
+        order.orderNo,
+        lines,
+      );
+      if (again.kind === 'reserved') {
+        const hub = await HubModel.findOne({}, { _id: 1 }).lean();
+        for (const line of again.lines) {
+          await recordMovement({
+            movementId: `re-reserve:${order.orderNo}:${line.skuId}`,
+            skuId: new Types.ObjectId(line.skuId),
+            hubId: hub!._id,
+            kind: 'reserved',
+            delta: -line.quantity,
+            reason: `order ${order.orderNo} paid late`,
+          });
+        }
+        await this.deps.stock.settle(again.lines);
+        const result = await this.deps.states.transition(
+          order.orderNo,
+          'expired',
+          'paid',
+          SYSTEM,
+          'paid after the pay-by time; the stock was still there, so the order stands',
+        );
+        if (result.won) {
+          await OrderModel.updateOne(
+            { orderNo: order.orderNo },
+            {
+              $set: Object.fromEntries(
+                again.lines.map((l) => [
+                  `lines.${order.lines.findIndex((x) => String(x.skuId) === l.skuId)}.stockEpoch`,
+                  l.epoch,
+                ]),
+              ),
+            },
+          );
+          this.deps.events.orderChanged(result.order);
+          return 'paid late; stock re-reserved';
+        }
+        await this.deps.stock.release(`late-payment:${order.orderNo}`, again.lines);
+      }
+    }
+    const from = current === 'expired' ? 'expired' : 'cancelled';
+    const result = await this.deps.states.transition(
+      order.orderNo,
+      from,
+      'refunded',
+      SYSTEM,
+      from === 'expired'
+        ? 'paid after the pay-by time and sold out meanwhile; refunded automatically'
+        : 'paid after the order was cancelled; refunded automatically',
+    );
+    if (!result.won) return `late payment: order is ${result.current}`;
+    await this.issueRefund(
+      order.orderNo,
+      order.totalFen,
+      `late-payment:${order.orderNo}`,
+      'late payment',
+    );
+    this.deps.events.orderChanged(result.order);
+    return 'paid late; refunded';
+  }
+
+  private async notePaymentFailed(intent: PaymentIntent): Promise<string> {
+    const orderNo = intent.metadata?.orderNo;
+    if (!orderNo) return 'no order';
+    const message = intent.last_payment_error?.message ?? 'payment failed';
+    // A failure reported after a success (events out of order) changes nothing.
+    await PaymentModel.updateOne(
+      { orderNo, status: 'requires_payment' },
+      { $set: { problem: message.slice(0, 300) } },
+    );
+    return 'payment failed noted';
+  }
+
+  /** The buyer (or admin) cancels a paid order before picking: full refund, stock released. */
+  async cancelPaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
+    const order = await this.deps.orders.getOrder(actor, orderNo);
+    if (order.status !== 'paid' && order.status !== 'routed')
+      throw new Conflict('errors.cannotCancel', { status: order.status });
+    const who: TransitionActor = {
+      kind: actor!.role === 'admin' ? 'admin' : 'buyer',
+      id: actor!.id,
+    };
+    const result = await this.deps.states.transition(
+      orderNo,
+      order.status,
+      'cancelled',
+      who,
+      'cancelled before picking; full refund',
+    );
+    if (!result.won) throw new Conflict('errors.cannotCancel', { status: result.current });
+    await this.deps.orders.releaseStock(result.order);
+    await this.issueRefund(
+      orderNo,
+      order.totalFen,
+      `cancel:${orderNo}`,
+      'cancelled before picking',
+    );
+    this.deps.events.orderChanged(result.order);
+    return result.order;
+  }
+
+  /** Partial refund for lines the hub could not pick (used by the hub's short-pick exception). */
+  async refundShortPick(
+    actor: Actor | undefined,
+    orderNo: string,
+    lines: { skuCode: string; quantity: number }[],
+  ): Promise<Order> {
+    if (!actor || (actor.role !== 'hub_staff' && actor.role !== 'admin')) throw new Forbidden();
+    const order = await OrderModel.findOne({ orderNo }).lean();
+    if (!order) throw new NotFound('errors.orderNotFound');
+    let amountFen = 0;
+    for (const line of lines) {
+      const orderLine = order.lines.find((l) => l.skuCode === line.skuCode);
+      if (
+        !orderLine ||
+        !Number.isSafeInteger(line.quantity) ||
+        line.quantity < 1 ||
+        line.quantity > orderLine.quantity
+      ) {
+        throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.refundLines' }]);
+      }
+      amountFen += orderLine.unitPriceFen * line.quantity;
+    }
+    const key = `short-pick:${orderNo}:${lines
+      .map((l) => `${l.skuCode}x${l.quantity}`)
+      .sort()
+      .join(',')}`;
+    await this.issueRefund(orderNo, amountFen, key, 'short pick');
+    if (order.status === 'picking') {
+      const result = await this.deps.states.transition(
+        orderNo,
+        'picking',
+        'partially_refunded',
+        { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id },
+        `short pick: ¥${(amountFen / 100).toFixed(2)} refunded`,
+      );
+      if (result.won) this.deps.events.orderChanged(result.order);
+    }
+    return (await OrderModel.findOne({ orderNo }).lean())!;
+  }
+
+  /**
+   * Refunds once per `refundKey`, never more than was received. Stripe gets the same key as its
+   * idempotency key, so a retry after a timeout cannot refund twice.
+   */
+  async issueRefund(
+    orderNo: string,
+    amountFen: number,
+    refundKey: string,
+    reason: string,
+  ): Promise<void> {
+    if (!Number.isSafeInteger(amountFen) || amountFen < 1)
+      throw new Invalid('errors.invalid', [
+        { field: 'amountFen', code: 'validation.refundAmount' },
+      ]);
+    const payment = await PaymentModel.findOne({ orderNo });
+    if (!payment || payment.receivedFen === 0) throw new Conflict('errors.nothingPaid');
+    const earlier = await RefundModel.findOne({ refundKey }).lean();
+    if (earlier?.status === 'succeeded') return;
+    const refunded = (await RefundModel.find({ orderNo, status: 'succeeded' }).lean()).reduce(
+      (s, r) => s + r.amountFen,
+      0,
+    );
+    if (!earlier && refunded + amountFen > payment.receivedFen) {
+      throw new Invalid(
+        'errors.refundTooLarge',
+        [{ field: 'amountFen', code: 'validation.refundAmount' }],
+        { left: payment.receivedFen - refunded },
+      );
+    }
+    if (!earlier) {
+      try {
+        await RefundModel.create({ refundKey, orderNo, amountFen, reason, status: 'pending' });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+    }
+    const refund = await this.deps.gateway.sdk.refunds.create(
+      {
+        payment_intent: payment.paymentIntentId,
+        amount: amountFen,
+        metadata: { orderNo, refundKey },
+      },
+      { idempotencyKey: `refund-${refundKey}` },
+    );
+    await RefundModel.updateOne(
+      { refundKey },
+      { $set: { status: 'succeeded', stripeRefundId: refund.id } },
+    );
+    const total = (await RefundModel.find({ orderNo, status: 'succeeded' }).lean()).reduce(
+      (s, r) => s + r.amountFen,
+      0,
+    );
+    payment.refundedFen = total;
+    payment.status = total >= payment.receivedFen ? 'refunded' : 'partially_refunded';
+    await payment.save();
+  }
+
+  /** Pending payments older than a minute, checked against Stripe: applies what a lost webhook missed. */
+  async reconcilePending(olderThanMs = 60_000): Promise<number> {
+    const stale = await PaymentModel.find({
+      status: 'requires_payment',
+      updatedAt: { $lt: new Date(Date.now() - olderThanMs) },
+    })
+      .limit(200)
+      .lean();
+    let applied = 0;
+    for (const payment of stale) {
+      const intent = await this.deps.gateway.sdk.paymentIntents.retrieve(payment.paymentIntentId);
+      if (intent.status === 'succeeded' && intent.metadata?.orderNo === payment.orderNo) {
+        await this.applyPaymentSucceeded(intent);
+        applied++;
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Development and CI only (stripe-mock has no checkout): builds the event Stripe would send
+   * for a successful payment and signs it with the local webhook secret. The caller posts it to
+   * /webhooks/stripe, so it takes exactly the production path.
+   */
+  async buildLocalPaymentEvent(
+    actor: Actor | undefined,
+    orderNo: string,
+    method: string,
+  ): Promise<{ payload: string; signature: string }> {
+    if (this.deps.gateway.mode !== 'stripe-mock') throw new NotFound();
+    if (!(PAYMENT_METHODS as readonly string[]).includes(method))
+      throw new Invalid('errors.invalid', [{ field: 'method', code: 'validation.paymentMethod' }]);
+    const started = await this.startPayment(actor, orderNo);
+    const event = {
+      id: `evt_local_${randomBytes(12).toString('hex')}`,
+      object: 'event',
+      api_version: '2025-01-01',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type: 'payment_intent.succeeded',
+      data: {
+        object: {
+          id: started.paymentIntentId,
+          object: 'payment_intent',
+          amount: started.amountFen,
+          amount_received: started.amountFen,
+          currency: 'cny',
+          status: 'succeeded',
+          payment_method_types: [method],
+          metadata: { orderNo },
+        },
+      },
+    };
+    const payload = JSON.stringify(event);
+    return { payload, signature: this.deps.gateway.signForLocalDelivery(payload) };
+  }
+}

@@ -1,0 +1,359 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { Actor } from '../../server/accounts/actor.ts';
+import { UserModel } from '../../server/accounts/user.model.ts';
+import { Conflict, Invalid, NotFound } from '../../server/core/errors.ts';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
+import { OrderModel, type Order } from '../../server/orders/order.model.ts';
+import {
+  PaymentModel,
+  RefundModel,
+  StripeEventModel,
+} from '../../server/payments/payment.model.ts';
+import { StripeGateway } from '../../server/payments/stripe-gateway.ts';
+import { startWorkers, type Workers } from '../../workers/index.ts';
+import { createBuyers, skuWithStock } from '../support/fixtures.ts';
+import { DEMO_ADDRESS } from '../support/http-client.ts';
+import { eventually } from '../support/processes.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+
+describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
+  let web: WebServer;
+  let workers: Workers;
+  let gateway: StripeGateway;
+  let base: string;
+
+  before(async () => {
+    web = await startWebServer(getRuntime(), { port: 0 });
+    workers = await startWorkers(getRuntime(), web.services);
+    gateway = new StripeGateway(getRuntime().services.stripe);
+    base = `http://127.0.0.1:${web.port}`;
+  });
+  after(async () => {
+    await workers.close();
+    await web.close();
+  });
+
+  const services = () => web.services;
+  const status = async (orderNo: string) => (await OrderModel.findOne({ orderNo }).lean())!.status;
+  const available = async (skuId: string) => (await services().stock.available([skuId])).get(skuId);
+
+  async function buyer(): Promise<Actor> {
+    const [email] = await createBuyers(1);
+    const user = (await UserModel.findOne({ email }).lean())!;
+    return { id: String(user._id), role: 'buyer', displayName: user.displayName };
+  }
+
+  async function unpaidOrder(quantity = 2, stock = 10) {
+    const sku = await skuWithStock(stock, 2280);
+    const who = await buyer();
+    const order = await services().orders.placeOrder(who, {
+      idempotencyKey: `pay-${randomBytes(6).toString('hex')}`,
+      lines: [{ skuId: String(sku._id), quantity }],
+      address: DEMO_ADDRESS,
+    });
+    return { sku, who, order };
+  }
+
+  function event(
+    type: string,
+    object: Record<string, unknown>,
+    overrides: Record<string, unknown> = {},
+  ) {
+    return JSON.stringify({
+      id: `evt_test_${randomBytes(8).toString('hex')}`,
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object },
+      ...overrides,
+    });
+  }
+
+  function succeeded(order: Pick<Order, 'orderNo' | 'totalFen'>, amount = order.totalFen) {
+    return event('payment_intent.succeeded', {
+      id: 'pi_test',
+      object: 'payment_intent',
+      amount,
+      currency: 'cny',
+      status: 'succeeded',
+      payment_method_types: ['alipay'],
+      metadata: { orderNo: order.orderNo },
+    });
+  }
+
+  async function deliver(
+    payload: string,
+    signature = gateway.signForLocalDelivery(payload),
+    body = payload,
+  ) {
+    const res = await fetch(`${base}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { 'stripe-signature': signature } : {}),
+      },
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { outcome?: string; error?: { code: string } },
+    };
+  }
+
+  async function pay(order: Order) {
+    await services().payments.startPayment(
+      { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+      order.orderNo,
+    );
+    const reply = await deliver(succeeded(order));
+    expect(reply.status).to.equal(200);
+  }
+
+  it('creates a CNY PaymentIntent for the amount of the order, in integer fen, once per order and amount', async () => {
+    const { who, order } = await unpaidOrder(3);
+    const started = await services().payments.startPayment(who, order.orderNo);
+    expect(started.amountFen).to.equal(6840);
+    expect(Number.isSafeInteger(started.amountFen)).to.equal(true);
+    expect(started.clientSecret).to.match(/_secret_/);
+    await services().payments.startPayment(who, order.orderNo);
+    expect(await PaymentModel.countDocuments({ orderNo: order.orderNo })).to.equal(1);
+    expect((await UserModel.findById(who.id).lean())!.stripeCustomerId).to.match(/^cus_/);
+  });
+
+  it('marks the order paid from a signed payment_intent.succeeded, through the queue', async () => {
+    const { order } = await unpaidOrder();
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+    expect(paid.timeline.at(-1)).to.deep.include({
+      from: 'pending_payment',
+      to: 'paid',
+      actor: 'system:payments',
+      reason: 'paid with alipay',
+    });
+    const payment = (await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!;
+    expect(payment).to.deep.include({
+      status: 'succeeded',
+      receivedFen: order.totalFen,
+      paymentMethod: 'alipay',
+    });
+  });
+
+  it('refuses forged, unsigned and truncated webhooks with 400, changing nothing', async () => {
+    const { order } = await unpaidOrder();
+    const payload = succeeded(order);
+    const events = await StripeEventModel.countDocuments();
+    const forger = new StripeGateway({
+      ...getRuntime().services.stripe,
+      webhookSecret: 'whsec_not_the_real_one',
+    });
+    expect((await deliver(payload, forger.signForLocalDelivery(payload))).status).to.equal(400);
+    expect((await deliver(payload, '')).status).to.equal(400);
+    expect(
+      (await deliver(payload, gateway.signForLocalDelivery(payload), payload.slice(0, -20))).status,
+    ).to.equal(400);
+    const stale = gateway.sdk.webhooks.generateTestHeaderString({
+      payload,
+      secret: getRuntime().services.stripe.webhookSecret,
+      timestamp: Math.floor(Date.now() / 1000) - 3600,
+    });
+    const replayedLater = await deliver(payload, stale);
+    expect(replayedLater.status).to.equal(400);
+    expect(replayedLater.body.error?.code).to.equal('errors.badSignature');
+    expect(await StripeEventModel.countDocuments()).to.equal(events);
+    expect(await status(order.orderNo)).to.equal('pending_payment');
+  });
+
+  it('applies a replayed event once', async () => {
+    const { order } = await unpaidOrder();
+    await services().payments.startPayment(
+      { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+      order.orderNo,
+    );
+    const payload = succeeded(order);
+    expect((await deliver(payload)).body.outcome).to.equal('queued');
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    expect((await deliver(payload)).body.outcome).to.equal('duplicate');
+    await new Promise((r) => setTimeout(r, 300));
+    const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+    expect(paid.timeline.filter((t) => t.to === 'paid')).to.have.length(1);
+  });
+
+  it('ignores a failure reported after the success (events out of order) and acknowledges unknown types', async () => {
+    const { order } = await unpaidOrder();
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const failedEarlier = event(
+      'payment_intent.payment_failed',
+      {
+        id: 'pi_test',
+        object: 'payment_intent',
+        amount: order.totalFen,
+        currency: 'cny',
+        metadata: { orderNo: order.orderNo },
+        last_payment_error: { message: 'card declined' },
+      },
+      { created: Math.floor(Date.now() / 1000) - 60 },
+    );
+    expect((await deliver(failedEarlier)).status).to.equal(200);
+    expect(
+      (await deliver(event('customer.updated', { id: 'cus_x', object: 'customer' }))).status,
+    ).to.equal(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await status(order.orderNo)).to.equal('paid');
+    expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!.status).to.equal(
+      'succeeded',
+    );
+  });
+
+  it('flags an amount that does not match the order for the admin, and never marks it paid', async () => {
+    const { order } = await unpaidOrder();
+    await services().payments.startPayment(
+      { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+      order.orderNo,
+    );
+    await deliver(succeeded(order, order.totalFen - 1));
+    const payment = await eventually(async () => {
+      const p = await PaymentModel.findOne({ orderNo: order.orderNo }).lean();
+      return p?.status === 'amount_mismatch' ? p : undefined;
+    });
+    expect(payment.problem).to.include(`the order is ${order.totalFen} cny`);
+    expect(await status(order.orderNo)).to.equal('pending_payment');
+  });
+
+  describe('money that arrives after the unpaid timeout', () => {
+    async function expire(order: Order) {
+      await OrderModel.updateOne(
+        { orderNo: order.orderNo },
+        { $set: { payBy: new Date(Date.now() - 1000) } },
+      );
+      expect(await services().orders.expireOrder(order.orderNo)).to.equal('expired');
+    }
+
+    it('keeps the order when the stock is still there, taking it again', async () => {
+      const { sku, order } = await unpaidOrder(2, 10);
+      await services().payments.startPayment(
+        { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+        order.orderNo,
+      );
+      await expire(order);
+      expect(await available(String(sku._id))).to.equal(10);
+      await deliver(succeeded(order));
+      await eventually(async () => (await status(order.orderNo)) === 'paid');
+      const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+      expect(paid.timeline.map((t) => t.to)).to.deep.equal(['pending_payment', 'expired', 'paid']);
+      expect(paid.timeline.at(-1)!.reason).to.match(/stock was still there/);
+      expect(await available(String(sku._id))).to.equal(8);
+      expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(8);
+    });
+
+    it('refunds automatically when the stock sold out meanwhile', async () => {
+      const { sku, order } = await unpaidOrder(2, 2);
+      await services().payments.startPayment(
+        { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+        order.orderNo,
+      );
+      await expire(order);
+      const other = await services().orders.placeOrder(await buyer(), {
+        idempotencyKey: `snap-${sku.code}`,
+        lines: [{ skuId: String(sku._id), quantity: 2 }],
+        address: DEMO_ADDRESS,
+      });
+      expect(other.status).to.equal('pending_payment');
+      await deliver(succeeded(order));
+      await eventually(async () => (await status(order.orderNo)) === 'refunded');
+      const refunded = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+      expect(refunded.timeline.at(-1)!.reason).to.match(
+        /sold out meanwhile; refunded automatically/,
+      );
+      const refund = (await RefundModel.findOne({ orderNo: order.orderNo }).lean())!;
+      expect(refund).to.deep.include({ amountFen: order.totalFen, status: 'succeeded' });
+      expect(await available(String(sku._id))).to.equal(0); // the other buyer keeps the units
+    });
+  });
+
+  it('cancels a paid order before picking with a full refund and the stock back', async () => {
+    const { sku, who, order } = await unpaidOrder(2, 10);
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const cancelled = await services().payments.cancelPaidOrder(who, order.orderNo);
+    expect(cancelled.status).to.equal('cancelled');
+    expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!).to.deep.include({
+      status: 'refunded',
+      refundedFen: order.totalFen,
+    });
+    expect(await available(String(sku._id))).to.equal(10);
+    // Cancelling twice refunds once.
+    expect(
+      await services()
+        .payments.cancelPaidOrder(who, order.orderNo)
+        .catch((e: unknown) => e),
+    ).to.be.instanceOf(Conflict);
+    expect(await RefundModel.countDocuments({ orderNo: order.orderNo })).to.equal(1);
+  });
+
+  it('refunds the lines the hub could not pick, once, and never more than was paid', async () => {
+    const { order } = await unpaidOrder(2, 10);
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const system = { kind: 'system' as const, id: 'test' };
+    await services().orderStates.transition(
+      order.orderNo,
+      'paid',
+      'routed',
+      system,
+      'routed to the hub',
+    );
+    await services().orderStates.transition(order.orderNo, 'routed', 'picking', system, 'wave 1');
+    const hubStaff: Actor = { id: 'hub', role: 'hub_staff', displayName: '仓库' };
+    const skuCode = order.lines[0]!.skuCode;
+
+    const after = await services().payments.refundShortPick(hubStaff, order.orderNo, [
+      { skuCode, quantity: 1 },
+    ]);
+    expect(after.status).to.equal('partially_refunded');
+    await services().payments.refundShortPick(hubStaff, order.orderNo, [{ skuCode, quantity: 1 }]);
+    expect(await RefundModel.countDocuments({ orderNo: order.orderNo })).to.equal(1);
+    expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!).to.deep.include({
+      status: 'partially_refunded',
+      refundedFen: 2280,
+    });
+
+    const tooMuch = await services()
+      .payments.issueRefund(order.orderNo, order.totalFen, 'greedy', 'more than paid')
+      .catch((e: unknown) => e);
+    expect(tooMuch).to.be.instanceOf(Invalid);
+    expect((tooMuch as Invalid).code).to.equal('errors.refundTooLarge');
+    const badLines = await services()
+      .payments.refundShortPick(hubStaff, order.orderNo, [{ skuCode, quantity: 3 }])
+      .catch((e: unknown) => e);
+    expect(badLines).to.be.instanceOf(Invalid);
+    const buyerTries = await services()
+      .payments.refundShortPick(
+        { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+        order.orderNo,
+        [{ skuCode, quantity: 1 }],
+      )
+      .catch((e: unknown) => e);
+    expect((buyerTries as Error).name).to.equal('Forbidden');
+  });
+
+  it("will not start a payment for someone else's order, or for a closed one", async () => {
+    const { who, order } = await unpaidOrder();
+    const stranger = await buyer();
+    expect(
+      await services()
+        .payments.startPayment(stranger, order.orderNo)
+        .catch((e: unknown) => e),
+    ).to.be.instanceOf(NotFound);
+    await services().orders.cancelUnpaidOrder(who, order.orderNo);
+    const closed = await services()
+      .payments.startPayment(who, order.orderNo)
+      .catch((e: unknown) => e);
+    expect(closed).to.be.instanceOf(Conflict);
+    expect((closed as Conflict).code).to.equal('errors.notPayable');
+  });
+});

@@ -1,0 +1,37 @@
+// Stripe webhooks are verified and stored by the web process, then applied here, once each;
+// a periodic job asks Stripe about payments still pending, in case a webhook never arrived.
+import { Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  RECONCILE_JOB,
+  STRIPE_EVENT_JOB,
+  type PaymentService,
+} from '../server/payments/payment-service.ts';
+
+export const STRIPE_EVENTS_QUEUE = 'stripe-events';
+export const RECONCILE_EVERY_MS = 5 * 60_000;
+
+export async function schedulePaymentReconciliation(queue: Queue): Promise<void> {
+  await queue.upsertJobScheduler(
+    RECONCILE_JOB,
+    { every: RECONCILE_EVERY_MS },
+    { name: RECONCILE_JOB },
+  );
+}
+
+export function stripeEventsWorker(opts: {
+  connection: Redis;
+  prefix: string;
+  payments: PaymentService;
+}): Worker {
+  return new Worker(
+    STRIPE_EVENTS_QUEUE,
+    async (job: Job<{ eventId?: string }>) => {
+      if (job.name === STRIPE_EVENT_JOB && job.data.eventId)
+        return opts.payments.applyEvent(job.data.eventId);
+      if (job.name === RECONCILE_JOB) return opts.payments.reconcilePending();
+      throw new Error(`unknown job ${job.name}`);
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: 4 },
+  );
+}
