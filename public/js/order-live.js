@@ -51,9 +51,14 @@
       li.append(time, ' ', strong, ' ', small);
       list.appendChild(li);
     });
+    // Paying is only for unpaid orders; cancelling only until the hub starts picking.
     if (order.status !== 'pending_payment') {
-      var forms = article.querySelectorAll('form[action$="/cancel"]');
-      forms.forEach(function (f) {
+      article.querySelectorAll('.pay-actions').forEach(function (el) {
+        el.remove();
+      });
+    }
+    if (['pending_payment', 'paid', 'routed'].indexOf(order.status) < 0) {
+      article.querySelectorAll('form[action$="/cancel"]').forEach(function (f) {
         f.remove();
       });
     }

@@ -13,6 +13,13 @@ export function adminRoutes(services: Services): Router {
     });
   });
 
+  router.get('/admin/payments', async (req, res) => {
+    res.render('admin/payments', {
+      title: req.t('admin.payments'),
+      payments: await services.admin.paymentProblems(req.actor),
+    });
+  });
+
   router.post('/admin/shops/:id/approve', async (req, res) => {
     await services.admin.setShopStatus(req.actor, req.params.id, 'approved');
     res.redirect(303, '/admin/shops');

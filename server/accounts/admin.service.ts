@@ -2,6 +2,7 @@
 import { Types } from 'mongoose';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { UserModel } from './user.model.ts';
+import { PaymentModel } from '../payments/payment.model.ts';
 import { VillageModel } from '../catalogue/village.model.ts';
 import { Forbidden, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -43,5 +44,16 @@ export class AdminService {
     shop.status = status;
     if (status === 'approved') shop.approvedAt = new Date();
     await shop.save();
+  }
+
+  /** Payments Stripe reported that do not match their order (never marked paid), newest first. */
+  async paymentProblems(actor: Actor | undefined) {
+    this.assertAdmin(actor);
+    return PaymentModel.find({
+      $or: [{ status: 'amount_mismatch' }, { problem: { $exists: true } }],
+    })
+      .sort({ updatedAt: -1 })
+      .limit(100)
+      .lean();
   }
 }

@@ -8,6 +8,7 @@ import { MAX_PHOTO_BYTES, storeProductPhoto } from './photos.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
 import { VillageModel } from './village.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
+import { ORDER_STATUSES } from '../orders/order.model.ts';
 
 const upload = multer({
   storage: multer.memoryStorage(),
@@ -106,7 +107,33 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
     res.render('studio/index', {
       title: req.t('studio.title'),
       ...(await studio.overview(req.actor, req.locale)),
-      imported: req.query.imported,
+      invited: req.query.invited === '1',
+    });
+  });
+
+  router.get('/studio/orders', async (req, res) => {
+    const { orders, paid, unpaid } = await services.orders.shopOrders(req.actor);
+    const statusLabels = Object.fromEntries(
+      ORDER_STATUSES.map((s) => [s, req.t(`orderStatus.${s}`)]),
+    );
+    res.render('studio/orders', {
+      title: req.t('studio.orders'),
+      paid,
+      unpaid,
+      statusLabels,
+      orders: orders.map((o) => ({
+        orderNo: o.orderNo,
+        status: o.status,
+        totalFen: o.totalFen,
+        createdAt: (o as typeof o & { createdAt?: Date }).createdAt,
+        items: o.lines
+          .map(
+            (l) =>
+              `${pickLocalized(l.title, req.locale)} ${pickLocalized(l.spec, req.locale)} ×${l.quantity}`,
+          )
+          .join('，'),
+        recipient: o.address.recipient,
+      })),
     });
   });
 

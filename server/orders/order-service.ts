@@ -9,6 +9,7 @@ import {
   Conflict,
   Invalid,
   NotFound,
+  Forbidden,
   SoldOut,
   Unauthenticated,
   Unavailable,
@@ -39,6 +40,15 @@ export interface OrderServiceDeps {
 }
 
 export const EXPIRE_JOB = 'expire-unpaid';
+const PAID_STATUSES = new Set<OrderStatus>([
+  'paid',
+  'routed',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'partially_refunded',
+]);
 
 export class OrderService {
   private readonly deps: OrderServiceDeps;
@@ -252,6 +262,23 @@ export class OrderService {
     // Someone else's order looks exactly like a missing one.
     if (!mine) throw new NotFound('errors.orderNotFound');
     return order;
+  }
+
+  /** A shop's recent orders with the paid/unpaid split, for the streamer and their assistant. */
+  async shopOrders(actor: Actor | undefined) {
+    if (!actor) throw new Unauthenticated();
+    if (actor.role !== 'streamer' || !actor.shopId) throw new Forbidden();
+    const orders = await OrderModel.find({ shopId: actor.shopId })
+      .sort({ createdAt: -1 })
+      .limit(200)
+      .lean();
+    const unpaid = orders.filter((o) => o.status === 'pending_payment');
+    const paid = orders.filter((o) => PAID_STATUSES.has(o.status));
+    return {
+      orders,
+      unpaid: { count: unpaid.length, fen: unpaid.reduce((s, o) => s + o.totalFen, 0) },
+      paid: { count: paid.length, fen: paid.reduce((s, o) => s + o.totalFen, 0) },
+    };
   }
 
   async listBuyerOrders(actor: Actor | undefined): Promise<Order[]> {

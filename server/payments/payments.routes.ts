@@ -26,11 +26,9 @@ export function stripeWebhookRoute(services: Services): Router {
           /Stripe-Signature|signature/i.test((error as Error).message)
         ) {
           req.log.warn({ err: (error as Error).message }, 'refused a Stripe webhook');
-          res
-            .status(400)
-            .json({
-              error: { code: 'errors.badSignature', message: req.t('errors.badSignature') },
-            });
+          res.status(400).json({
+            error: { code: 'errors.badSignature', message: req.t('errors.badSignature') },
+          });
           return;
         }
         throw error;

@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { OrderModel } from '../../server/orders/order.model.ts';
+import { startWorkers, type Workers } from '../../workers/index.ts';
+import { BUYER_PASSWORD, createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+import { launchBrowser, phoneContext } from './browser.ts';
+
+describe('browser: paying for an order', function () {
+  this.timeout(120_000);
+  let web: WebServer;
+  let workers: Workers;
+  let browser: Browser;
+  let base: string;
+
+  before(async () => {
+    await ensureDemoCounty();
+    web = await startWebServer(getRuntime(), { port: 0 });
+    workers = await startWorkers(getRuntime(), web.services);
+    base = `http://127.0.0.1:${web.port}`;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await workers?.close();
+    await web?.close();
+  });
+
+  it('add to cart → checkout → pay on the test payment page → the order page shows paid without reloading', async () => {
+    const context = await phoneContext(browser, base);
+    const page = await context.newPage();
+    const [login] = await createBuyers(1);
+    await page.goto('/signin?returnTo=/p/forsythia-tea');
+    await page.fill('input[name=login]', login!);
+    await page.fill('input[name=password]', BUYER_PASSWORD);
+    await page.click('button:has-text("登录")');
+    await page.waitForURL(/\/p\/forsythia-tea/);
+    await page.click('button:has-text("加入购物车")');
+    await page.waitForURL(/added=1/);
+    await page.goto('/checkout');
+    await page.fill('input[name=recipient]', '周明');
+    await page.fill('input[name=phone]', '13800000002');
+    await page.fill('input[name=province]', '浙江省');
+    await page.fill('input[name=city]', '杭州市');
+    await page.fill('input[name=county]', '西湖区');
+    await page.fill('input[name=detail]', '之江路 1 号 2 幢 301');
+    await page.click('[data-testid=place-order]');
+    await page.waitForURL(/\/orders\/CB\d{14}$/);
+    const orderUrl = page.url();
+    expect(await page.locator('[data-testid=order-status]').textContent()).to.equal('待付款');
+    await page.waitForSelector('#live-hint:not([hidden])');
+
+    // Pay in a second tab, as a buyer switching to the payment app would; the first tab stays put.
+    const payTab = await context.newPage();
+    await payTab.goto(`${orderUrl}/pay`);
+    expect(await payTab.locator('[data-testid=pay-amount]').textContent()).to.equal('¥36.80');
+    await payTab.click('[data-testid=pay-wechat_pay]');
+
+    await page.waitForFunction(
+      "document.querySelector('[data-testid=order-status]').textContent === '已付款'",
+      null,
+      { timeout: 15_000 },
+    );
+    expect(page.url()).to.equal(orderUrl);
+    expect(await page.locator('[data-testid=timeline] li').count()).to.equal(2);
+    expect(await page.locator('[data-testid=pay]').count()).to.equal(0);
+    const orderNo = orderUrl.split('/').at(-1)!;
+    expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('paid');
+
+    // The streamer of that shop sees it among the paid orders.
+    const streamer = await phoneContext(browser, base);
+    const console = await streamer.newPage();
+    await console.goto('/signin?returnTo=/studio/orders');
+    await console.fill('input[name=login]', '13900000003');
+    await console.fill('input[name=password]', 'cunbo2026');
+    await console.click('button:has-text("登录")');
+    await console.waitForURL(/\/studio\/orders/);
+    expect(
+      await console.locator(`[data-order-row="${orderNo}"] [data-status]`).textContent(),
+    ).to.equal('已付款');
+    expect(Number(await console.locator('[data-testid=paid-count]').textContent())).to.be.at.least(
+      1,
+    );
+    await Promise.all([context.close(), streamer.close()]);
+  });
+});
