@@ -23,7 +23,7 @@ import { newOrderNo } from './order-numbers.ts';
 import { placeOrderInput, type PlaceOrderInput } from './order-input.ts';
 import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
-import type { ReservedLine, StockReservations } from './stock-reservations.ts';
+import type { ReserveOutcome, ReservedLine, StockReservations } from './stock-reservations.ts';
 
 export interface OrderEvents {
   /** Tell the buyer's open pages (and the shop's console) that the order changed. */
@@ -37,9 +37,26 @@ export interface OrderServiceDeps {
   events: OrderEvents;
   logger: Logger;
   payTimeoutMs: number;
+  /** Set by the live domain: units of a live order go back to its offer (or its waitlist). */
+  onLiveUnitsReturned?: (order: Order) => Promise<void>;
 }
 
 export const EXPIRE_JOB = 'expire-unpaid';
+
+/** How the live room places an order: its own reservation script and the live price. */
+export interface LivePlacement {
+  sessionId: string;
+  offerId: string;
+  unitPriceFen: number;
+  reserve(
+    idempotencyKey: string,
+    orderNo: string,
+    lines: { skuId: string; quantity: number }[],
+  ): Promise<LiveReserveOutcome>;
+}
+
+export type LiveReserveOutcome =
+  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number };
 const PAID_STATUSES = new Set<OrderStatus>([
   'paid',
   'routed',
@@ -60,7 +77,11 @@ export class OrderService {
    * Validates, reserves stock atomically in Redis, writes the order durably in MongoDB and only
    * then answers. The same idempotency key always yields the same order.
    */
-  async placeOrder(actor: Actor | undefined, rawInput: PlaceOrderInput): Promise<Order> {
+  async placeOrder(
+    actor: Actor | undefined,
+    rawInput: PlaceOrderInput,
+    live?: LivePlacement,
+  ): Promise<Order> {
     if (!actor) throw new Unauthenticated();
     const input = parseInput(placeOrderInput, rawInput);
     const idempotencyKey = `${actor.id}:${input.idempotencyKey}`;
@@ -87,12 +108,21 @@ export class OrderService {
     }
 
     const orderNo = newOrderNo();
-    const outcome = await this.deps.stock.reserve(idempotencyKey, orderNo, lines);
+    const outcome = live
+      ? await live.reserve(idempotencyKey, orderNo, lines)
+      : await this.deps.stock.reserve(idempotencyKey, orderNo, lines);
     if (outcome.kind === 'duplicate') return this.awaitOrder(idempotencyKey);
     if (outcome.kind === 'sold_out') {
       const sku = skus.find((s) => String(s._id) === outcome.skuId)!;
       throw new SoldOut('errors.soldOut', { sku: sku.code, available: outcome.available });
     }
+    if (outcome.kind === 'closed') throw new Conflict('errors.offerClosed');
+    if (outcome.kind === 'limit')
+      throw new Invalid(
+        'errors.buyerLimit',
+        [{ field: 'quantity', code: 'validation.buyerLimit' }],
+        { left: outcome.left },
+      );
 
     const reserved = outcome.lines;
     const hub = await HubModel.findOne({}, { _id: 1 }).lean();
@@ -108,9 +138,9 @@ export class OrderService {
         title: product.title,
         spec: sku.spec,
         photo: product.photos[0],
-        unitPriceFen: sku.priceFen,
+        unitPriceFen: live?.unitPriceFen ?? sku.priceFen,
         quantity: line.quantity,
-        lineTotalFen: sku.priceFen * line.quantity,
+        lineTotalFen: (live?.unitPriceFen ?? sku.priceFen) * line.quantity,
         weightGrams: sku.weightGrams,
         stockEpoch: line.epoch,
       };
@@ -136,6 +166,7 @@ export class OrderService {
         buyerId: actor.id,
         shopId: shop._id,
         channel: input.channel,
+        ...(live ? { live: { sessionId: live.sessionId, offerId: live.offerId } } : {}),
         lines: orderLines,
         itemsTotalFen,
         shippingFen: 0,
@@ -305,6 +336,7 @@ export class OrderService {
       });
     }
     await this.deps.stock.release(order.orderNo, lines);
+    if (order.live?.offerId) await this.deps.onLiveUnitsReturned?.(order);
   }
 
   private async undoReservation(

@@ -59,6 +59,11 @@ const orderSchema = new Schema(
     buyerId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
     shopId: { type: Schema.Types.ObjectId, ref: 'Shop', required: true, index: true },
     channel: { type: String, enum: ORDER_CHANNELS, required: true },
+    /** For orders placed in a live room: which session and offer. */
+    live: {
+      sessionId: { type: Schema.Types.ObjectId, ref: 'LiveSession' },
+      offerId: { type: String },
+    },
     lines: { type: [orderLineSchema], required: true },
     itemsTotalFen: integerFen,
     shippingFen: integerFen,

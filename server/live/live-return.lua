@@ -1,0 +1,22 @@
+-- live-return: units of a live order come back (expired or cancelled before payment). They go
+-- to the first buyer on the waitlist as a short hold, or back to the offer's remaining count.
+-- KEYS[1]  marker that this return happened (a retried return counts once)
+-- KEYS[2]  the offer's hash          KEYS[3] the offer's per-buyer hash
+-- KEYS[4]  the offer's waitlist (a list of buyer ids, oldest first)
+-- ARGV[1]  buyer id of the order     ARGV[2] quantity
+-- ARGV[3]  hold key prefix (the hold key is prefix .. waitlisted buyer id)
+-- ARGV[4]  hold seconds              ARGV[5] marker seconds
+-- Returns {'returned'} | {'held', buyerId} | {'already'}
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[5])) == false then return {'already'} end
+local quantity = tonumber(ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'sold', -quantity)
+local taken = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if taken <= quantity then redis.call('HDEL', KEYS[3], ARGV[1]) else redis.call('HINCRBY', KEYS[3], ARGV[1], -quantity) end
+local next = redis.call('LPOP', KEYS[4])
+if next then
+  -- The hold's own TTL is only a safety net; the live-hold job moves it on at the right time.
+  redis.call('SET', ARGV[3] .. next, quantity, 'EX', tonumber(ARGV[4]) * 10)
+  return {'held', next}
+end
+redis.call('HINCRBY', KEYS[2], 'remaining', quantity)
+return {'returned'}
