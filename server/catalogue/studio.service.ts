@@ -247,6 +247,14 @@ export class StudioService {
         report.errors.push({ row: rowNo, field: 'sku_code', code: 'validation.skuCodeTaken' });
         continue;
       }
+      const barcodeOwner = await SkuModel.findOne(
+        { barcode: sku.data.barcode },
+        { code: 1 },
+      ).lean();
+      if (barcodeOwner && barcodeOwner.code !== sku.data.sku_code) {
+        report.errors.push({ row: rowNo, field: 'barcode', code: 'validation.barcodeTaken' });
+        continue;
+      }
       const p = product.data;
       const productDoc =
         existing ?? new ProductModel({ slug, shopId: shop._id, photos: [], status: p.status });

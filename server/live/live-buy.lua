@@ -46,5 +46,6 @@ redis.call('HINCRBY', KEYS[2], 'sold', quantity)
 redis.call('HINCRBY', KEYS[3], ARGV[3], quantity)
 redis.call('HINCRBY', KEYS[4], 'available', -quantity)
 redis.call('HINCRBY', KEYS[4], 'inflight', 1)
+redis.call('HSET', KEYS[4], 'inflight_at', redis.call('TIME')[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
 return {'ok', redis.call('HGET', KEYS[4], 'epoch'), tostring(fromHold)}

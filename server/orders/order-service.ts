@@ -53,6 +53,8 @@ export interface LivePlacement {
     orderNo: string,
     lines: { skuId: string; quantity: number }[],
   ): Promise<LiveReserveOutcome>;
+  /** Gives the live offer its units back when the order could not be saved. */
+  undo?(orderNo: string, quantity: number): Promise<void>;
 }
 
 export type LiveReserveOutcome =
@@ -108,6 +110,8 @@ export class OrderService {
     }
 
     const orderNo = newOrderNo();
+    const hub = await HubModel.findOne({}, { _id: 1 }).lean();
+    if (!hub) throw new Unavailable('errors.unavailable');
     const outcome = live
       ? await live.reserve(idempotencyKey, orderNo, lines)
       : await this.deps.stock.reserve(idempotencyKey, orderNo, lines);
@@ -125,7 +129,6 @@ export class OrderService {
       );
 
     const reserved = outcome.lines;
-    const hub = await HubModel.findOne({}, { _id: 1 }).lean();
     const now = new Date();
     const orderLines = reserved.map((line) => {
       const sku = skus.find((s) => String(s._id) === line.skuId)!;
@@ -185,7 +188,14 @@ export class OrderService {
         ],
       });
     } catch (error) {
-      await this.undoReservation(orderNo, reserved, hub?._id);
+      await this.undoReservation(orderNo, reserved, hub._id);
+      await live?.undo?.(
+        orderNo,
+        reserved.reduce((s, l) => s + l.quantity, 0),
+      );
+      // Free the key, so the buyer's retry is a fresh attempt rather than a wait for this one.
+      if ((error as { code?: number }).code !== 11000)
+        await this.deps.stock.forgetPlacement(idempotencyKey);
       if ((error as { code?: number }).code === 11000) return this.awaitOrder(idempotencyKey);
       this.deps.logger.error({ err: error, orderNo }, 'order write failed; reservation released');
       throw new Unavailable('errors.orderNotSaved');
@@ -229,6 +239,12 @@ export class OrderService {
   ): Promise<'expired' | 'not_due' | OrderStatus> {
     const order = await OrderModel.findOne({ orderNo }).lean();
     if (!order) return 'not_due';
+    if (order.status === 'expired') {
+      // A retry after a failure between the status change and the release: finish the release
+      // (it counts once however often it runs).
+      await this.releaseStock(order);
+      return 'expired';
+    }
     if (order.status !== 'pending_payment') return order.status;
     if (order.payBy > now) return 'not_due';
     const result = await this.deps.states.transition(
@@ -247,6 +263,7 @@ export class OrderService {
   /** The buyer (or an admin) cancels an unpaid order. */
   async cancelUnpaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     const order = await this.getOrder(actor, orderNo);
+    assertBuyerOrAdmin(actor!, order);
     if (order.status !== 'pending_payment')
       throw new Conflict('errors.cannotCancel', { status: order.status });
     const who: TransitionActor = {
@@ -320,6 +337,8 @@ export class OrderService {
   /** Gives an order's units back: ledger first, then the live counter (once per order). */
   async releaseStock(order: Order): Promise<void> {
     const hub = await HubModel.findOne({}, { _id: 1 }).lean();
+    // Each reservation round (the order, then a late payment's re-reservation) is released once.
+    const round = order.stockRound && order.stockRound > 1 ? `:r${order.stockRound}` : '';
     const lines = order.lines.map((l) => ({
       skuId: String(l.skuId),
       quantity: l.quantity,
@@ -327,7 +346,7 @@ export class OrderService {
     }));
     for (const line of lines) {
       await recordMovement({
-        movementId: `release:${order.orderNo}:${line.skuId}`,
+        movementId: `release:${order.orderNo}:${line.skuId}${round}`,
         skuId: new Types.ObjectId(line.skuId),
         hubId: hub!._id,
         kind: 'released',
@@ -335,15 +354,11 @@ export class OrderService {
         reason: `order ${order.orderNo} ${order.status}`,
       });
     }
-    await this.deps.stock.release(order.orderNo, lines);
+    await this.deps.stock.release(`${order.orderNo}${round}`, lines);
     if (order.live?.offerId) await this.deps.onLiveUnitsReturned?.(order);
   }
 
-  private async undoReservation(
-    orderNo: string,
-    reserved: ReservedLine[],
-    hubId: Types.ObjectId | undefined,
-  ) {
+  private async undoReservation(orderNo: string, reserved: ReservedLine[], hubId: Types.ObjectId) {
     await this.deps.stock.settle(reserved).catch(() => []);
     if (hubId) {
       const written = await OrderModel.exists({ orderNo });
@@ -412,4 +427,10 @@ function mergeLines(lines: { skuId: string; quantity: number }[]) {
     if (quantity > 99)
       throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.quantityMax' }]);
   return [...merged].map(([skuId, quantity]) => ({ skuId, quantity }));
+}
+
+/** Cancelling (and refunding) is the buyer's decision, or the county admin's; not the shop's. */
+export function assertBuyerOrAdmin(actor: Actor, order: Pick<Order, 'buyerId'>): void {
+  if (actor.role !== 'admin' && String(order.buyerId) !== actor.id)
+    throw new Forbidden('errors.notYourOrder');
 }

@@ -7,6 +7,11 @@
 -- ARGV[4]  seconds to keep the key
 -- Returns 'won', or the state that is current instead (the caller lost).
 local current = redis.call('GET', KEYS[1]) or ARGV[3]
+-- Redis already moved to the same target but MongoDB still shows the old state: the earlier
+-- winner's write never landed (crash, timeout). Let this retry finish it.
+if current == ARGV[2] and ARGV[3] == ARGV[1] then
+  return 'won'
+end
 if current ~= ARGV[1] then
   return current
 end

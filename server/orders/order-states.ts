@@ -102,11 +102,12 @@ export class OrderStateMachine {
     if (verdict !== 'won') return { won: false, current: verdict as OrderStatus };
 
     const entry = { at: new Date(), from, to, actor: `${actor.kind}:${actor.id}`, reason };
+    // The status filter keeps a completed retry from writing the timeline entry twice.
     const order = await OrderModel.findOneAndUpdate(
-      { orderNo },
+      { orderNo, status: from },
       { $set: { status: to }, $push: { timeline: entry } },
       { returnDocument: 'after' },
     ).lean();
-    return { won: true, order: order! };
+    return { won: true, order: order ?? (await OrderModel.findOne({ orderNo }).lean())! };
   }
 }

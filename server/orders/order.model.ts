@@ -72,6 +72,8 @@ const orderSchema = new Schema(
     address: { type: addressSchema, required: true },
     status: { type: String, enum: ORDER_STATUSES, required: true, index: true },
     payBy: { type: Date, required: true },
+    /** 1 for the order's own reservation; 2 after a late payment took the stock again. */
+    stockRound: { type: Number, default: 1 },
     timeline: { type: [timelineEntrySchema], default: [] },
   },
   { timestamps: true },

@@ -37,7 +37,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
   router.post('/cart/add', async (req, res) => {
     await carts.add(req.cartOwner(), req.body);
     const back =
-      typeof req.body.productSlug === 'string' && /^[a-z0-9-]{3,80}$/.test(req.body.productSlug)
+      typeof req.body?.productSlug === 'string' && /^[a-z0-9-]{3,80}$/.test(req.body.productSlug)
         ? `/p/${req.body.productSlug}?added=1`
         : '/cart';
     res.redirect(303, back);
@@ -80,8 +80,15 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
   router.post('/checkout', async (req, res) => {
     const actor = req.actor;
     if (!actor) throw new Unauthenticated();
-    const address = addressFromForm(req.body);
-    const key = typeof req.body.idempotencyKey === 'string' ? req.body.idempotencyKey : '';
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const address = addressFromForm(body);
+    const key = typeof body.idempotencyKey === 'string' ? body.idempotencyKey : '';
+    // The form carries one key per checkout page; without it a retry could not be recognised.
+    if (!/^[A-Za-z0-9_-]{16,40}$/.test(key)) {
+      throw new Invalid('errors.invalid', [
+        { field: 'idempotencyKey', code: 'validation.idempotencyKey' },
+      ]);
+    }
     const cart = await cartView(req.locale, await carts.lines({ userId: actor.id }), stock);
     if (cart.groups.length === 0) return res.redirect(303, '/cart');
 
@@ -118,12 +125,14 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
       });
     }
     // Remember the address for next time (the first address is the default).
+    // The order holds the address as validated (trimmed), so that is the one remembered.
+    const saved = placed[0]!.address;
     const user = await UserModel.findById(actor.id);
     if (user) {
       const others = user.addresses.filter(
-        (a) => !(a.detail === address.detail && a.phone === address.phone),
+        (a) => !(a.detail === saved.detail && a.phone === saved.phone),
       );
-      user.set('addresses', [address, ...others].slice(0, 10));
+      user.set('addresses', [saved, ...others].slice(0, 10));
       await user.save();
     }
     res.redirect(303, placed.length === 1 ? `/orders/${placed[0]!.orderNo}` : '/orders');

@@ -7,6 +7,8 @@
 -- Returns 1 if written, 0 if not.
 -- Resync only replaces a counter that no placement is between reserving and settling
 -- (inflight = 0) and that did not move while the ledger was read, so the new value is exact.
+-- An in-flight count untouched for 2 minutes is a placement that died before settling (a
+-- crashed process): it no longer blocks the resync, or the under-selling would never heal.
 local mode = ARGV[3]
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -14,8 +16,10 @@ if mode == 'create' then
   end
 else
   local inflight = tonumber(redis.call('HGET', KEYS[1], 'inflight') or '0')
+  local since = tonumber(redis.call('HGET', KEYS[1], 'inflight_at') or '0')
+  local stale = tonumber(redis.call('TIME')[1]) - since > 120
   local available = redis.call('HGET', KEYS[1], 'available')
-  if inflight ~= 0 or available ~= ARGV[4] then
+  if (inflight ~= 0 and not stale) or available ~= ARGV[4] then
     return 0
   end
 end

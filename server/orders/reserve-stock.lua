@@ -25,6 +25,7 @@ local result = {'ok'}
 for i = 2, #KEYS do
   redis.call('HINCRBY', KEYS[i], 'available', -tonumber(ARGV[i + 1]))
   redis.call('HINCRBY', KEYS[i], 'inflight', 1)
+  redis.call('HSET', KEYS[i], 'inflight_at', redis.call('TIME')[1])
   result[#result + 1] = redis.call('HGET', KEYS[i], 'epoch')
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))

@@ -105,6 +105,11 @@ export class StockReservations {
     return lines.filter((_, i) => flags[i] === 0);
   }
 
+  /** Forgets a placement that failed, so the same idempotency key can be placed again. */
+  async forgetPlacement(idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.placementKey(idempotencyKey));
+  }
+
   /** Gives units back once per `releaseId`; safe to retry. */
   async release(releaseId: string, lines: ReservedLine[]): Promise<void> {
     const keys = [

@@ -10,6 +10,9 @@ import type { Logger } from '../core/logger.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
 import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
+import { assertBuyerOrAdmin } from '../orders/order-service.ts';
+import { parseInput } from '../core/validation.ts';
+import { z } from 'zod';
 import type { OrderEvents, OrderService } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
 import type { StockReservations } from '../orders/stock-reservations.ts';
@@ -19,6 +22,21 @@ import type { PaymentIntent, StripeEvent, StripeGateway } from './stripe-gateway
 export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay'] as const;
 export const STRIPE_EVENT_JOB = 'apply-stripe-event';
 export const RECONCILE_JOB = 'reconcile-pending';
+
+const shortPickLines = z
+  .array(
+    z.object({
+      skuCode: z.string().regex(/^[A-Z0-9-]{3,40}$/, 'validation.refundLines'),
+      quantity: z
+        .number()
+        .int('validation.refundLines')
+        .min(1, 'validation.refundLines')
+        .max(99, 'validation.refundLines'),
+    }),
+    { error: 'validation.refundLines' },
+  )
+  .min(1, 'validation.refundLines')
+  .max(20, 'validation.refundLines');
 
 const SYSTEM: TransitionActor = { kind: 'system', id: 'payments' };
 
@@ -161,7 +179,7 @@ export class PaymentService {
       return 'no such order';
     }
     const method = intent.payment_method_types?.[0];
-    const payment = await PaymentModel.findOneAndUpdate(
+    const payment = (await PaymentModel.findOneAndUpdate(
       { orderNo: order.orderNo },
       {
         $setOnInsert: {
@@ -173,23 +191,25 @@ export class PaymentService {
         $set: { paymentIntentId: intent.id, ...(method ? { paymentMethod: method } : {}) },
       },
       { upsert: true, returnDocument: 'after' },
-    );
-    if (payment!.status !== 'requires_payment') return `already ${payment!.status}`;
-
-    if (intent.amount !== order.totalFen || intent.currency !== 'cny') {
-      payment!.status = 'amount_mismatch';
-      payment!.problem = `Stripe reported ${intent.amount} ${intent.currency}, the order is ${order.totalFen} cny`;
-      await payment!.save();
-      this.deps.logger.error(
-        { orderNo: order.orderNo, intent: intent.id },
-        'payment amount does not match the order',
-      );
-      return 'amount mismatch: flagged, not marked paid';
+    ))!;
+    if (payment.status === 'amount_mismatch') return 'amount mismatch: flagged, not marked paid';
+    if (payment.status === 'requires_payment') {
+      if (intent.amount !== order.totalFen || intent.currency !== 'cny') {
+        payment.status = 'amount_mismatch';
+        payment.problem = `Stripe reported ${intent.amount} ${intent.currency}, the order is ${order.totalFen} cny`;
+        await payment.save();
+        this.deps.logger.error(
+          { orderNo: order.orderNo, intent: intent.id },
+          'payment amount does not match the order',
+        );
+        return 'amount mismatch: flagged, not marked paid';
+      }
+      payment.status = 'succeeded';
+      payment.receivedFen = intent.amount;
+      await payment.save();
     }
-    payment!.status = 'succeeded';
-    payment!.receivedFen = intent.amount;
-    await payment!.save();
-
+    // Reached again when a retry follows a failure after the payment was recorded: the
+    // transition below is decided once, so running it twice is safe.
     const result = await this.deps.states.transition(
       order.orderNo,
       'pending_payment',
@@ -206,80 +226,78 @@ export class PaymentService {
 
   /** The unpaid timeout (or the buyer) closed the order before the money arrived. */
   private async settleLatePayment(order: Order, current: OrderStatus): Promise<string> {
-    if (
-      current === 'paid' ||
-      current === 'routed' ||
-      current === 'picking' ||
-      current === 'packed' ||
-      current === 'shipped' ||
-      current === 'delivered'
-    ) {
-      return `already ${current}`;
+    const refundKey = `late-payment:${order.orderNo}`;
+    if (current === 'refunded') {
+      // A retry after the automatic refund was decided: make sure it was issued (once).
+      await this.issueRefund(order.orderNo, order.totalFen, refundKey, 'late payment');
+      return 'paid late; refunded';
     }
-    if (current === 'expired') {
-      const lines = order.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity }));
-      const again = await this.deps.stock.reserve(
-        `late-payment:${order.orderNo}`,
-        order.orderNo,
-        lines,
-      );
-      if (again.kind === 'reserved') {
-        const hub = await HubModel.findOne({}, { _id: 1 }).lean();
-        for (const line of again.lines) {
-          await recordMovement({
-            movementId: `re-reserve:${order.orderNo}:${line.skuId}`,
-            skuId: new Types.ObjectId(line.skuId),
-            hubId: hub!._id,
-            kind: 'reserved',
-            delta: -line.quantity,
-            reason: `order ${order.orderNo} paid late`,
-          });
-        }
-        await this.deps.stock.settle(again.lines);
-        const result = await this.deps.states.transition(
-          order.orderNo,
-          'expired',
-          'paid',
-          SYSTEM,
-          'paid after the pay-by time; the stock was still there, so the order stands',
-        );
-        if (result.won) {
-          await OrderModel.updateOne(
-            { orderNo: order.orderNo },
-            {
-              $set: Object.fromEntries(
-                again.lines.map((l) => [
-                  `lines.${order.lines.findIndex((x) => String(x.skuId) === l.skuId)}.stockEpoch`,
-                  l.epoch,
-                ]),
-              ),
-            },
-          );
-          this.deps.events.orderChanged(result.order);
-          return 'paid late; stock re-reserved';
-        }
-        await this.deps.stock.release(`late-payment:${order.orderNo}`, again.lines);
-      }
-    }
-    const from = current === 'expired' ? 'expired' : 'cancelled';
+    if (current !== 'expired' && current !== 'cancelled') return `already ${current}`;
+    if (current === 'expired' && (await this.retakeStock(order)))
+      return 'paid late; stock re-reserved';
+
     const result = await this.deps.states.transition(
       order.orderNo,
-      from,
+      current,
       'refunded',
       SYSTEM,
-      from === 'expired'
+      current === 'expired'
         ? 'paid after the pay-by time and sold out meanwhile; refunded automatically'
         : 'paid after the order was cancelled; refunded automatically',
     );
-    if (!result.won) return `late payment: order is ${result.current}`;
-    await this.issueRefund(
-      order.orderNo,
-      order.totalFen,
-      `late-payment:${order.orderNo}`,
-      'late payment',
-    );
-    this.deps.events.orderChanged(result.order);
+    if (!result.won && result.current !== 'refunded')
+      return `late payment: order is ${result.current}`;
+    await this.issueRefund(order.orderNo, order.totalFen, refundKey, 'late payment');
+    if (result.won) this.deps.events.orderChanged(result.order);
     return 'paid late; refunded';
+  }
+
+  /** Takes an expired order's units again for its late payment; false if they are gone. */
+  private async retakeStock(order: Order): Promise<boolean> {
+    const lines = order.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity }));
+    const again = await this.deps.stock.reserve(
+      `late-payment:${order.orderNo}`,
+      order.orderNo,
+      lines,
+    );
+    if (again.kind !== 'reserved') return false;
+    const hub = (await HubModel.findOne({}, { _id: 1 }).lean())!;
+    const movement = (line: { skuId: string; quantity: number }, kind: 'reserved' | 'released') =>
+      recordMovement({
+        movementId: `${kind === 'reserved' ? 're-reserve' : 're-release'}:${order.orderNo}:${line.skuId}`,
+        skuId: new Types.ObjectId(line.skuId),
+        hubId: hub._id,
+        kind,
+        delta: kind === 'reserved' ? -line.quantity : line.quantity,
+        reason: `order ${order.orderNo} paid late`,
+      });
+    for (const line of again.lines) await movement(line, 'reserved');
+    const stale = await this.deps.stock.settle(again.lines);
+    const result =
+      stale.length === 0
+        ? await this.deps.states.transition(
+            order.orderNo,
+            'expired',
+            'paid',
+            SYSTEM,
+            'paid after the pay-by time; the stock was still there, so the order stands',
+          )
+        : undefined;
+    if (!result?.won) {
+      // A counter rebuild in between, or another actor won: give the units back, refund instead.
+      for (const line of again.lines) await movement(line, 'released');
+      await this.deps.stock.release(`late-payment:${order.orderNo}`, again.lines);
+      return false;
+    }
+    const epochs = Object.fromEntries(
+      again.lines.map((l) => [
+        `lines.${order.lines.findIndex((x) => String(x.skuId) === l.skuId)}.stockEpoch`,
+        l.epoch,
+      ]),
+    );
+    await OrderModel.updateOne({ orderNo: order.orderNo }, { $set: { ...epochs, stockRound: 2 } });
+    this.deps.events.orderChanged(result.order);
+    return true;
   }
 
   private async notePaymentFailed(intent: PaymentIntent): Promise<string> {
@@ -297,12 +315,36 @@ export class PaymentService {
   /** The buyer (or admin) cancels a paid order before picking: full refund, stock released. */
   async cancelPaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     const order = await this.deps.orders.getOrder(actor, orderNo);
+    assertBuyerOrAdmin(actor!, order);
+    const refundKey = `cancel:${orderNo}`;
+    if (
+      order.status === 'cancelled' &&
+      (await RefundModel.exists({ refundKey, status: { $ne: 'succeeded' } }))
+    ) {
+      // A retry after the refund failed: finish it.
+      await this.deps.orders.releaseStock(order);
+      await this.issueRefund(orderNo, order.totalFen, refundKey, 'cancelled before picking');
+      return order;
+    }
     if (order.status !== 'paid' && order.status !== 'routed')
       throw new Conflict('errors.cannotCancel', { status: order.status });
     const who: TransitionActor = {
       kind: actor!.role === 'admin' ? 'admin' : 'buyer',
       id: actor!.id,
     };
+    // Record the refund's intent before the status changes, so a failure can be finished later.
+    await RefundModel.updateOne(
+      { refundKey },
+      {
+        $setOnInsert: {
+          orderNo,
+          amountFen: order.totalFen,
+          reason: 'cancelled before picking',
+          status: 'pending',
+        },
+      },
+      { upsert: true },
+    );
     const result = await this.deps.states.transition(
       orderNo,
       order.status,
@@ -310,14 +352,12 @@ export class PaymentService {
       who,
       'cancelled before picking; full refund',
     );
-    if (!result.won) throw new Conflict('errors.cannotCancel', { status: result.current });
+    if (!result.won) {
+      await RefundModel.deleteOne({ refundKey, status: 'pending' });
+      throw new Conflict('errors.cannotCancel', { status: result.current });
+    }
     await this.deps.orders.releaseStock(result.order);
-    await this.issueRefund(
-      orderNo,
-      order.totalFen,
-      `cancel:${orderNo}`,
-      'cancelled before picking',
-    );
+    await this.issueRefund(orderNo, order.totalFen, refundKey, 'cancelled before picking');
     this.deps.events.orderChanged(result.order);
     return result.order;
   }
@@ -326,40 +366,55 @@ export class PaymentService {
   async refundShortPick(
     actor: Actor | undefined,
     orderNo: string,
-    lines: { skuCode: string; quantity: number }[],
+    rawLines: unknown,
+    exceptionId?: string,
   ): Promise<Order> {
     if (!actor || (actor.role !== 'hub_staff' && actor.role !== 'admin')) throw new Forbidden();
-    const order = await OrderModel.findOne({ orderNo }).lean();
+    const lines = parseInput(shortPickLines, rawLines);
+    const order = await OrderModel.findOne({ orderNo: String(orderNo) }).lean();
     if (!order) throw new NotFound('errors.orderNotFound');
+    if (order.status !== 'picking' && order.status !== 'partially_refunded') {
+      throw new Conflict('errors.notPicking', { status: order.status });
+    }
+    // Units already refunded per SKU, by earlier short picks of this order.
+    const earlier = await RefundModel.find({
+      orderNo: order.orderNo,
+      refundKey: { $regex: '^short-pick:' },
+    }).lean();
+    const done = new Map<string, number>();
+    for (const r of earlier)
+      for (const l of r.lines ?? []) done.set(l.skuCode, (done.get(l.skuCode) ?? 0) + l.quantity);
+    const merged = new Map<string, number>();
+    for (const l of lines) merged.set(l.skuCode, (merged.get(l.skuCode) ?? 0) + l.quantity);
     let amountFen = 0;
-    for (const line of lines) {
-      const orderLine = order.lines.find((l) => l.skuCode === line.skuCode);
-      if (
-        !orderLine ||
-        !Number.isSafeInteger(line.quantity) ||
-        line.quantity < 1 ||
-        line.quantity > orderLine.quantity
-      ) {
+    for (const [skuCode, quantity] of merged) {
+      const orderLine = order.lines.find((l) => l.skuCode === skuCode);
+      if (!orderLine || quantity + (done.get(skuCode) ?? 0) > orderLine.quantity) {
         throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.refundLines' }]);
       }
-      amountFen += orderLine.unitPriceFen * line.quantity;
+      amountFen += orderLine.unitPriceFen * quantity;
     }
-    const key = `short-pick:${orderNo}:${lines
+    const refundLines = [...merged].map(([skuCode, quantity]) => ({ skuCode, quantity }));
+    // The hub's exception id makes each short pick its own refund; without one, the same lines
+    // again are taken as a retry of the same refund.
+    const linesKey = refundLines
       .map((l) => `${l.skuCode}x${l.quantity}`)
       .sort()
-      .join(',')}`;
-    await this.issueRefund(orderNo, amountFen, key, 'short pick');
+      .join(',');
+    const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
+    await this.issueRefund(order.orderNo, amountFen, key, 'short pick', refundLines);
     if (order.status === 'picking') {
+      const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
       const result = await this.deps.states.transition(
-        orderNo,
+        order.orderNo,
         'picking',
         'partially_refunded',
-        { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id },
+        who,
         `short pick: ¥${(amountFen / 100).toFixed(2)} refunded`,
       );
       if (result.won) this.deps.events.orderChanged(result.order);
     }
-    return (await OrderModel.findOne({ orderNo }).lean())!;
+    return (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
   }
 
   /**
@@ -371,6 +426,7 @@ export class PaymentService {
     amountFen: number,
     refundKey: string,
     reason: string,
+    lines?: { skuCode: string; quantity: number }[],
   ): Promise<void> {
     if (!Number.isSafeInteger(amountFen) || amountFen < 1)
       throw new Invalid('errors.invalid', [
@@ -380,20 +436,31 @@ export class PaymentService {
     if (!payment || payment.receivedFen === 0) throw new Conflict('errors.nothingPaid');
     const earlier = await RefundModel.findOne({ refundKey }).lean();
     if (earlier?.status === 'succeeded') return;
-    const refunded = (await RefundModel.find({ orderNo, status: 'succeeded' }).lean()).reduce(
-      (s, r) => s + r.amountFen,
-      0,
-    );
-    if (!earlier && refunded + amountFen > payment.receivedFen) {
+    // Every other refund of the order counts, pending ones too: the total never exceeds what came in.
+    const others = (
+      await RefundModel.find({
+        orderNo,
+        refundKey: { $ne: refundKey },
+        status: { $ne: 'failed' },
+      }).lean()
+    ).reduce((s, r) => s + r.amountFen, 0);
+    if (others + amountFen > payment.receivedFen) {
       throw new Invalid(
         'errors.refundTooLarge',
         [{ field: 'amountFen', code: 'validation.refundAmount' }],
-        { left: payment.receivedFen - refunded },
+        { left: payment.receivedFen - others },
       );
     }
     if (!earlier) {
       try {
-        await RefundModel.create({ refundKey, orderNo, amountFen, reason, status: 'pending' });
+        await RefundModel.create({
+          refundKey,
+          orderNo,
+          amountFen,
+          reason,
+          status: 'pending',
+          ...(lines ? { lines } : {}),
+        });
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
       }
@@ -419,20 +486,38 @@ export class PaymentService {
     await payment.save();
   }
 
-  /** Pending payments older than a minute, checked against Stripe: applies what a lost webhook missed. */
+  /**
+   * Payments still pending, checked against Stripe (least recently checked first, within two
+   * days of their creation): applies what a lost webhook missed. One failure skips one payment.
+   */
   async reconcilePending(olderThanMs = 60_000): Promise<number> {
+    const now = Date.now();
     const stale = await PaymentModel.find({
       status: 'requires_payment',
-      updatedAt: { $lt: new Date(Date.now() - olderThanMs) },
+      updatedAt: { $lt: new Date(now - olderThanMs) },
+      createdAt: { $gt: new Date(now - 2 * 24 * 3600 * 1000) },
     })
+      .sort({ checkedAt: 1 })
       .limit(200)
       .lean();
     let applied = 0;
     for (const payment of stale) {
-      const intent = await this.deps.gateway.sdk.paymentIntents.retrieve(payment.paymentIntentId);
-      if (intent.status === 'succeeded' && intent.metadata?.orderNo === payment.orderNo) {
-        await this.applyPaymentSucceeded(intent);
-        applied++;
+      try {
+        await PaymentModel.updateOne(
+          { _id: payment._id },
+          { $set: { checkedAt: new Date() } },
+          { timestamps: false },
+        );
+        const intent = await this.deps.gateway.sdk.paymentIntents.retrieve(payment.paymentIntentId);
+        if (intent.status === 'succeeded' && intent.metadata?.orderNo === payment.orderNo) {
+          await this.applyPaymentSucceeded(intent);
+          applied++;
+        }
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, orderNo: payment.orderNo },
+          'reconciliation could not check a payment',
+        );
       }
     }
     return applied;

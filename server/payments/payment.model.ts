@@ -22,6 +22,7 @@ const paymentSchema = new Schema(
     receivedFen: { ...integerFen, default: 0 },
     refundedFen: { ...integerFen, default: 0 },
     paymentMethod: { type: String },
+    checkedAt: { type: Date },
     /** Set when Stripe reported something that does not match the order: for the admin to look at. */
     problem: { type: String, maxlength: 300 },
   },
@@ -36,6 +37,16 @@ const refundSchema = new Schema(
     amountFen: integerFen,
     reason: { type: String, required: true, maxlength: 200 },
     stripeRefundId: { type: String },
+    /** For short-pick refunds: which units were refunded. */
+    lines: {
+      type: [
+        new Schema(
+          { skuCode: { type: String, required: true }, quantity: { type: Number, required: true } },
+          { _id: false },
+        ),
+      ],
+      default: undefined,
+    },
     status: { type: String, enum: ['pending', 'succeeded', 'failed'], required: true },
   },
   { timestamps: true },

@@ -56,7 +56,7 @@ export function paymentRoutes(services: Services, publishableKey: string | undef
 
   // Development and CI only: completes the payment through the real webhook endpoint.
   router.post('/orders/:orderNo/pay/local', async (req, res) => {
-    const method = typeof req.body.method === 'string' ? req.body.method : '';
+    const method = typeof req.body?.method === 'string' ? req.body.method : '';
     const { payload, signature } = await payments.buildLocalPaymentEvent(
       req.actor,
       req.params.orderNo,

@@ -113,6 +113,16 @@ describe('accounts and sessions', () => {
     expect((await phone.get<{ actor: unknown }>('/api/session')).body.actor).to.equal(null);
   });
 
+  it('refuses a checkout post without its idempotency key, placing nothing', async () => {
+    const client = new Client(base);
+    await client.signIn('13800000001', 'cunbo2026');
+    const reply = await client.request<string>('POST', '/checkout', {
+      form: { recipient: '陈晓' },
+    });
+    expect(reply.status).to.equal(400);
+    expect(reply.body).to.include('请求编号格式不对');
+  });
+
   it("keeps a guest's cart when they sign in, and after their session expires", async () => {
     const sku = await skuWithStock(5);
     const client = new Client(base);

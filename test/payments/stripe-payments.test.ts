@@ -341,6 +341,122 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
     expect((buyerTries as Error).name).to.equal('Forbidden');
   });
 
+  it('a late payment that kept its order still gives the stock back when that order is cancelled', async () => {
+    const { sku, who, order } = await unpaidOrder(3, 10);
+    await services().payments.startPayment(who, order.orderNo);
+    await OrderModel.updateOne(
+      { orderNo: order.orderNo },
+      { $set: { payBy: new Date(Date.now() - 1000) } },
+    );
+    await services().orders.expireOrder(order.orderNo);
+    await deliver(succeeded(order));
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    expect(await available(String(sku._id))).to.equal(7);
+
+    await services().payments.cancelPaidOrder(who, order.orderNo);
+    expect(await available(String(sku._id))).to.equal(10);
+    expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(10);
+  });
+
+  it("lets neither the shop nor a stranger cancel or refund a buyer's order", async () => {
+    const { order } = await unpaidOrder();
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const streamer: Actor = {
+      id: 'streamer',
+      role: 'streamer',
+      displayName: '主播',
+      shopId: String(order.shopId),
+    };
+    const refused = await services()
+      .payments.cancelPaidOrder(streamer, order.orderNo)
+      .catch((e: unknown) => e);
+    expect((refused as Error).name).to.equal('Forbidden');
+    expect(await status(order.orderNo)).to.equal('paid');
+    expect(await RefundModel.countDocuments({ orderNo: order.orderNo })).to.equal(0);
+  });
+
+  it('refuses a short-pick refund for more units than the line, across calls', async () => {
+    const { order } = await unpaidOrder(2, 10);
+    await pay(order);
+    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const system = { kind: 'system' as const, id: 'test' };
+    await services().orderStates.transition(order.orderNo, 'paid', 'routed', system, 'routed');
+    await services().orderStates.transition(order.orderNo, 'routed', 'picking', system, 'wave');
+    const hub: Actor = { id: 'hub', role: 'hub_staff', displayName: '仓库' };
+    const skuCode = order.lines[0]!.skuCode;
+    const doubled = await services()
+      .payments.refundShortPick(hub, order.orderNo, [
+        { skuCode, quantity: 2 },
+        { skuCode, quantity: 1 },
+      ])
+      .catch((e: unknown) => e);
+    expect(doubled).to.be.instanceOf(Invalid);
+    await services().payments.refundShortPick(
+      hub,
+      order.orderNo,
+      [{ skuCode, quantity: 1 }],
+      'exception-1',
+    );
+    await services().payments.refundShortPick(
+      hub,
+      order.orderNo,
+      [{ skuCode, quantity: 1 }],
+      'exception-2',
+    );
+    const third = await services()
+      .payments.refundShortPick(hub, order.orderNo, [{ skuCode, quantity: 1 }], 'exception-3')
+      .catch((e: unknown) => e);
+    expect(third).to.be.instanceOf(Invalid);
+    const garbage = await services()
+      .payments.refundShortPick(hub, order.orderNo, [null])
+      .catch((e: unknown) => e);
+    expect(garbage).to.be.instanceOf(Invalid);
+    expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!.refundedFen).to.equal(
+      order.totalFen,
+    );
+  });
+
+  it('will not take payment once the pay-by time has passed', async () => {
+    const { who, order } = await unpaidOrder();
+    await OrderModel.updateOne(
+      { orderNo: order.orderNo },
+      { $set: { payBy: new Date(Date.now() - 1000) } },
+    );
+    const late = await services()
+      .payments.startPayment(who, order.orderNo)
+      .catch((e: unknown) => e);
+    expect(late).to.be.instanceOf(Conflict);
+    expect((late as Conflict).code).to.equal('errors.payByPassed');
+  });
+
+  it('reconciles pending payments with Stripe without failing on ones still unpaid', async () => {
+    const { who, order } = await unpaidOrder();
+    await services().payments.startPayment(who, order.orderNo);
+    // stripe-mock reports every PaymentIntent as not yet paid: nothing is applied, nothing breaks.
+    expect(await services().payments.reconcilePending(0)).to.equal(0);
+    expect(await status(order.orderNo)).to.equal('pending_payment');
+    expect(
+      (await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!.checkedAt,
+    ).to.be.instanceOf(Date);
+  });
+
+  it('refuses an illegal status change with a clear error', async () => {
+    const { order } = await unpaidOrder();
+    const error = await services()
+      .orderStates.transition(
+        order.orderNo,
+        'pending_payment',
+        'shipped',
+        { kind: 'system', id: 'test' },
+        'skip ahead',
+      )
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Conflict);
+    expect((error as Conflict).code).to.equal('errors.illegalTransition');
+    expect(await status(order.orderNo)).to.equal('pending_payment');
+  });
+
   it("will not start a payment for someone else's order, or for a closed one", async () => {
     const { who, order } = await unpaidOrder();
     const stranger = await buyer();

@@ -71,6 +71,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     res.json(body);
   } else {
     res.render('errors/error', {
+      fields: 'fields' in body.error ? body.error.fields : [],
       title: t('errors.title'),
       status: error.status,
       message,
