@@ -15,6 +15,9 @@ import type { Order } from './orders/order.model.ts';
 import { StockReservations } from './orders/stock-reservations.ts';
 import { ORDER_EXPIRY_QUEUE } from '../workers/order-expiry.ts';
 import { STRIPE_EVENTS_QUEUE } from '../workers/stripe-events.ts';
+import { LIVE_HOLDS_QUEUE } from '../workers/live-holds.ts';
+import { LiveService } from './live/live-service.ts';
+import { LiveStock } from './live/live-stock.ts';
 import { PaymentService } from './payments/payment-service.ts';
 import { StripeGateway } from './payments/stripe-gateway.ts';
 
@@ -28,7 +31,8 @@ export interface Services {
   shops: ShopService;
   admin: AdminService;
   payments: PaymentService;
-  queues: { orderExpiry: Queue; stripeEvents: Queue };
+  live: LiveService;
+  queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue };
   close(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const queueOptions = { connection: queueConnection, prefix: queuePrefix(runtime) };
   const orderExpiry = new Queue(ORDER_EXPIRY_QUEUE, queueOptions);
   const stripeEvents = new Queue(STRIPE_EVENTS_QUEUE, queueOptions);
+  const liveHolds = new Queue(LIVE_HOLDS_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
   const orderEvents = {
     orderChanged(order: Order) {
@@ -51,13 +56,23 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     },
   };
   const orderStates = new OrderStateMachine(redis, keys);
-  const orders = new OrderService({
+  const orders: OrderService = new OrderService({
     stock,
     states: orderStates,
     expiryQueue: orderExpiry,
     logger,
     payTimeoutMs: config.ORDER_PAY_TIMEOUT_S * 1000,
     events: orderEvents,
+    // The live domain is built next; it gets its units back through this hook.
+    onLiveUnitsReturned: (order: Order): Promise<void> => live.unitsReturned(order),
+  });
+  const live: LiveService = new LiveService({
+    redis,
+    keys,
+    stock: new LiveStock(redis, keys, stock),
+    orders,
+    realtime,
+    holdQueue: liveHolds,
   });
   const payments = new PaymentService({
     gateway: new StripeGateway(runtime.services.stripe),
@@ -78,10 +93,12 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     shops: new ShopService(),
     admin: new AdminService(),
     payments,
-    queues: { orderExpiry, stripeEvents },
+    live,
+    queues: { orderExpiry, stripeEvents, liveHolds },
     async close() {
       await orderExpiry.close();
       await stripeEvents.close();
+      await liveHolds.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };

@@ -9,6 +9,7 @@ import { HEARTBEAT_QUEUE, heartbeatWorker, scheduleHeartbeat } from './heartbeat
 import { orderExpiryWorker, scheduleOverdueSweep } from './order-expiry.ts';
 import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './stock-resync.ts';
 import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-events.ts';
+import { liveHoldsWorker } from './live-holds.ts';
 
 export interface Workers {
   workers: Worker[];
@@ -40,6 +41,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     orderExpiryWorker({ connection, prefix, orders: services.orders }),
     stockResyncWorker({ connection, prefix, stock: services.stock }),
     stripeEventsWorker({ connection, prefix, payments: services.payments }),
+    liveHoldsWorker({ connection, prefix, live: services.live }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

@@ -13,15 +13,18 @@ export function storefrontRoutes(services: Services): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const [products, villages] = await Promise.all([
+    const [products, villages, sessions] = await Promise.all([
       listProductCards(req.locale),
       listVillageCards(req.locale),
+      services.live.listForHome(req.locale),
     ]);
     res.render('home', {
       title: req.t('site.tagline'),
       products,
       villages,
       categories: PRODUCT_CATEGORIES,
+      liveNow: sessions.filter((s) => s.status === 'live'),
+      upcoming: sessions.filter((s) => s.status === 'scheduled'),
     });
   });
 

@@ -9,3 +9,4 @@ import '../hub/hub.model.ts';
 import '../hub/stock-movement.model.ts';
 import '../orders/order.model.ts';
 import '../payments/payment.model.ts';
+import '../live/live-session.model.ts';

@@ -12,6 +12,7 @@ import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { VillageModel } from '../catalogue/village.model.ts';
 import {
+  AppError,
   Conflict,
   Forbidden,
   Invalid,
@@ -412,6 +413,15 @@ export class LiveService {
             }
             return outcome;
           },
+          undo: async (orderNo, quantity) => {
+            await this.deps.stock.giveBack(
+              input.sessionId,
+              input.offerId,
+              orderNo,
+              actor.id,
+              quantity,
+            );
+          },
         },
       )
       .catch((error: unknown) => {
@@ -470,7 +480,9 @@ export class LiveService {
       );
       return { message, order };
     } catch (error) {
-      return { message, orderError: error };
+      // The message stands; the buyer alone learns why no order was made.
+      if (!(error instanceof AppError)) throw error;
+      return { message, orderError: { code: error.code, params: error.params } };
     }
   }
 

@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
+import { LiveSessionModel } from '../live/live-session.model.ts';
 import {
   DEMO_COURIERS,
   DEMO_HUB,
@@ -181,6 +182,63 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
       if (isNew) created.StockMovement = (created.StockMovement ?? 0) + 1;
     }
   }
+
+  // One session on air and one coming up, so the live room can be tried at once.
+  const sku = async (code: string) => (await SkuModel.findOne({ code }).lean())!._id;
+  await ensure(
+    LiveSessionModel,
+    { 'title.zh': '西沟大红袍花椒 产地直发专场' },
+    async () => ({
+      shopId: mustGet(shops, 'xigou-pepper'),
+      title: {
+        zh: '西沟大红袍花椒 产地直发专场',
+        en: 'Xigou Dahongpao pepper, straight from the village',
+      },
+      scheduledAt: new Date(),
+      status: 'live' as const,
+      startedAt: new Date(),
+      offers: [
+        {
+          offerId: 'demopepper',
+          skuId: await sku('HJ-DHP-TJ-250'),
+          livePriceFen: 3280,
+          allotment: 100,
+          perBuyerLimit: 3,
+          pinOrder: 0,
+          pinned: true,
+        },
+        {
+          offerId: 'demosauce',
+          skuId: await sku('LJ-HJY-WL-210'),
+          livePriceFen: 1590,
+          allotment: 200,
+          perBuyerLimit: 5,
+          pinOrder: 1,
+        },
+      ],
+    }),
+    created,
+  );
+  await ensure(
+    LiveSessionModel,
+    { 'title.zh': '虹梯关新小米 开仓直播' },
+    async () => ({
+      shopId: mustGet(shops, 'hongti-millet'),
+      title: { zh: '虹梯关新小米 开仓直播', en: 'New millet from Hongtiguan' },
+      scheduledAt: new Date(Date.now() + 24 * 3600 * 1000),
+      offers: [
+        {
+          offerId: 'demomillet',
+          skuId: await sku('XM-QZH-1KG'),
+          livePriceFen: 2880,
+          allotment: 150,
+          perBuyerLimit: 4,
+          pinOrder: 0,
+        },
+      ],
+    }),
+    created,
+  );
 
   logger.info(
     { created },

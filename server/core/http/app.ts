@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { accountRoutes } from '../../accounts/account.routes.ts';
 import { adminRoutes } from '../../accounts/admin.routes.ts';
 import { studioRoutes } from '../../catalogue/studio.routes.ts';
+import { liveRoutes } from '../../live/live.routes.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
 import { cartOwnerMiddleware } from '../../orders/cart-owner.ts';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(paymentRoutes(services, config.STRIPE_PUBLISHABLE_KEY));
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
   app.use(adminRoutes(services));
+  app.use(liveRoutes(services));
   app.use(storefrontRoutes(services));
 
   app.use(notFoundHandler);

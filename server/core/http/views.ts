@@ -42,6 +42,7 @@ export function createViewEngine() {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
       },
       eq: (a: unknown, b: unknown) => a === b,
+      range3: () => [0, 1, 2],
       concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
       /** China time, e.g. 2026-11-27 18:42. */
       dateTime: (value: Date | string | undefined) =>

@@ -10,6 +10,8 @@ import { connectRedis } from '../redis.ts';
 import type { Runtime } from '../runtime.ts';
 import { createApp } from './app.ts';
 import { attachSocketHandlers } from './sockets.ts';
+import { createSocketDispatcher } from './socket-dispatcher.ts';
+import { liveSocketEvents } from '../../live/live.socket.ts';
 
 export interface WebServer {
   http: http.Server;
@@ -59,6 +61,12 @@ export async function startWebServer(
     accepting: () => accepting,
   });
   attachSocketHandlers(io, sessions);
+  createSocketDispatcher(io, {
+    redis: runtime.redis,
+    keys: runtime.keys,
+    i18n: runtime.i18n,
+    logger,
+  }).register(...liveSocketEvents(services.live));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,0 +1,106 @@
+/* global io */
+// The streamer's console (a tablet beside the phone that streams): every control is a socket
+// event with an acknowledgement; the numbers refresh every second.
+(function () {
+  var root = document.getElementById('live-console');
+  if (!root || typeof io !== 'function') return;
+  var sessionId = root.getAttribute('data-session');
+  var socket = io({ transports: ['websocket', 'polling'] });
+  var answer = root.querySelector('[data-role="answer"]');
+  var show = function (ack) {
+    answer.textContent = ack && !ack.ok ? ack.message : '';
+    answer.className = 'live-answer ' + (ack && !ack.ok ? 'error' : '');
+  };
+  var yuan = function (fen) {
+    return '¥' + (fen / 100).toFixed(2);
+  };
+
+  socket.on('connect', function () {
+    socket.emit('live:join', { sessionId: sessionId }, function () {});
+  });
+  socket.on('live:chat', function (m) {
+    var li = document.createElement('li');
+    li.setAttribute('data-message', m.id);
+    li.setAttribute('data-user', m.userId);
+    var b = document.createElement('b');
+    b.textContent = m.name;
+    li.append(b, ' ', m.text, ' ');
+    ['live:delete-message', 'live:mute'].forEach(function (action, i) {
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'small linkish';
+      btn.setAttribute('data-action', action);
+      btn.textContent = i === 0 ? '删除' : '禁言';
+      li.append(btn, ' ');
+    });
+    root.querySelector('[data-role="chat"]').appendChild(li);
+  });
+  socket.on('live:chat-deleted', function (d) {
+    var li = root.querySelector('[data-message="' + d.messageId + '"]');
+    if (li) li.remove();
+  });
+  socket.on('live:state', function (s) {
+    root.querySelector('[data-role="status"]').textContent = s.status;
+  });
+
+  root.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-action]');
+    if (!button) return;
+    var action = button.getAttribute('data-action');
+    var row = button.closest('[data-offer]');
+    var msg = button.closest('[data-message]');
+    var payload = { sessionId: sessionId };
+    if (row) payload.offerId = row.getAttribute('data-offer');
+    if (action === 'live:allotment')
+      payload.allotment = Number(row.querySelector('[data-allotment]').value);
+    if (action === 'live:flash')
+      payload.durationS = Number(row.querySelector('[data-flash]').value);
+    if (action === 'live:delete-message') payload.messageId = msg.getAttribute('data-message');
+    if (action === 'live:mute') payload.userId = msg.getAttribute('data-user');
+    button.disabled = true;
+    socket.emit(action, payload, function (ack) {
+      button.disabled = false;
+      show(ack);
+      if (
+        ack.ok &&
+        (action === 'live:pin' ||
+          action === 'live:unpin' ||
+          action === 'live:flash' ||
+          action === 'live:flash-close' ||
+          action === 'live:go-live' ||
+          action === 'live:end')
+      )
+        location.reload();
+    });
+  });
+  root.querySelector('[data-role="announce"]').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var input = event.target.querySelector('input');
+    socket.emit('live:announce', { sessionId: sessionId, text: input.value }, function (ack) {
+      show(ack);
+      if (ack.ok) input.value = '';
+    });
+  });
+
+  setInterval(function () {
+    if (!socket.connected) return;
+    socket.emit('live:dashboard', { sessionId: sessionId }, function (ack) {
+      if (!ack.ok) return;
+      var d = ack.data;
+      var set = function (k, v) {
+        root.querySelector('[data-kpi="' + k + '"]').textContent = v;
+      };
+      set('viewers', d.viewers);
+      set('orders', d.orders);
+      set('unpaid', d.unpaid.orders);
+      set('paid', d.paid.orders);
+      set('gmv', yuan(d.gmvFen));
+      d.offers.forEach(function (o) {
+        var row = root.querySelector('[data-offer="' + o.offerId + '"]');
+        if (!row) return;
+        row.querySelector('[data-offer-sold]').textContent = o.sold;
+        row.querySelector('[data-offer-through]').textContent = o.sellThrough + '%';
+      });
+    });
+  }, 1000);
+})();

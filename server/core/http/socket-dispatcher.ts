@@ -1,0 +1,123 @@
+// The one socket dispatcher: every event passes the same steps in the same order — who is
+// asking (from the HTTP session), flood limits per socket and per person, the handler, and an
+// acknowledgement {ok:true,data} or {ok:false,code,message} with the message in their language.
+import type { i18n, TFunction } from 'i18next';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Server, Socket } from 'socket.io';
+import type { Actor } from '../../accounts/actor.ts';
+import { AppError, Invalid, TooManyRequests } from '../errors.ts';
+import { isLocale, type Locale } from '../i18n/index.ts';
+import type { Logger } from '../logger.ts';
+import type { RedisKeys } from '../redis.ts';
+
+export interface SocketContext {
+  actor: Actor | undefined;
+  socket: Socket;
+  locale: Locale;
+  t: TFunction;
+}
+
+export interface SocketEvent {
+  name: string;
+  /** Events per 10 seconds, per socket and per signed-in person. */
+  perTenSeconds: number;
+  handle(ctx: SocketContext, input: unknown): Promise<unknown>;
+}
+
+export type Ack =
+  | { ok: true; data: unknown }
+  | { ok: false; code: string; message: string; fields?: { field: string; message: string }[] };
+
+export function createSocketDispatcher(
+  io: Server,
+  deps: { redis: Redis; keys: RedisKeys; i18n: i18n; logger: Logger },
+) {
+  const events: SocketEvent[] = [];
+  const perSocket = new Map<string, RateLimiterAbstract>();
+  const perUser = new Map<string, RateLimiterAbstract>();
+
+  const limiterFor = (event: SocketEvent) => {
+    if (!perSocket.has(event.name)) {
+      perSocket.set(
+        event.name,
+        new RateLimiterMemory({ points: event.perTenSeconds, duration: 10 }),
+      );
+      perUser.set(
+        event.name,
+        new RateLimiterRedis({
+          storeClient: deps.redis,
+          keyPrefix: deps.keys.key('rl', 'socket', event.name),
+          points: event.perTenSeconds * 2,
+          duration: 10,
+          useRedisPackage: false,
+        }),
+      );
+    }
+    return { socket: perSocket.get(event.name)!, user: perUser.get(event.name)! };
+  };
+
+  const toAck = (error: unknown, locale: Locale): Ack => {
+    const t = deps.i18n.getFixedT(locale);
+    if (error instanceof AppError) {
+      return {
+        ok: false,
+        code: error.code,
+        message: t(error.code, error.params),
+        ...(error instanceof Invalid && error.fields.length
+          ? {
+              fields: error.fields.map((f) => ({
+                field: f.field,
+                message: t(f.code, f.params ?? {}),
+              })),
+            }
+          : {}),
+      };
+    }
+    deps.logger.error({ err: error }, 'socket handler failed');
+    return { ok: false, code: 'errors.internal', message: t('errors.internal') };
+  };
+
+  io.on('connection', (socket) => {
+    const request = socket.request as Request;
+    const cookieLang = /(?:^|;\s*)lang=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+    const locale: Locale = isLocale(cookieLang) ? cookieLang : 'zh-CN';
+    for (const event of events) {
+      socket.on(event.name, async (input: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => {};
+        // The session may have changed (signed in elsewhere in this browser): read it each time.
+        const actor = request.session?.actor;
+        try {
+          const limits = limiterFor(event);
+          await limits.socket.consume(socket.id).catch(() => {
+            throw new TooManyRequests();
+          });
+          if (actor) {
+            await limits.user.consume(actor.id).catch(() => {
+              throw new TooManyRequests();
+            });
+          }
+          const data = await event.handle(
+            { actor, socket, locale, t: deps.i18n.getFixedT(locale) },
+            input,
+          );
+          reply({ ok: true, data: data ?? null });
+        } catch (error) {
+          reply(toAck(error, locale));
+        }
+      });
+    }
+  });
+
+  return {
+    register(...more: SocketEvent[]) {
+      events.push(...more);
+    },
+    toAck,
+  };
+}

@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import { requireRole } from '../accounts/guards.ts';
+import { SkuModel } from '../catalogue/sku.model.ts';
+import { pickLocalized } from '../core/localized-text.ts';
+import type { Services } from '../services.ts';
+
+export function liveRoutes(services: Services): Router {
+  const router = Router();
+  const { live } = services;
+
+  // The buyer's room: rendered on the server first (weak networks), then kept live by socket.io.
+  router.get('/live/:id', async (req, res) => {
+    const state = await live.roomState(req.params.id, req.locale);
+    const t = req.t;
+    const liveLabels = {
+      buy: t('live.buy'),
+      soldOutShort: t('live.soldOut'),
+      payNow: t('orders.pay'),
+      won: t('live.won'),
+      sending: t('live.sending'),
+      countdown: t('live.countdown'),
+      flashOver: t('live.flashOver'),
+      bought: t('live.bought'),
+      waitlisted: t('live.waitlisted'),
+      yourTurn: t('live.yourTurn'),
+      status: {
+        scheduled: t('live.status.scheduled'),
+        live: t('live.status.live'),
+        ended: t('live.status.ended'),
+      },
+    };
+    res.render('live/room', {
+      title: state.title,
+      state,
+      me: req.actor ? { id: req.actor.id } : null,
+      liveLabels,
+    });
+  });
+
+  // The fallback for a buy when the socket cannot connect.
+  router.post('/api/live/:id/buy', async (req, res) => {
+    res
+      .status(201)
+      .json(await live.buy(req.actor, { ...(req.body ?? {}), sessionId: req.params.id }));
+  });
+
+  router.get('/studio/live', requireRole('streamer'), async (req, res) => {
+    const skus = await SkuModel.find({ shopId: req.actor!.shopId, active: true }).lean();
+    res.render('studio/live-list', {
+      title: req.t('live.sessions'),
+      sessions: await live.listForShop(req.actor, req.locale),
+      skus: skus.map((s) => ({
+        code: s.code,
+        spec: pickLocalized(s.spec, req.locale),
+        priceFen: s.priceFen,
+      })),
+    });
+  });
+
+  router.post('/studio/live', requireRole('streamer'), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    // The form sends up to three offer rows; empty rows are skipped.
+    const offers = [0, 1, 2]
+      .map((i) => ({
+        sku_code: body[`sku_code_${i}`],
+        live_price_fen: body[`live_price_fen_${i}`],
+        allotment: body[`allotment_${i}`],
+        per_buyer_limit: body[`per_buyer_limit_${i}`],
+      }))
+      .filter((o) => o.sku_code);
+    const id = await live.schedule(req.actor, { ...body, offers });
+    res.redirect(303, `/studio/live/${id}`);
+  });
+
+  router.get('/studio/live/:id', requireRole('streamer'), async (req, res) => {
+    const dashboard = await live.dashboard(req.actor, String(req.params.id));
+    const state = await live.roomState(String(req.params.id), req.locale);
+    res.render('studio/live-console', { title: state.title, state, dashboard });
+  });
+
+  return router;
+}
