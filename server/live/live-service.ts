@@ -324,10 +324,9 @@ export class LiveService {
         [{ field: 'allotment', code: 'validation.allotmentBelowSold' }],
         { sold: result.out },
       );
-    await LiveSessionModel.updateOne(
-      { _id: session._id, 'offers.offerId': offerId },
-      { $set: { 'offers.$.allotment': allotment } },
-    );
+    // FerretDB v1 has no positional ($) update: write the offers array whole.
+    const offers = session.offers.map((o) => (o.offerId === offerId ? { ...o, allotment } : o));
+    await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
     this.markDirty(sessionId);
   }
 

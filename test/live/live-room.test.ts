@@ -1,0 +1,376 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { io as connect, type Socket } from 'socket.io-client';
+import { UserModel } from '../../server/accounts/user.model.ts';
+import { ShopModel } from '../../server/catalogue/shop.model.ts';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { OrderModel } from '../../server/orders/order.model.ts';
+import {
+  BUYER_PASSWORD,
+  createBuyers,
+  ensureDemoCounty,
+  skuWithStock,
+} from '../support/fixtures.ts';
+import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
+import {
+  childEnv,
+  eventually,
+  runEntry,
+  waitForHttp,
+  type RunningProcess,
+} from '../support/processes.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+import { freePort } from '../support/test-env.ts';
+
+type Ack = { ok: boolean; data?: unknown; code?: string; message?: string };
+
+async function liveSession(allotment: number, perBuyerLimit = 3, stock = 100) {
+  await ensureDemoCounty();
+  const sku = await skuWithStock(stock, 3880);
+  const shop = (await ShopModel.findOne({ slug: 'xigou-pepper' }).lean())!;
+  const offerId = randomBytes(4).toString('hex');
+  const session = await LiveSessionModel.create({
+    shopId: shop._id,
+    title: { zh: '测试直播', en: 'Test live' },
+    scheduledAt: new Date(),
+    status: 'live',
+    offers: [
+      { offerId, skuId: sku._id, livePriceFen: 2990, allotment, perBuyerLimit, pinned: true },
+    ],
+  });
+  return { sessionId: String(session._id), offerId, sku };
+}
+
+/** A signed-in buyer with a delivery address, and their socket to a web process. */
+async function buyerSocket(base: string, login?: string, password = BUYER_PASSWORD) {
+  const email = login ?? (await createBuyers(1))[0]!;
+  await UserModel.updateOne(email.includes('@') ? { email } : { phone: email }, {
+    $set: { addresses: [DEMO_ADDRESS] },
+  });
+  const client = new Client(base);
+  await client.signIn(email, password);
+  const socket = connect(base, {
+    transports: ['websocket'],
+    extraHeaders: { cookie: client.cookieHeader() },
+    reconnection: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return { socket, client, email };
+}
+
+const ask = (socket: Socket, event: string, payload: unknown) =>
+  socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack>;
+
+describe('live rooms', function () {
+  this.timeout(120_000);
+  let web: WebServer;
+  let base: string;
+  const sockets: Socket[] = [];
+  const track = <T extends { socket: Socket }>(x: T) => (sockets.push(x.socket), x);
+
+  before(async () => {
+    web = await startWebServer(getRuntime(), { port: 0 });
+    base = `http://127.0.0.1:${web.port}`;
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await web.close();
+  });
+
+  it('sells one tap at a time within the allotment and the per-buyer limit, answering each buyer', async () => {
+    const { sessionId, offerId } = await liveSession(4, 2);
+    const a = track(await buyerSocket(base));
+    const b = track(await buyerSocket(base));
+    expect((await ask(a.socket, 'live:join', { sessionId })).ok).to.equal(true);
+
+    const first = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 2,
+      clientKey: 'tap-a-00001',
+    });
+    expect(first.ok).to.equal(true);
+    expect((first.data as { totalFen: number }).totalFen).to.equal(5980); // the live price
+    const again = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'tap-a-00002',
+    });
+    expect(again).to.deep.include({ ok: false, code: 'errors.buyerLimit' });
+    expect(again.message).to.match(/超过每人限购/);
+
+    // A retry with the same key after a lost answer is the same order.
+    const retried = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 2,
+      clientKey: 'tap-a-00001',
+    });
+    expect((retried.data as { orderNo: string }).orderNo).to.equal(
+      (first.data as { orderNo: string }).orderNo,
+    );
+
+    expect(
+      (
+        await ask(b.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 2,
+          clientKey: 'tap-b-00001',
+        })
+      ).ok,
+    ).to.equal(true);
+    const late = await ask(b.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'tap-b-00002',
+    });
+    expect(late.code).to.be.oneOf(['errors.soldOut', 'errors.buyerLimit']);
+    expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(2);
+  });
+
+  it('refuses malformed or forbidden buys with an error ack, reserving nothing', async () => {
+    const { sessionId, offerId } = await liveSession(10, 3);
+    const a = track(await buyerSocket(base));
+    for (const quantity of [0, -1, 1.5, 'two', 4]) {
+      const ack = await ask(a.socket, 'live:buy', {
+        sessionId,
+        offerId,
+        quantity,
+        clientKey: `bad-${String(quantity).replace('.', '_')}-qty`,
+      });
+      expect(ack.ok, String(quantity)).to.equal(false);
+      expect(ack.code).to.be.oneOf(['errors.invalid', 'errors.buyerLimit']);
+    }
+    expect(
+      (
+        await ask(a.socket, 'live:buy', {
+          sessionId,
+          offerId: 'zzzzzzzz',
+          quantity: 1,
+          clientKey: 'unknown-offer',
+        })
+      ).code,
+    ).to.equal('errors.offerNotFound');
+    expect((await ask(a.socket, 'live:buy', 'not an object')).code).to.equal('errors.invalid');
+    expect(
+      (
+        await ask(a.socket, 'live:buy', {
+          sessionId: '000000000000000000000000',
+          offerId,
+          quantity: 1,
+          clientKey: 'no-session',
+        })
+      ).code,
+    ).to.equal('errors.sessionNotFound');
+    await LiveSessionModel.updateOne({ _id: sessionId }, { $set: { status: 'ended' } });
+    expect(
+      (
+        await ask(a.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 1,
+          clientKey: 'after-end-1',
+        })
+      ).code,
+    ).to.equal('errors.sessionNotLive');
+    // A streamer cannot steer another shop's session.
+    const other = track(await buyerSocket(base, '13900000002', 'cunbo2026'));
+    expect((await ask(other.socket, 'live:pin', { sessionId, offerId })).code).to.equal(
+      'errors.notYourSession',
+    );
+    expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(0);
+  });
+
+  it('limits flooding per socket', async () => {
+    const { sessionId } = await liveSession(10);
+    const a = track(await buyerSocket(base));
+    const acks = await Promise.all(
+      Array.from({ length: 14 }, () => ask(a.socket, 'live:join', { sessionId })),
+    );
+    expect(acks.filter((x) => x.code === 'errors.tooManyRequests').length).to.be.at.least(1);
+  });
+
+  it('never lets the allotment go below what is already sold', async () => {
+    const { sessionId, offerId } = await liveSession(5, 3);
+    const buyer = track(await buyerSocket(base));
+    const bought = await ask(buyer.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 3,
+      clientKey: 'allot-buy-1',
+    });
+    expect(bought.ok, JSON.stringify(bought)).to.equal(true);
+    const streamer = track(await buyerSocket(base, '13900000001', 'cunbo2026'));
+    const lower = await ask(streamer.socket, 'live:allotment', {
+      sessionId,
+      offerId,
+      allotment: 2,
+    });
+    expect(lower).to.deep.include({ ok: false, code: 'errors.allotmentBelowSold' });
+    const exact = await ask(streamer.socket, 'live:allotment', {
+      sessionId,
+      offerId,
+      allotment: 3,
+    });
+    expect(exact.ok, JSON.stringify(exact)).to.equal(true);
+    expect(
+      (
+        await ask(buyer.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 1,
+          clientKey: 'allot-buy-2',
+        })
+      ).code,
+    ).to.be.oneOf(['errors.soldOut', 'errors.buyerLimit']);
+    expect(
+      (await ask(streamer.socket, 'live:allotment', { sessionId, offerId, allotment: 8 })).ok,
+    ).to.equal(true);
+    const dash = (await ask(streamer.socket, 'live:dashboard', { sessionId })).data as {
+      offers: { sold: number; remaining: number; allotment: number }[];
+    };
+    expect(dash.offers[0]).to.deep.include({ sold: 3, remaining: 5, allotment: 8 });
+  });
+
+  it('offers a released unit to the first buyer on the waitlist, with a hold', async () => {
+    const { sessionId, offerId } = await liveSession(1, 1);
+    const first = track(await buyerSocket(base));
+    const waiting = track(await buyerSocket(base));
+    const stranger = track(await buyerSocket(base));
+    const bought = await ask(first.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'wait-first-1',
+    });
+    expect(bought.ok).to.equal(true);
+    expect(
+      (
+        await ask(waiting.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 1,
+          clientKey: 'wait-second1',
+        })
+      ).code,
+    ).to.equal('errors.soldOut');
+    const joined = await ask(waiting.socket, 'live:waitlist', { sessionId, offerId });
+    expect(joined.data).to.deep.equal({ position: 1 });
+
+    const offered = new Promise<{ quantity: number }>((resolve) =>
+      waiting.socket.once('live:waitlist-offer', resolve),
+    );
+    const orderNo = (bought.data as { orderNo: string }).orderNo;
+    expect((await first.client.post(`/api/orders/${orderNo}/cancel`, {})).status).to.equal(200);
+    expect((await offered).quantity).to.equal(1);
+
+    // The held unit is theirs: a stranger cannot take it, the waitlisted buyer can.
+    expect(
+      (
+        await ask(stranger.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 1,
+          clientKey: 'wait-strang1',
+        })
+      ).code,
+    ).to.equal('errors.soldOut');
+    expect(
+      (
+        await ask(waiting.socket, 'live:buy', {
+          sessionId,
+          offerId,
+          quantity: 1,
+          clientKey: 'wait-second2',
+        })
+      ).ok,
+    ).to.equal(true);
+  });
+
+  it('turns 扣1 in the chat into an order for a signed-in buyer, and leaves plain chat alone', async () => {
+    const { sessionId, offerId } = await liveSession(5, 2);
+    const a = track(await buyerSocket(base));
+    await ask(a.socket, 'live:join', { sessionId });
+    const plain = await ask(a.socket, 'live:chat', { sessionId, text: '主播好！' });
+    expect((plain.data as { order: unknown }).order).to.equal(null);
+    const ordered = await ask(a.socket, 'live:chat', { sessionId, text: '扣1' });
+    expect((ordered.data as { order: { quantity: number } }).order.quantity).to.equal(1);
+    const tooMany = await ask(a.socket, 'live:chat', { sessionId, text: '买3' });
+    expect((tooMany.data as { orderError: { code: string } }).orderError.code).to.equal(
+      'errors.buyerLimit',
+    );
+    const orders = await OrderModel.find({ 'live.offerId': offerId }).lean();
+    expect(orders.map((o) => o.channel)).to.deep.equal(['comment']);
+
+    // A muted buyer's messages are refused.
+    const streamer = track(await buyerSocket(base, '13900000001', 'cunbo2026'));
+    const me = (await UserModel.findOne({ email: a.email }).lean())!;
+    expect(
+      (await ask(streamer.socket, 'live:mute', { sessionId, userId: String(me._id) })).ok,
+    ).to.equal(true);
+    expect((await ask(a.socket, 'live:chat', { sessionId, text: '在吗' })).code).to.equal(
+      'errors.muted',
+    );
+    expect((await ask(a.socket, 'live:chat', { sessionId, text: 'x'.repeat(121) })).code).to.equal(
+      'errors.invalid',
+    );
+  });
+
+  describe('across two web processes', () => {
+    const webs: RunningProcess[] = [];
+    const bases: string[] = [];
+    before(async () => {
+      for (let i = 0; i < 2; i++) {
+        const port = await freePort();
+        webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
+        bases.push(`http://127.0.0.1:${port}`);
+      }
+      await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+    });
+    after(() => webs.forEach((w) => w.child.kill('SIGTERM')));
+
+    it('a buyer on process A sees the count change caused by a buy on process B', async () => {
+      const { sessionId, offerId } = await liveSession(20, 3);
+      const watcher = track(await buyerSocket(bases[0]!));
+      const joined = (await ask(watcher.socket, 'live:join', { sessionId })).data as {
+        offers: { remaining: number }[];
+      };
+      expect(joined.offers[0]!.remaining).to.equal(20);
+      // Updates are coalesced; collect them until both the count and the purchase have arrived.
+      const feed: { quantity: number }[] = [];
+      const seen = new Promise<{ offers: { remaining: number }[] }>((resolve) =>
+        watcher.socket.on(
+          'live:state',
+          (s: { offers: { remaining: number }[]; feed: { quantity: number }[] }) => {
+            feed.push(...s.feed);
+            if (s.offers[0]!.remaining === 17 && feed.length > 0) resolve(s);
+          },
+        ),
+      );
+      const buyer = track(await buyerSocket(bases[1]!));
+      expect(
+        (
+          await ask(buyer.socket, 'live:buy', {
+            sessionId,
+            offerId,
+            quantity: 3,
+            clientKey: 'cross-proc-1',
+          })
+        ).ok,
+      ).to.equal(true);
+      const state = await seen;
+      expect(state.offers[0]!.remaining).to.equal(17);
+      expect(feed[0]!.quantity).to.equal(3);
+      await eventually(
+        async () => (await OrderModel.countDocuments({ 'live.offerId': offerId })) === 1,
+      );
+    });
+  });
+});
