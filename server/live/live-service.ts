@@ -41,6 +41,7 @@ import {
 } from './live-input.ts';
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import { HOLD_SECONDS, type LiveStock } from './live-stock.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 
 export const HOLD_EXPIRE_JOB = 'expire-hold';
 const HOLDING: OrderStatus[] = [
@@ -94,6 +95,7 @@ export function maskName(name: string): string {
 export class LiveService {
   private readonly deps: LiveDeps;
   private readonly dirty = new Map<string, { feed: unknown[]; timer: NodeJS.Timeout }>();
+  private readonly sessions = new TtlCache<SessionDoc>(1000);
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
@@ -367,7 +369,9 @@ export class LiveService {
   async buy(actor: Actor | undefined, raw: unknown, channel: 'live' | 'comment' = 'live') {
     if (!actor) throw new Unauthenticated('errors.signInToBuy');
     const input = parseInput(buyInput, raw);
-    const session = await this.session(input.sessionId);
+    // Read through a one-second cache: in a rush every buyer asks about the same session. What
+    // decides the buy is the Redis script, which sees the session's live state.
+    const session = await this.sessions.get(input.sessionId, () => this.session(input.sessionId));
     if (session.status !== 'live') throw new Conflict('errors.sessionNotLive');
     const offer = this.offer(session, input.offerId);
     if (input.quantity > offer.perBuyerLimit) {
@@ -377,10 +381,18 @@ export class LiveService {
         { left: offer.perBuyerLimit },
       );
     }
+    // Most of a rush is told "sold out": answer them from Redis before touching MongoDB.
+    const counters = await this.deps.stock.counters(input.sessionId, input.offerId);
+    if (!counters) await this.ensureCounters(await this.session(input.sessionId));
+    else if (
+      counters.remaining < input.quantity &&
+      (await this.deps.stock.hold(input.sessionId, input.offerId, actor.id)) < input.quantity
+    ) {
+      throw new SoldOut('errors.soldOut', { sku: '', available: Math.max(0, counters.remaining) });
+    }
     const user = await UserModel.findById(actor.id, { addresses: 1, displayName: 1 }).lean();
     const address = user?.addresses?.[0];
     if (!address) throw new Conflict('errors.needAddress');
-    await this.ensureCounters(session);
 
     let missingOffer = false;
     const order = await this.deps.orders
@@ -519,6 +531,7 @@ export class LiveService {
 
   /** Open or close each offer in Redis to match the session in MongoDB. */
   private async syncWindows(sessionId: string) {
+    this.sessions.forget(sessionId);
     const session = (await LiveSessionModel.findById(sessionId).lean()) as SessionDoc;
     await this.ensureCountersExist(session);
     for (const offer of session.offers) {

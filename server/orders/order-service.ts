@@ -18,6 +18,7 @@ import type { Logger } from '../core/logger.ts';
 import { parseInput } from '../core/validation.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
 import { HubModel } from '../hub/hub.model.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import { StockMovementModel } from '../hub/stock-movement.model.ts';
 import { newOrderNo } from './order-numbers.ts';
 import { placeOrderInput, type PlaceOrderInput } from './order-input.ts';
@@ -71,6 +72,9 @@ const PAID_STATUSES = new Set<OrderStatus>([
 
 export class OrderService {
   private readonly deps: OrderServiceDeps;
+  // What an order is made of changes rarely; a rush reads it thousands of times a second.
+  private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000);
+  private readonly hub = new TtlCache<{ _id: Types.ObjectId } | null>(60_000);
   constructor(deps: OrderServiceDeps) {
     this.deps = deps;
   }
@@ -92,25 +96,16 @@ export class OrderService {
     if (earlier) return earlier;
 
     const lines = mergeLines(input.lines);
-    const skus = await SkuModel.find({
-      _id: { $in: lines.map((l) => l.skuId) },
-      active: true,
-    }).lean();
-    if (skus.length !== lines.length) throw new NotFound('errors.skuNotFound');
-    const products = await ProductModel.find({
-      _id: { $in: skus.map((s) => s.productId) },
-      status: 'active',
-    }).lean();
-    const shopIds = new Set(skus.map((s) => String(s.shopId)));
-    if (shopIds.size !== 1) throw new Invalid('errors.oneShopPerOrder');
-    const [shopId] = [...shopIds];
-    const shop = await ShopModel.findOne({ _id: shopId, status: 'approved' }).lean();
-    if (!shop || products.length !== new Set(skus.map((s) => String(s.productId))).size) {
-      throw new NotFound('errors.productUnavailable');
-    }
+    const { skus, products, shop } = await this.catalogue.get(
+      lines
+        .map((l) => l.skuId)
+        .sort()
+        .join(','),
+      () => loadCatalogue(lines.map((l) => l.skuId)),
+    );
 
     const orderNo = newOrderNo();
-    const hub = await HubModel.findOne({}, { _id: 1 }).lean();
+    const hub = await this.hub.get('hub', () => HubModel.findOne({}, { _id: 1 }).lean().exec());
     if (!hub) throw new Unavailable('errors.unavailable');
     const outcome = live
       ? await live.reserve(idempotencyKey, orderNo, lines)
@@ -433,4 +428,21 @@ function mergeLines(lines: { skuId: string; quantity: number }[]) {
 export function assertBuyerOrAdmin(actor: Actor, order: Pick<Order, 'buyerId'>): void {
   if (actor.role !== 'admin' && String(order.buyerId) !== actor.id)
     throw new Forbidden('errors.notYourOrder');
+}
+
+/** The SKUs, products and shop of an order's lines; all of one approved shop, all on sale. */
+async function loadCatalogue(skuIds: string[]) {
+  const skus = await SkuModel.find({ _id: { $in: skuIds }, active: true }).lean();
+  if (skus.length !== skuIds.length) throw new NotFound('errors.skuNotFound');
+  const products = await ProductModel.find({
+    _id: { $in: skus.map((s) => s.productId) },
+    status: 'active',
+  }).lean();
+  const shopIds = new Set(skus.map((s) => String(s.shopId)));
+  if (shopIds.size !== 1) throw new Invalid('errors.oneShopPerOrder');
+  const shop = await ShopModel.findOne({ _id: [...shopIds][0], status: 'approved' }).lean();
+  if (!shop || products.length !== new Set(skus.map((s) => String(s.productId))).size) {
+    throw new NotFound('errors.productUnavailable');
+  }
+  return { skus, products, shop };
 }

@@ -93,7 +93,7 @@ describe('live rooms', function () {
       quantity: 2,
       clientKey: 'tap-a-00001',
     });
-    expect(first.ok).to.equal(true);
+    expect(first.ok, JSON.stringify(first)).to.equal(true);
     expect((first.data as { totalFen: number }).totalFen).to.equal(5980); // the live price
     const again = await ask(a.socket, 'live:buy', {
       sessionId,
@@ -169,22 +169,20 @@ describe('live rooms', function () {
         })
       ).code,
     ).to.equal('errors.sessionNotFound');
-    await LiveSessionModel.updateOne({ _id: sessionId }, { $set: { status: 'ended' } });
-    expect(
-      (
-        await ask(a.socket, 'live:buy', {
-          sessionId,
-          offerId,
-          quantity: 1,
-          clientKey: 'after-end-1',
-        })
-      ).code,
-    ).to.equal('errors.sessionNotLive');
-    // A streamer cannot steer another shop's session.
+    // A streamer cannot steer another shop's session; its own streamer ends it.
     const other = track(await buyerSocket(base, '13900000002', 'cunbo2026'));
     expect((await ask(other.socket, 'live:pin', { sessionId, offerId })).code).to.equal(
       'errors.notYourSession',
     );
+    const owner = track(await buyerSocket(base, '13900000001', 'cunbo2026'));
+    expect((await ask(owner.socket, 'live:end', { sessionId })).ok).to.equal(true);
+    const afterEnd = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'after-end-1',
+    });
+    expect(afterEnd.code).to.be.oneOf(['errors.sessionNotLive', 'errors.offerClosed']);
     expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(0);
   });
 
