@@ -24,7 +24,13 @@ import { pickLocalized } from '../core/localized-text.ts';
 import type { Realtime } from '../core/realtime.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { parseInput } from '../core/validation.ts';
-import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
+import {
+  OrderModel,
+  PAID_STATUSES,
+  STOCK_HOLDING_STATUSES,
+  type Order,
+  type OrderStatus,
+} from '../orders/order.model.ts';
 import type { OrderService } from '../orders/order-service.ts';
 import { parseCommentOrder } from './comment-order.ts';
 import {
@@ -44,25 +50,8 @@ import { HOLD_SECONDS, type LiveStock } from './live-stock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 
 export const HOLD_EXPIRE_JOB = 'expire-hold';
-const HOLDING: OrderStatus[] = [
-  'pending_payment',
-  'paid',
-  'routed',
-  'picking',
-  'packed',
-  'shipped',
-  'delivered',
-  'partially_refunded',
-];
-const PAID: OrderStatus[] = [
-  'paid',
-  'routed',
-  'picking',
-  'packed',
-  'shipped',
-  'delivered',
-  'partially_refunded',
-];
+const HOLDING = STOCK_HOLDING_STATUSES;
+const PAID = PAID_STATUSES;
 const CHAT_KEEP = 50;
 const FLUSH_MS = 250;
 
@@ -285,9 +274,7 @@ export class LiveService {
       ...o,
       pinned: pinned ? o.offerId === offerId : o.offerId === offerId ? false : o.pinned,
     }));
-    await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
-    await this.syncWindows(sessionId);
-    this.markDirty(sessionId);
+    await this.saveOffers(session, offers);
   }
 
   async openFlash(actor: Actor | undefined, raw: unknown) {
@@ -300,18 +287,21 @@ export class LiveService {
         ? { ...o, pinned: true, flashStartsAt: now, flashDurationS: durationS }
         : { ...o, pinned: false },
     );
-    await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
-    await this.syncWindows(sessionId);
-    this.markDirty(sessionId);
+    await this.saveOffers(session, offers);
   }
 
   async closeFlash(actor: Actor | undefined, raw: unknown) {
     const { sessionId, offerId } = parseInput(offerRef, raw);
     const session = await this.controlled(actor, sessionId);
     const offers = session.offers.map((o) => (o.offerId === offerId ? { ...o, pinned: false } : o));
+    await this.saveOffers(session, offers);
+  }
+
+  /** FerretDB v1 has no positional ($) update: offers are written whole, then Redis follows. */
+  private async saveOffers(session: SessionDoc, offers: LiveOffer[]) {
     await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
-    await this.syncWindows(sessionId);
-    this.markDirty(sessionId);
+    await this.syncWindows(String(session._id));
+    this.markDirty(String(session._id));
   }
 
   async setAllotment(actor: Actor | undefined, raw: unknown) {

@@ -22,7 +22,7 @@ import { TtlCache } from '../core/ttl-cache.ts';
 import { StockMovementModel } from '../hub/stock-movement.model.ts';
 import { newOrderNo } from './order-numbers.ts';
 import { placeOrderInput, type PlaceOrderInput } from './order-input.ts';
-import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
+import { OrderModel, PAID_STATUSES, type Order, type OrderStatus } from './order.model.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
 import type { ReserveOutcome, ReservedLine, StockReservations } from './stock-reservations.ts';
 
@@ -60,15 +60,7 @@ export interface LivePlacement {
 
 export type LiveReserveOutcome =
   ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number };
-const PAID_STATUSES = new Set<OrderStatus>([
-  'paid',
-  'routed',
-  'picking',
-  'packed',
-  'shipped',
-  'delivered',
-  'partially_refunded',
-]);
+const PAID = new Set<OrderStatus>(PAID_STATUSES);
 
 export class OrderService {
   private readonly deps: OrderServiceDeps;
@@ -316,7 +308,7 @@ export class OrderService {
       .limit(200)
       .lean();
     const unpaid = orders.filter((o) => o.status === 'pending_payment');
-    const paid = orders.filter((o) => PAID_STATUSES.has(o.status));
+    const paid = orders.filter((o) => PAID.has(o.status));
     return {
       orders,
       unpaid: { count: unpaid.length, fen: unpaid.reduce((s, o) => s + o.totalFen, 0) },

@@ -17,6 +17,28 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** Orders whose units are taken from stock (placed and not given back). */
+export const STOCK_HOLDING_STATUSES: OrderStatus[] = [
+  'pending_payment',
+  'paid',
+  'routed',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'partially_refunded',
+];
+/** Orders whose money was received and kept, at least in part. */
+export const PAID_STATUSES: OrderStatus[] = [
+  'paid',
+  'routed',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'partially_refunded',
+];
+
 export const ORDER_CHANNELS = ['storefront', 'live', 'comment'] as const;
 
 const integerFen = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };
