@@ -137,15 +137,7 @@ export class StudioService {
       status: input.status,
       keywords: keywordsOf(input.title_zh, input.title_en, village.name.zh, sku.spec_zh),
     });
-    await SkuModel.create({
-      code: sku.sku_code,
-      productId: product._id,
-      shopId: shop._id,
-      spec: { zh: sku.spec_zh, en: sku.spec_en || sku.spec_zh },
-      priceFen: sku.price_yuan,
-      weightGrams: sku.weight_grams,
-      barcode: sku.barcode,
-    });
+    await createSku(shop._id, product._id, sku);
     return product.toObject();
   }
 
@@ -183,15 +175,7 @@ export class StudioService {
     const { shop, product } = await this.ownProduct(actor, productId);
     const sku = parseInput(skuInput, raw);
     await this.assertSkuCodeFree(sku.sku_code, sku.barcode);
-    await SkuModel.create({
-      code: sku.sku_code,
-      productId: product._id,
-      shopId: shop._id,
-      spec: { zh: sku.spec_zh, en: sku.spec_en || sku.spec_zh },
-      priceFen: sku.price_yuan,
-      weightGrams: sku.weight_grams,
-      barcode: sku.barcode,
-    });
+    await createSku(shop._id, product._id, sku);
   }
 
   /** Rows that pass are created or updated (by product_slug and sku_code); the rest are reported. */
@@ -303,4 +287,20 @@ function slugFor(titleEn: string): string {
       .replace(/^-|-$/g, '')
       .slice(0, 60) || 'product';
   return `${base}-${randomBytes(3).toString('hex')}`;
+}
+
+function createSku(
+  shopId: Types.ObjectId,
+  productId: Types.ObjectId,
+  sku: z.output<typeof skuInput>,
+) {
+  return SkuModel.create({
+    code: sku.sku_code,
+    productId,
+    shopId,
+    spec: { zh: sku.spec_zh, en: sku.spec_en || sku.spec_zh },
+    priceFen: sku.price_yuan,
+    weightGrams: sku.weight_grams,
+    barcode: sku.barcode,
+  });
 }

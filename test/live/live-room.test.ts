@@ -13,15 +13,8 @@ import {
   skuWithStock,
 } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
-import {
-  childEnv,
-  eventually,
-  runEntry,
-  waitForHttp,
-  type RunningProcess,
-} from '../support/processes.ts';
+import { eventually, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { freePort } from '../support/test-env.ts';
 
 type Ack = { ok: boolean; data?: unknown; code?: string; message?: string };
 
@@ -322,17 +315,12 @@ describe('live rooms', function () {
   });
 
   describe('across two web processes', () => {
-    const webs: RunningProcess[] = [];
-    const bases: string[] = [];
+    let bases: string[] = [];
+    let stop = () => {};
     before(async () => {
-      for (let i = 0; i < 2; i++) {
-        const port = await freePort();
-        webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
-        bases.push(`http://127.0.0.1:${port}`);
-      }
-      await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+      ({ bases, stop } = await startWebProcesses(2));
     });
-    after(() => webs.forEach((w) => w.child.kill('SIGTERM')));
+    after(() => stop());
 
     it('a buyer on process A sees the count change caused by a buy on process B', async () => {
       const { sessionId, offerId } = await liveSession(20, 3);

@@ -3,44 +3,21 @@ import { OrderModel } from '../../server/orders/order.model.ts';
 import { StockReservations } from '../../server/orders/stock-reservations.ts';
 import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
 import { StockMovementModel } from '../../server/hub/stock-movement.model.ts';
-import { childEnv, runEntry, waitForHttp, type RunningProcess } from '../support/processes.ts';
+import { inBatches, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { freePort } from '../support/test-env.ts';
 import { BUYER_PASSWORD, createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 
-/** Runs `tasks` with at most `limit` in flight. */
-async function inBatches<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        results[i] = await tasks[i]!();
-      }
-    }),
-  );
-  return results;
-}
-
 describe('placing orders under a rush, across two web processes', function () {
   this.timeout(180_000);
-  const webs: RunningProcess[] = [];
-  const bases: string[] = [];
+  let bases: string[] = [];
+  let stop = () => {};
 
   before(async () => {
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
-      bases.push(`http://127.0.0.1:${port}`);
-    }
-    await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+    ({ bases, stop } = await startWebProcesses(2));
   });
 
-  after(() => {
-    for (const web of webs) web.child.kill('SIGTERM');
-  });
+  after(() => stop());
 
   it('300 buyers race for 50 units: exactly 50 orders, the rest told it is sold out, the ledger balanced', async () => {
     const sku = await skuWithStock(50);

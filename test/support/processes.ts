@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../server/core/config.ts';
 import { getRuntime } from './root-hooks.ts';
+import { freePort } from './test-env.ts';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -69,4 +70,34 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Starts `count` web processes (`npm run web`) on this run's services; returns their bases. */
+export async function startWebProcesses(
+  count: number,
+): Promise<{ bases: string[]; stop: () => void }> {
+  const webs: RunningProcess[] = [];
+  const bases: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
+    bases.push(`http://127.0.0.1:${port}`);
+  }
+  await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+  return { bases, stop: () => webs.forEach((w) => w.child.kill('SIGTERM')) };
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function inBatches<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+      }
+    }),
+  );
+  return results;
 }
