@@ -7,6 +7,7 @@ import { ShopModel } from './shop.model.ts';
 import { SkuModel } from './sku.model.ts';
 import { VillageModel } from './village.model.ts';
 import { NotFound } from '../core/errors.ts';
+import { LiveSessionModel } from '../live/live-session.model.ts';
 import type { StockReservations } from '../orders/stock-reservations.ts';
 import { queryTerms } from './keywords.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
@@ -134,6 +135,7 @@ export interface ProductPage {
   shop: { slug: string; name: string };
   village: { name: string; township: string; county: string };
   skus: SkuOption[];
+  liveSessionId: string | undefined;
 }
 
 /** A public product page: only active products of approved shops. */
@@ -152,8 +154,15 @@ export async function productPage(
     VillageModel.findById(product.originVillageId).lean(),
   ]);
   const available = await stock.available(skus.map((s) => String(s._id)));
+  // "Watch live": a session on air right now with one of this product's SKUs pinned.
+  // (Sessions on air are few; FerretDB v1 has no $elemMatch, so the match is made here.)
+  const skuIds = new Set(skus.map((s) => String(s._id)));
+  const liveNow = (await LiveSessionModel.find({ status: 'live' }, { offers: 1 }).lean()).find(
+    (session) => session.offers.some((o) => o.pinned && skuIds.has(String(o.skuId))),
+  );
   return {
     slug: product.slug,
+    liveSessionId: liveNow ? String(liveNow._id) : undefined,
     title: pickLocalized(product.title, locale),
     description: pickLocalized(product.description, locale),
     category: product.category,

@@ -51,6 +51,9 @@ describe('the storefront', () => {
     ])
       expect(html).to.include(text);
     expect(html).to.match(/剩余 \d+ 件/);
+    // The demo session has this pepper pinned on air: the page offers the way into the room.
+    expect(html).to.match(/href="\/live\/[a-f0-9]{24}" data-testid="watch-live"/);
+    expect((await get('/p/qinzhouhuang-millet')).html).not.to.include('data-testid="watch-live"');
   });
 
   it('ships at most 100 KB of CSS and JavaScript with a product page', async () => {
