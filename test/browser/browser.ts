@@ -1,5 +1,5 @@
 // Headless Chromium (Debian's package) driven by playwright-core, against an in-process server.
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { findExecutable } from '../../server/core/local-services/processes.ts';
 
 const PHONE = { width: 390, height: 844 };
@@ -33,4 +33,13 @@ export function phoneContext(browser: Browser, baseURL: string): Promise<Browser
     hasTouch: true,
     locale: 'zh-CN',
   });
+}
+
+/** Signs in through the real form and waits to land on `returnTo`. Demo logins share one password. */
+export async function signIn(page: Page, login: string, returnTo: string, password = 'cunbo2026') {
+  await page.goto(`/signin?returnTo=${encodeURIComponent(returnTo)}`);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', password);
+  await page.click('button:has-text("登录")');
+  await page.waitForURL((url) => url.pathname === returnTo);
 }

@@ -5,7 +5,7 @@ import { OrderModel } from '../../server/orders/order.model.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { ensureDemoCounty } from '../support/fixtures.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext } from './browser.ts';
+import { launchBrowser, phoneContext, signIn } from './browser.ts';
 
 describe('browser: a buyer on a phone', function () {
   this.timeout(120_000);
@@ -103,11 +103,7 @@ describe('browser: a buyer on a phone', function () {
   it('sees the order page update live when the order changes elsewhere', async () => {
     const context = await phoneContext(browser, base);
     const page = await context.newPage();
-    await page.goto('/signin?returnTo=/orders');
-    await page.fill('input[name=login]', '13800000001');
-    await page.fill('input[name=password]', 'cunbo2026');
-    await page.click('button:has-text("登录")');
-    await page.waitForURL(/\/orders$/);
+    await signIn(page, '13800000001', '/orders');
     const buyer = (await UserModel.findOne({ phone: '13800000001' }).lean())!;
     const order = (await OrderModel.findOne({
       buyerId: buyer._id,

@@ -5,7 +5,7 @@ import { OrderModel } from '../../server/orders/order.model.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { BUYER_PASSWORD, createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext } from './browser.ts';
+import { launchBrowser, phoneContext, signIn } from './browser.ts';
 
 describe('browser: paying for an order', function () {
   this.timeout(120_000);
@@ -31,11 +31,7 @@ describe('browser: paying for an order', function () {
     const context = await phoneContext(browser, base);
     const page = await context.newPage();
     const [login] = await createBuyers(1);
-    await page.goto('/signin?returnTo=/p/forsythia-tea');
-    await page.fill('input[name=login]', login!);
-    await page.fill('input[name=password]', BUYER_PASSWORD);
-    await page.click('button:has-text("登录")');
-    await page.waitForURL(/\/p\/forsythia-tea/);
+    await signIn(page, login!, '/p/forsythia-tea', BUYER_PASSWORD);
     await page.click('button:has-text("加入购物车")');
     await page.waitForURL(/added=1/);
     await page.goto('/checkout');
@@ -71,11 +67,7 @@ describe('browser: paying for an order', function () {
     // The streamer of that shop sees it among the paid orders.
     const streamer = await phoneContext(browser, base);
     const console = await streamer.newPage();
-    await console.goto('/signin?returnTo=/studio/orders');
-    await console.fill('input[name=login]', '13900000003');
-    await console.fill('input[name=password]', 'cunbo2026');
-    await console.click('button:has-text("登录")');
-    await console.waitForURL(/\/studio\/orders/);
+    await signIn(console, '13900000003', '/studio/orders');
     expect(
       await console.locator(`[data-order-row="${orderNo}"] [data-status]`).textContent(),
     ).to.equal('已付款');

@@ -2,22 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { ensureDemoCounty } from '../support/fixtures.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext } from './browser.ts';
-
-async function signIn(page: Page, phone: string, returnTo: string) {
-  await page.goto(`/signin?returnTo=${encodeURIComponent(returnTo)}`);
-  await page.fill('input[name=login]', phone);
-  await page.fill('input[name=password]', 'cunbo2026');
-  await page.click('button:has-text("登录")');
-  await page.waitForURL((url) => url.pathname === returnTo);
-}
+import { launchBrowser, phoneContext, signIn } from './browser.ts';
 
 describe('browser: a new village shop goes public', function () {
   this.timeout(120_000);
