@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInstance, type i18n, type TFunction } from 'i18next';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -7,11 +9,32 @@ export type Locale = (typeof LOCALES)[number];
 
 const LANG_COOKIE = 'lang';
 
+/**
+ * The catalogue of one locale: `<locale>.json` plus any `<area>.<locale>.json` beside it (one file
+ * per domain keeps the big catalogue from being everyone's file), merged key by key.
+ */
 function loadCatalogue(locale: Locale): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./${locale}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const files = readdirSync(dir)
+    .filter((name) => name === `${locale}.json` || name.endsWith(`.${locale}.json`))
+    .sort((a, b) => a.length - b.length);
+  const catalogue: Record<string, unknown> = {};
+  for (const file of files) {
+    mergeInto(catalogue, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as object);
+  }
+  return catalogue;
+}
+
+function mergeInto(target: Record<string, unknown>, source: object): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (isPlainObject(existing) && isPlainObject(value)) mergeInto(existing, value);
+    else target[key] = value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export async function createI18n(defaultLocale: Locale): Promise<i18n> {
