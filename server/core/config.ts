@@ -61,6 +61,13 @@ const schema = z
       .regex(/^[a-z0-9_-]{1,60}$/i, 'a database name: letters, digits, - and _ only'),
     MONGOD_PORT: port,
     FERRETDB_PORT: port,
+    FERRETDB_BACKEND: z.enum(['auto', 'postgresql', 'sqlite']),
+    FERRETDB_POSTGRESQL_URL: z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\/[^/\s]+\/[a-z_][a-z0-9_]{0,62}(\?\S*)?$/,
+        'a postgres:// URL ending in a database name, e.g. postgres://postgres@127.0.0.1:5432/cunbo',
+      ),
 
     STRIPE_SECRET_KEY: optionalText.pipe(
       z
@@ -123,6 +130,8 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   MONGODB_DB: 'cunbo',
   MONGOD_PORT: '27017',
   FERRETDB_PORT: '27027',
+  FERRETDB_BACKEND: 'auto',
+  FERRETDB_POSTGRESQL_URL: 'postgres://postgres@127.0.0.1:5432/cunbo',
   STRIPE_SECRET_KEY: '',
   STRIPE_WEBHOOK_SECRET: '',
   STRIPE_PUBLISHABLE_KEY: '',

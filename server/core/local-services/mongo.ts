@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import type { Config } from '../config.ts';
 import { PrerequisiteError } from '../errors.ts';
@@ -13,13 +15,18 @@ import {
 } from './processes.ts';
 import { redact } from './redis.ts';
 
+const execFileAsync = promisify(execFile);
+
 export interface MongoService {
   uri: string;
   source: 'configured' | 'mongod' | 'ferretdb';
   process?: ManagedProcess;
 }
 
-/** MONGODB_URI, else a local mongod, else FerretDB (SQLite) built and started by the project. */
+/**
+ * MONGODB_URI, else a local mongod, else FerretDB built and started by the project (on the
+ * machine's PostgreSQL when there is one, else on SQLite).
+ */
 export async function resolveMongo(config: Config, logger: Logger): Promise<MongoService> {
   if (config.MONGODB_URI) {
     if (!(await pingMongo(config.MONGODB_URI, 5000))) {
@@ -57,14 +64,66 @@ export async function resolveMongo(config: Config, logger: Logger): Promise<Mong
     logger,
     'set MONGODB_URI to a MongoDB server',
   );
+  const backend = await chooseFerretBackend(config, logger);
   const process = await spawnFerretDB(
     binary,
     config.FERRETDB_PORT,
-    path.join(config.DATA_DIR, 'ferretdb'),
+    backend,
     path.join(config.DATA_DIR, 'logs', 'ferretdb.log'),
   );
-  logger.info({ port: config.FERRETDB_PORT }, 'started FerretDB (SQLite)');
+  logger.info(
+    { port: config.FERRETDB_PORT, backend: backend.handler },
+    `started FerretDB (${backend.handler})`,
+  );
   return { uri, source: 'ferretdb', process };
+}
+
+export type FerretBackend =
+  { handler: 'postgresql'; url: string } | { handler: 'sqlite'; dataDir: string };
+
+/**
+ * FerretDB keeps its data in PostgreSQL when the machine has one (it answers queries on fields
+ * other than _id through PostgreSQL's indexes, some thirty times faster than its SQLite backend
+ * scanning), else in SQLite under the data folder. FERRETDB_BACKEND forces either.
+ */
+export async function chooseFerretBackend(config: Config, logger: Logger): Promise<FerretBackend> {
+  const sqlite = { handler: 'sqlite' as const, dataDir: path.join(config.DATA_DIR, 'ferretdb') };
+  if (config.FERRETDB_BACKEND === 'sqlite') return sqlite;
+  const problem = await ensurePostgresDatabase(config.FERRETDB_POSTGRESQL_URL);
+  if (!problem) return { handler: 'postgresql', url: config.FERRETDB_POSTGRESQL_URL };
+  if (config.FERRETDB_BACKEND === 'postgresql') {
+    throw new PrerequisiteError(
+      `FerretDB cannot use PostgreSQL at ${redact(config.FERRETDB_POSTGRESQL_URL)}: ${problem} (fix FERRETDB_POSTGRESQL_URL or set FERRETDB_BACKEND=sqlite)`,
+    );
+  }
+  logger.info({ reason: problem }, 'FerretDB on SQLite: no usable local PostgreSQL');
+  return sqlite;
+}
+
+/** Creates the database named in the URL if it is missing. Returns why not, or undefined. */
+async function ensurePostgresDatabase(url: string): Promise<string | undefined> {
+  const parsed = new URL(url);
+  if (!(await isPortOpen(Number(parsed.port || 5432), parsed.hostname)))
+    return 'nothing listens there';
+  const psql = findExecutable('psql');
+  if (!psql) return 'psql (the PostgreSQL client) is not installed';
+  const database = parsed.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const run = (sql: string) =>
+    execFileAsync(psql, ['-d', admin.toString(), '-tAc', sql], {
+      timeout: 10_000,
+      env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
+    });
+  try {
+    const { stdout } = await run(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
+    if (stdout.trim() !== '1') await run(`CREATE DATABASE "${database}"`);
+    return undefined;
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr || error)
+      .trim()
+      .split('\n')[0];
+  }
 }
 
 export function ferretUri(port: number): string {
@@ -74,14 +133,17 @@ export function ferretUri(port: number): string {
 export function spawnFerretDB(
   binary: string,
   port: number,
-  dataDir: string,
+  backend: FerretBackend,
   logFile: string,
 ): Promise<ManagedProcess> {
-  ensureWritableDir(dataDir, 'FerretDB data');
+  const storage =
+    backend.handler === 'postgresql'
+      ? [`--postgresql-url=${backend.url}`]
+      : [`--sqlite-url=file:${ensureWritableDir(backend.dataDir, 'FerretDB data')}/`];
   return startServer({
     name: 'ferretdb',
     command: binary,
-    args: ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=127.0.0.1:${port}`],
+    args: [`--handler=${backend.handler}`, ...storage, `--listen-addr=127.0.0.1:${port}`],
     logFile,
     ready: () => pingMongo(ferretUri(port)),
   });
