@@ -380,9 +380,6 @@ export class LiveService {
     ) {
       throw new SoldOut('errors.soldOut', { sku: '', available: Math.max(0, counters.remaining) });
     }
-    const user = await UserModel.findById(actor.id, { addresses: 1, displayName: 1 }).lean();
-    const address = user?.addresses?.[0];
-    if (!address) throw new Conflict('errors.needAddress');
 
     let missingOffer = false;
     const order = await this.deps.orders
@@ -392,12 +389,17 @@ export class LiveService {
           idempotencyKey: `live-${input.clientKey}`,
           channel,
           lines: [{ skuId: String(offer.skuId), quantity: input.quantity }],
-          address,
         },
         {
           sessionId: input.sessionId,
           offerId: input.offerId,
           unitPriceFen: offer.livePriceFen,
+          deliverTo: async () => {
+            const address = (await UserModel.findById(actor.id, { addresses: 1 }).lean())
+              ?.addresses?.[0];
+            if (!address) throw new Conflict('errors.needAddress');
+            return address;
+          },
           reserve: async (idempotencyKey, orderNo, lines) => {
             const outcome = await this.deps.stock.buy(
               input.sessionId,
@@ -430,7 +432,7 @@ export class LiveService {
         throw error;
       });
     this.markDirty(input.sessionId, {
-      name: maskName(user?.displayName ?? ''),
+      name: maskName(actor.displayName),
       quantity: input.quantity,
       offerId: input.offerId,
       at: Date.now(),
@@ -673,23 +675,16 @@ export class LiveService {
   /** The console's numbers: viewers, orders, paid vs unpaid, GMV in fen, sell-through per offer. */
   async dashboard(actor: Actor | undefined, sessionId: string) {
     const session = await this.controlled(actor, sessionId);
-    const rows = await OrderModel.aggregate<{
-      _id: { status: string; offerId: string };
-      orders: number;
-      fen: number;
-      units: number;
-    }>([
-      { $match: { 'live.sessionId': session._id } },
-      { $unwind: '$lines' },
-      {
-        $group: {
-          _id: { status: '$status', offerId: '$live.offerId' },
-          orders: { $sum: 1 },
-          fen: { $sum: '$lines.lineTotalFen' },
-          units: { $sum: '$lines.quantity' },
-        },
-      },
-    ]);
+    // Summed here rather than by $group: FerretDB v1 does not group on a compound key.
+    const orders = await OrderModel.find(
+      { 'live.sessionId': session._id },
+      { status: 1, lines: 1 },
+    ).lean();
+    const rows = orders.map((o) => ({
+      _id: { status: o.status },
+      orders: 1,
+      fen: o.lines.reduce((s, l) => s + l.lineTotalFen, 0),
+    }));
     const sum = (statuses: OrderStatus[], field: 'orders' | 'fen') =>
       rows
         .filter((r) => statuses.includes(r._id.status as OrderStatus))
@@ -703,6 +698,7 @@ export class LiveService {
         allotment: c?.allotment ?? offer.allotment,
         sold,
         remaining: c?.remaining ?? 0,
+        closesAt: c?.state === 'open' ? (c.closesAt ?? null) : null,
         sellThrough: offer.allotment ? Math.round((sold / offer.allotment) * 100) : 0,
       });
     }
@@ -715,6 +711,7 @@ export class LiveService {
       paid: { orders: sum(PAID, 'orders'), fen: sum(PAID, 'fen') },
       gmvFen: sum(HOLDING, 'fen'),
       offers,
+      serverNow: Date.now(),
     };
   }
 

@@ -37,3 +37,7 @@ export const placeOrderInput = z.object({
 });
 
 export type PlaceOrderInput = z.input<typeof placeOrderInput>;
+
+/** A live buy: the address is the buyer's default, read once the units are won. */
+export const livePlaceOrderInput = placeOrderInput.omit({ address: true });
+export type LivePlaceOrderInput = z.input<typeof livePlaceOrderInput>;

@@ -21,7 +21,13 @@ import { HubModel } from '../hub/hub.model.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { StockMovementModel } from '../hub/stock-movement.model.ts';
 import { newOrderNo } from './order-numbers.ts';
-import { placeOrderInput, type PlaceOrderInput } from './order-input.ts';
+import type { Address } from './address.schema.ts';
+import {
+  livePlaceOrderInput,
+  placeOrderInput,
+  type LivePlaceOrderInput,
+  type PlaceOrderInput,
+} from './order-input.ts';
 import { OrderModel, PAID_STATUSES, type Order, type OrderStatus } from './order.model.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
 import type { ReserveOutcome, ReservedLine, StockReservations } from './stock-reservations.ts';
@@ -56,6 +62,11 @@ export interface LivePlacement {
   ): Promise<LiveReserveOutcome>;
   /** Gives the live offer its units back when the order could not be saved. */
   undo?(orderNo: string, quantity: number): Promise<void>;
+  /**
+   * The buyer's delivery address, read only once units are won: most of a rush is told "sold
+   * out" by the reservation script and never needs it. Throwing gives the units back.
+   */
+  deliverTo(): Promise<Address>;
 }
 
 export type LiveReserveOutcome =
@@ -77,11 +88,13 @@ export class OrderService {
    */
   async placeOrder(
     actor: Actor | undefined,
-    rawInput: PlaceOrderInput,
+    rawInput: PlaceOrderInput | LivePlaceOrderInput,
     live?: LivePlacement,
   ): Promise<Order> {
     if (!actor) throw new Unauthenticated();
-    const input = parseInput(placeOrderInput, rawInput);
+    // A checkout names its address; a live buy uses the buyer's default (see deliverTo).
+    const checkout = live ? undefined : parseInput(placeOrderInput, rawInput);
+    const input = checkout ?? parseInput(livePlaceOrderInput, rawInput);
     const idempotencyKey = `${actor.id}:${input.idempotencyKey}`;
 
     // No look-up of the key here: the reservation script recognises a repeat (and, if Redis lost
@@ -116,6 +129,18 @@ export class OrderService {
       );
 
     const reserved = outcome.lines;
+    let address: Address;
+    try {
+      address = checkout ? checkout.address : await live!.deliverTo();
+    } catch (error) {
+      await this.undoReservation(orderNo, reserved, hub._id);
+      await live?.undo?.(
+        orderNo,
+        reserved.reduce((sum, l) => sum + l.quantity, 0),
+      );
+      await this.deps.stock.forgetPlacement(idempotencyKey);
+      throw error;
+    }
     const now = new Date();
     const orderLines = reserved.map((line) => {
       const sku = skus.find((s) => String(s._id) === line.skuId)!;
@@ -162,7 +187,7 @@ export class OrderService {
         itemsTotalFen,
         shippingFen: 0,
         totalFen: itemsTotalFen,
-        address: input.address,
+        address,
         status: 'pending_payment',
         payBy: new Date(now.getTime() + this.deps.payTimeoutMs),
         timeline: [
