@@ -5,6 +5,9 @@
   var root = document.getElementById('live-console');
   if (!root || typeof io !== 'function') return;
   var sessionId = root.getAttribute('data-session');
+  var labels = JSON.parse(document.getElementById('console-labels').textContent);
+  var closing = {}; // offerId -> server time its flash window closes
+  var skew = 0;
   var socket = io({ transports: ['websocket', 'polling'] });
   var answer = root.querySelector('[data-role="answer"]');
   var show = function (ack) {
@@ -30,7 +33,7 @@
       btn.type = 'button';
       btn.className = 'small linkish';
       btn.setAttribute('data-action', action);
-      btn.textContent = i === 0 ? '删除' : '禁言';
+      btn.textContent = i === 0 ? labels.delete : labels.mute;
       li.append(btn, ' ');
     });
     root.querySelector('[data-role="chat"]').appendChild(li);
@@ -40,7 +43,8 @@
     if (li) li.remove();
   });
   socket.on('live:state', function (s) {
-    root.querySelector('[data-role="status"]').textContent = s.status;
+    root.querySelector('[data-role="status"]').textContent = labels.status[s.status] || s.status;
+    if (s.serverNow) skew = s.serverNow - Date.now();
   });
 
   root.addEventListener('click', function (event) {
@@ -87,6 +91,7 @@
     socket.emit('live:dashboard', { sessionId: sessionId }, function (ack) {
       if (!ack.ok) return;
       var d = ack.data;
+      skew = d.serverNow - Date.now();
       var set = function (k, v) {
         root.querySelector('[data-kpi="' + k + '"]').textContent = v;
       };
@@ -100,7 +105,20 @@
         if (!row) return;
         row.querySelector('[data-offer-sold]').textContent = o.sold;
         row.querySelector('[data-offer-through]').textContent = o.sellThrough + '%';
+        closing[o.offerId] = o.closesAt;
       });
     });
   }, 1000);
+
+  // The flash countdown beside each offer, so the assistant can call out the last seconds.
+  setInterval(function () {
+    Object.keys(closing).forEach(function (offerId) {
+      var el = root.querySelector('[data-offer="' + offerId + '"] [data-role="flash-countdown"]');
+      if (!el) return;
+      var closesAt = closing[offerId];
+      if (!closesAt) return (el.textContent = '');
+      var left = Math.max(0, Math.ceil((closesAt - (Date.now() + skew)) / 1000));
+      el.textContent = left > 0 ? labels.countdown.replace('{{seconds}}', left) : labels.flashOver;
+    });
+  }, 250);
 })();

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { TFunction } from 'i18next';
 import { requireRole } from '../accounts/guards.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -11,24 +12,7 @@ export function liveRoutes(services: Services): Router {
   // The buyer's room: rendered on the server first (weak networks), then kept live by socket.io.
   router.get('/live/:id', async (req, res) => {
     const state = await live.roomState(req.params.id, req.locale);
-    const t = req.t;
-    const liveLabels = {
-      buy: t('live.buy'),
-      soldOutShort: t('live.soldOut'),
-      payNow: t('orders.pay'),
-      won: t('live.won'),
-      sending: t('live.sending'),
-      countdown: t('live.countdown'),
-      flashOver: t('live.flashOver'),
-      bought: t('live.bought'),
-      waitlisted: t('live.waitlisted'),
-      yourTurn: t('live.yourTurn'),
-      status: {
-        scheduled: t('live.status.scheduled'),
-        live: t('live.status.live'),
-        ended: t('live.status.ended'),
-      },
-    };
+    const liveLabels = roomLabels(req.t);
     res.render('live/room', {
       title: state.title,
       state,
@@ -75,8 +59,47 @@ export function liveRoutes(services: Services): Router {
   router.get('/studio/live/:id', requireRole('streamer'), async (req, res) => {
     const dashboard = await live.dashboard(req.actor, String(req.params.id));
     const state = await live.roomState(String(req.params.id), req.locale);
-    res.render('studio/live-console', { title: state.title, state, dashboard });
+    res.render('studio/live-console', {
+      title: state.title,
+      state,
+      dashboard,
+      consoleLabels: consoleLabels(req.t),
+    });
   });
 
   return router;
+}
+
+function statusLabels(t: TFunction) {
+  return {
+    scheduled: t('live.status.scheduled'),
+    live: t('live.status.live'),
+    ended: t('live.status.ended'),
+  };
+}
+
+function roomLabels(t: TFunction) {
+  return {
+    buy: t('live.buy'),
+    soldOutShort: t('live.soldOut'),
+    payNow: t('orders.pay'),
+    won: t('live.won'),
+    sending: t('live.sending'),
+    countdown: t('live.countdown'),
+    flashOver: t('live.flashOver'),
+    bought: t('live.bought'),
+    waitlisted: t('live.waitlisted'),
+    yourTurn: t('live.yourTurn'),
+    status: statusLabels(t),
+  };
+}
+
+function consoleLabels(t: TFunction) {
+  return {
+    delete: t('live.delete'),
+    mute: t('live.mute'),
+    countdown: t('live.countdown'),
+    flashOver: t('live.flashOver'),
+    status: statusLabels(t),
+  };
 }

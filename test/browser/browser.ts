@@ -35,6 +35,18 @@ export function phoneContext(browser: Browser, baseURL: string): Promise<Browser
   });
 }
 
+/** A tablet on a stand beside the streamer's phone: where the live console is used. */
+export function tabletContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL,
+    viewport: { width: 1024, height: 768 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+  });
+}
+
 /** Signs in through the real form and waits to land on `returnTo`. Demo logins share one password. */
 export async function signIn(page: Page, login: string, returnTo: string, password = 'cunbo2026') {
   await page.goto(`/signin?returnTo=${encodeURIComponent(returnTo)}`);
