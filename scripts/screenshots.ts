@@ -1,9 +1,9 @@
 // `npm run screenshots -- [--base http://localhost:3000]`: phone-sized screenshots of the
-// storefront for docs/screenshots/, taken from a running `npm start` with the demo data.
+// storefront and the live room, and the live console at tablet size, for docs/screenshots/, taken from a running `npm start` with the demo data.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../server/core/config.ts';
-import { launchBrowser, phoneContext } from '../test/browser/browser.ts';
+import { launchBrowser, phoneContext, tabletContext } from '../test/browser/browser.ts';
 
 const { values } = parseArgs({
   options: { base: { type: 'string', default: 'http://localhost:3000' } },
@@ -57,7 +57,33 @@ try {
     await page.waitForURL(/\/orders\/CB/);
   }
   await shot('order-phone');
+
+  // The live room on the buyer's phone: a tap, then a comment order.
+  await page.goto('/');
+  await page.click('[data-testid=live-link]');
+  await page.waitForSelector('[data-role=pinned-price]');
+  await page.click('[data-testid=live-buy]');
+  await page.waitForSelector('[data-role=answer]:not(:empty):not(:has-text("…"))');
+  await page.fill('[data-testid=chat-input]', '来两瓶');
+  await page.press('[data-testid=chat-input]', 'Enter');
+  await page.waitForTimeout(1500);
+  await shot('live-room-phone', false);
   await context.close();
+
+  // The streamer's console on the assistant's tablet.
+  const tablet = await tabletContext(browser, values.base!);
+  const console = await tablet.newPage();
+  await console.goto('/signin?returnTo=/studio/live');
+  await console.fill('input[name=login]', '13900000001');
+  await console.fill('input[name=password]', 'cunbo2026');
+  await console.click('button:has-text("登录")');
+  await console.waitForURL(/studio\/live$/);
+  await console.click('a[href^="/studio/live/"]');
+  await console.waitForSelector('[data-testid=kpi-orders]');
+  await console.waitForTimeout(2500); // one dashboard refresh
+  await console.screenshot({ path: out('live-console-tablet'), fullPage: true });
+  process.stdout.write(`wrote ${out('live-console-tablet')}\n`);
+  await tablet.close();
 } finally {
   await browser.close();
 }
