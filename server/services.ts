@@ -2,6 +2,7 @@
 import { Queue } from 'bullmq';
 import { AccountService } from './accounts/account-service.ts';
 import { AdminService } from './accounts/admin.service.ts';
+import { CourierAdminService } from './hub/courier-admin.service.ts';
 import { StudioService } from './catalogue/studio.service.ts';
 import { ShopService } from './catalogue/shop.service.ts';
 import type { Realtime } from './core/realtime.ts';
@@ -30,6 +31,7 @@ export interface Services {
   studio: StudioService;
   shops: ShopService;
   admin: AdminService;
+  couriers: CourierAdminService;
   payments: PaymentService;
   live: LiveService;
   queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue };
@@ -92,6 +94,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     studio: new StudioService(),
     shops: new ShopService(),
     admin: new AdminService(),
+    couriers: new CourierAdminService({ logger }),
     payments,
     live,
     queues: { orderExpiry, stripeEvents, liveHolds },

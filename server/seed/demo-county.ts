@@ -1,6 +1,13 @@
 // The demo county: Pingshun's hub, couriers, villages, shops and produce. Names of villages and
 // townships are real places; shops, people, prices and phone numbers are made up for the demo.
 import type { LocalizedText } from '../core/localized-text.ts';
+import {
+  ALL_PROVINCES,
+  DESTINATION_ZONES,
+  MAINLAND_PROVINCES,
+  zoneFor,
+  type DestinationZone,
+} from '../hub/destination-zones.ts';
 
 export const DEMO_PASSWORD = 'cunbo2026';
 
@@ -63,55 +70,237 @@ export const DEMO_HUB = {
   shelves: 5,
 };
 
+export interface DemoCourierRate {
+  zone: DestinationZone;
+  firstKgFen: number;
+  extraKgFen: number;
+  promisedDays: number;
+}
+
 export interface DemoCourier {
   code: string;
   name: LocalizedText;
-  firstKgFen: number;
-  extraKgFen: number;
-  maxWeightGrams: number;
+  coverage: { provinces: string[]; excludedCounties: string[]; reachesVillages: boolean };
+  weightBand: { minWeightGrams: number; maxWeightGrams: number };
+  rateCard: DemoCourierRate[];
   dailyCapacity: number;
   pickupCutoff: string;
-  promisedDays: number;
-  reachesVillages: boolean;
+  active: boolean;
 }
+
+/** [first kg fen, each extra kg fen, promised days] per zone; a missing zone is not served. */
+type Rates = Partial<Record<DestinationZone, [number, number, number]>>;
 
 const c = (
   code: string,
   zh: string,
   en: string,
-  firstKgFen: number,
-  extraKgFen: number,
-  dailyCapacity: number,
-  pickupCutoff: string,
-  promisedDays: number,
-  reachesVillages: boolean,
-  maxKg = 30,
+  opts: {
+    provinces?: string[];
+    excludedCounties?: string[];
+    reachesVillages: boolean;
+    kg: [min: number, max: number];
+    rates: Rates;
+    dailyCapacity: number;
+    pickupCutoff: string;
+  },
 ): DemoCourier => ({
   code,
   name: { zh, en },
-  firstKgFen,
-  extraKgFen,
-  maxWeightGrams: maxKg * 1000,
-  dailyCapacity,
-  pickupCutoff,
-  promisedDays,
-  reachesVillages,
+  coverage: {
+    provinces: opts.provinces ?? [ALL_PROVINCES],
+    excludedCounties: opts.excludedCounties ?? [],
+    reachesVillages: opts.reachesVillages,
+  },
+  weightBand: { minWeightGrams: opts.kg[0] * 1000 || 1, maxWeightGrams: opts.kg[1] * 1000 },
+  rateCard: DESTINATION_ZONES.flatMap((zone) => {
+    const rate = opts.rates[zone];
+    return rate ? [{ zone, firstKgFen: rate[0], extraKgFen: rate[1], promisedDays: rate[2] }] : [];
+  }),
+  dailyCapacity: opts.dailyCapacity,
+  pickupCutoff: opts.pickupCutoff,
+  active: true,
 });
 
+const provincesIn = (...zones: DestinationZone[]) =>
+  MAINLAND_PROVINCES.filter((p) => zones.includes(zoneFor(p)!));
+
+// Remote border counties the franchise networks do not deliver to themselves.
+const FRANCHISE_GAPS = ['西藏/墨脱县', '西藏/察隅县', '新疆/塔什库尔干塔吉克自治县'];
+
+// Prices are the county hub's negotiated rates (a bulk shipper pays far below the walk-in price).
 export const DEMO_COURIERS: DemoCourier[] = [
-  c('chinapost', '中国邮政快递包裹', 'China Post Parcel', 800, 300, 3000, '17:30', 4, true, 40),
-  c('ems', '邮政 EMS', 'EMS', 1800, 600, 800, '17:00', 3, true),
-  c('sf', '顺丰速运', 'SF Express', 1600, 800, 1200, '18:00', 2, false),
-  c('jd', '京东物流', 'JD Logistics', 1400, 600, 1000, '18:00', 2, true),
-  c('zto', '中通快递', 'ZTO Express', 650, 250, 4000, '16:30', 3, false),
-  c('yto', '圆通速递', 'YTO Express', 650, 250, 3500, '16:30', 3, false),
-  c('sto', '申通快递', 'STO Express', 600, 250, 3000, '16:00', 3, false),
-  c('yunda', '韵达快递', 'Yunda Express', 600, 250, 3500, '16:00', 3, false),
-  c('jtexpress', '极兔速递', 'J&T Express', 550, 250, 3000, '16:00', 4, false),
-  c('deppon', '德邦快递', 'Deppon Express', 1200, 400, 600, '17:00', 3, false, 60),
-  c('cainiao', '菜鸟直送', 'Cainiao Direct', 700, 300, 2000, '17:00', 3, false),
-  c('kye', '跨越速运', 'KYE Express', 2000, 900, 300, '18:30', 1, false),
-  c('zjs', '宅急送', 'ZJS Express', 900, 350, 800, '16:30', 3, false),
+  c('chinapost', '中国邮政快递包裹', 'China Post Parcel', {
+    reachesVillages: true,
+    kg: [0, 40],
+    rates: {
+      local: [800, 200, 2],
+      near: [1000, 300, 3],
+      mid: [1200, 500, 4],
+      far: [1400, 700, 5],
+      remote: [2000, 1500, 7],
+    },
+    dailyCapacity: 3000,
+    pickupCutoff: '17:30',
+  }),
+  c('ems', '邮政 EMS', 'EMS', {
+    reachesVillages: true,
+    kg: [0, 30],
+    rates: {
+      local: [1500, 400, 1],
+      near: [1800, 600, 2],
+      mid: [2000, 800, 3],
+      far: [2200, 1000, 3],
+      remote: [3000, 2000, 5],
+    },
+    dailyCapacity: 800,
+    pickupCutoff: '17:00',
+  }),
+  c('sf', '顺丰速运', 'SF Express', {
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [1200, 200, 1],
+      near: [1600, 500, 1],
+      mid: [2000, 800, 2],
+      far: [2300, 1000, 2],
+      remote: [2800, 2000, 4],
+    },
+    dailyCapacity: 1200,
+    pickupCutoff: '18:00',
+  }),
+  c('jd', '京东物流', 'JD Logistics', {
+    reachesVillages: true,
+    kg: [0, 30],
+    rates: {
+      local: [1000, 200, 1],
+      near: [1400, 500, 2],
+      mid: [1600, 700, 2],
+      far: [1900, 900, 3],
+      remote: [2600, 1800, 5],
+    },
+    dailyCapacity: 1000,
+    pickupCutoff: '18:00',
+  }),
+  c('zto', '中通快递', 'ZTO Express', {
+    excludedCounties: FRANCHISE_GAPS,
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [500, 100, 1],
+      near: [600, 200, 2],
+      mid: [700, 300, 3],
+      far: [800, 400, 3],
+      remote: [1800, 1200, 6],
+    },
+    dailyCapacity: 4000,
+    pickupCutoff: '16:30',
+  }),
+  c('yto', '圆通速递', 'YTO Express', {
+    excludedCounties: FRANCHISE_GAPS,
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [500, 100, 1],
+      near: [600, 200, 2],
+      mid: [700, 300, 3],
+      far: [800, 400, 4],
+      remote: [2000, 1200, 6],
+    },
+    dailyCapacity: 3500,
+    pickupCutoff: '16:30',
+  }),
+  c('sto', '申通快递', 'STO Express', {
+    provinces: provincesIn('local', 'near', 'mid', 'far'),
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [450, 100, 2],
+      near: [550, 200, 2],
+      mid: [650, 300, 3],
+      far: [750, 400, 4],
+    },
+    dailyCapacity: 3000,
+    pickupCutoff: '16:00',
+  }),
+  c('yunda', '韵达快递', 'Yunda Express', {
+    excludedCounties: FRANCHISE_GAPS,
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [450, 100, 1],
+      near: [600, 200, 2],
+      mid: [650, 300, 3],
+      far: [750, 400, 4],
+      remote: [1800, 1300, 7],
+    },
+    dailyCapacity: 3500,
+    pickupCutoff: '16:00',
+  }),
+  c('jtexpress', '极兔速递', 'J&T Express', {
+    provinces: provincesIn('local', 'near', 'mid', 'far'),
+    reachesVillages: false,
+    kg: [0, 20],
+    rates: {
+      local: [400, 100, 2],
+      near: [500, 200, 3],
+      mid: [600, 300, 3],
+      far: [700, 400, 4],
+    },
+    dailyCapacity: 3000,
+    pickupCutoff: '16:00',
+  }),
+  c('deppon', '德邦快递', 'Deppon Express', {
+    reachesVillages: false,
+    kg: [3, 60],
+    rates: {
+      local: [1000, 150, 2],
+      near: [1500, 250, 3],
+      mid: [1800, 350, 3],
+      far: [2200, 450, 4],
+      remote: [3500, 1000, 7],
+    },
+    dailyCapacity: 600,
+    pickupCutoff: '17:00',
+  }),
+  c('cainiao', '菜鸟直送', 'Cainiao Direct', {
+    provinces: provincesIn('local', 'near', 'mid', 'far'),
+    reachesVillages: false,
+    kg: [0, 20],
+    rates: {
+      local: [550, 150, 2],
+      near: [650, 250, 2],
+      mid: [750, 350, 3],
+      far: [850, 450, 4],
+    },
+    dailyCapacity: 2000,
+    pickupCutoff: '17:00',
+  }),
+  c('kye', '跨越速运', 'KYE Express', {
+    provinces: provincesIn('local', 'near', 'mid'),
+    reachesVillages: false,
+    kg: [0, 50],
+    rates: {
+      local: [1800, 600, 1],
+      near: [2000, 800, 1],
+      mid: [2400, 1000, 1],
+    },
+    dailyCapacity: 300,
+    pickupCutoff: '18:30',
+  }),
+  c('zjs', '宅急送', 'ZJS Express', {
+    provinces: provincesIn('local', 'near', 'mid', 'far'),
+    reachesVillages: false,
+    kg: [0, 30],
+    rates: {
+      local: [800, 250, 2],
+      near: [900, 350, 2],
+      mid: [1100, 450, 3],
+      far: [1300, 550, 3],
+    },
+    dailyCapacity: 800,
+    pickupCutoff: '16:30',
+  }),
 ];
 
 export interface DemoUser {

@@ -22,6 +22,7 @@ import {
   DEMO_SHOPS,
   DEMO_USERS,
   DEMO_VILLAGES,
+  type DemoCourier,
 } from './demo-county.ts';
 
 export interface SeedSummary {
@@ -63,8 +64,10 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
     created,
   );
 
+  // Created when missing, never overwritten: the admin edits rate cards, capacity and cut-offs.
   for (const courier of DEMO_COURIERS) {
     await ensure(CourierModel, { code: courier.code }, () => courier, created);
+    await upgradeFlatCourier(courier);
   }
 
   const villages = new Map<string, mongoose.Types.ObjectId>();
@@ -245,6 +248,30 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
     Object.keys(created).length ? 'demo county seeded' : 'demo county already seeded',
   );
   return { created };
+}
+
+/**
+ * A courier seeded before rate cards existed (one flat price, no coverage) gets the seed's coverage,
+ * weight band and rate card once; its capacity, cut-off and active flag stay as the admin left them.
+ */
+async function upgradeFlatCourier(courier: DemoCourier): Promise<void> {
+  await CourierModel.collection.updateOne(
+    { code: courier.code, rateCard: { $exists: false } },
+    {
+      $set: {
+        coverage: courier.coverage,
+        weightBand: courier.weightBand,
+        rateCard: courier.rateCard,
+      },
+      $unset: {
+        firstKgFen: '',
+        extraKgFen: '',
+        maxWeightGrams: '',
+        promisedDays: '',
+        reachesVillages: '',
+      },
+    },
+  );
 }
 
 /** Drops the whole database (demo data only; `npm run seed -- --reset`). */

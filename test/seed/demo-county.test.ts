@@ -34,7 +34,9 @@ describe('demo county seeding', () => {
 
     const hub = await HubModel.findOne({ code: 'PS-HUB' }).lean();
     expect(hub?.bins).to.have.length(80);
-    expect(await CourierModel.countDocuments({ reachesVillages: true })).to.be.at.least(2);
+    expect(await CourierModel.countDocuments({ 'coverage.reachesVillages': true })).to.be.at.least(
+      2,
+    );
     expect(await VillageModel.countDocuments({ 'county.zh': '平顺县' })).to.equal(12);
     for (const title of ['平顺大红袍花椒', '花椒芽菜辣酱', '沁州黄小米', '平顺潞党参', '连翘茶']) {
       expect(await ProductModel.countDocuments({ 'title.zh': title }), title).to.equal(1);

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import { accountRoutes } from '../../accounts/account.routes.ts';
 import { adminRoutes } from '../../accounts/admin.routes.ts';
+import { courierAdminRoutes } from '../../hub/courier-admin.routes.ts';
 import { studioRoutes } from '../../catalogue/studio.routes.ts';
 import { liveRoutes } from '../../live/live.routes.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(paymentRoutes(services, config.STRIPE_PUBLISHABLE_KEY));
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
   app.use(adminRoutes(services));
+  app.use(courierAdminRoutes(services));
   app.use(liveRoutes(services));
   app.use(storefrontRoutes(services));
 

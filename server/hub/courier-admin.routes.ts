@@ -1,0 +1,95 @@
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { requireRole } from '../accounts/guards.ts';
+import { Invalid } from '../core/errors.ts';
+import type { Services } from '../services.ts';
+import { RATE_CARD_COLUMNS } from './rate-card-csv.ts';
+
+const csvUpload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: 256 * 1024, files: 1 },
+}).single('file');
+
+/** The upload itself; multer's limit errors become field errors like any other bad input. */
+function receiveCsv(req: Request, res: Response): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    csvUpload(req, res, (err?: unknown) => {
+      if (err instanceof multer.MulterError)
+        return reject(
+          new Invalid('errors.invalid', [
+            {
+              field: 'file',
+              code:
+                err.code === 'LIMIT_FILE_SIZE'
+                  ? 'validation.rateCardTooLarge'
+                  : 'validation.upload',
+            },
+          ]),
+        );
+      if (err) return reject(err);
+      if (!req.file)
+        return reject(new Invalid('errors.invalid', [{ field: 'file', code: 'validation.csv' }]));
+      resolve(req.file.buffer);
+    }),
+  );
+}
+
+export function courierAdminRoutes(services: Services): Router {
+  const router = Router();
+  const { couriers } = services;
+  router.use('/admin/couriers', requireRole('admin'));
+
+  const renderPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
+    res.render('admin/couriers', {
+      title: req.t('couriers.admin.title'),
+      couriers: await couriers.list(req.actor, req.locale, req.t),
+      columns: RATE_CARD_COLUMNS.join(','),
+      ...extra,
+    });
+  };
+
+  router.get('/admin/couriers', async (req, res) => {
+    await renderPage(req, res, { saved: req.query.saved === '1' });
+  });
+
+  /** A bad capacity or cut-off shows the page again with the problem beside the courier. */
+  const change =
+    (action: (req: Request) => Promise<void>) => async (req: Request, res: Response) => {
+      try {
+        await action(req);
+        res.redirect(303, '/admin/couriers?saved=1');
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        res.status(400);
+        await renderPage(req, res, {
+          failedCode: req.params.code,
+          error: error.fields.map((f) => req.t(f.code)).join(' ') || req.t(error.code),
+        });
+      }
+    };
+
+  router.post(
+    '/admin/couriers/:code/active',
+    change((req) => couriers.setActive(req.actor, { ...req.body, code: req.params.code })),
+  );
+  router.post(
+    '/admin/couriers/:code/schedule',
+    change((req) => couriers.updateSchedule(req.actor, { ...req.body, code: req.params.code })),
+  );
+
+  router.post('/admin/couriers/rate-cards', async (req, res) => {
+    const csv = (await receiveCsv(req, res)).toString('utf8');
+    const report = await couriers.importRateCards(req.actor, csv);
+    res.status(report.applied ? 200 : 400).render('admin/courier-import', {
+      title: req.t('couriers.import.title'),
+      report: {
+        ...report,
+        couriers: report.couriers.join(', '),
+        courierCount: report.couriers.length,
+        errors: report.errors.map((e) => ({ ...e, message: req.t(e.code, e.params ?? {}) })),
+      },
+    });
+  });
+
+  return router;
+}
