@@ -3,6 +3,13 @@ import { Queue } from 'bullmq';
 import { AccountService } from './accounts/account-service.ts';
 import { AdminService } from './accounts/admin.service.ts';
 import { CourierAdminService } from './hub/courier-admin.service.ts';
+import { CourierAdapters } from './hub/couriers/courier-adapters.ts';
+import { LocalCourierAdapter } from './hub/couriers/local-courier.ts';
+import { ParcelLocks } from './hub/parcel-lock.ts';
+import { TrackingService } from './hub/tracking-service.ts';
+import { HubService } from './hub/hub-service.ts';
+import { HubRouting } from './hub/routing-service.ts';
+import { HUB_ROUTING_QUEUE } from '../workers/hub-routing.ts';
 import { StudioService } from './catalogue/studio.service.ts';
 import { ShopService } from './catalogue/shop.service.ts';
 import type { Realtime } from './core/realtime.ts';
@@ -32,9 +39,13 @@ export interface Services {
   shops: ShopService;
   admin: AdminService;
   couriers: CourierAdminService;
+  courierAdapters: CourierAdapters;
+  tracking: TrackingService;
+  hub: HubService;
+  routing: HubRouting;
   payments: PaymentService;
   live: LiveService;
-  queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue };
+  queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue; hubRouting: Queue };
   close(): Promise<void>;
 }
 
@@ -49,12 +60,25 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const orderExpiry = new Queue(ORDER_EXPIRY_QUEUE, queueOptions);
   const stripeEvents = new Queue(STRIPE_EVENTS_QUEUE, queueOptions);
   const liveHolds = new Queue(LIVE_HOLDS_QUEUE, queueOptions);
+  const hubRouting = new Queue(HUB_ROUTING_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
   const orderEvents = {
     orderChanged(order: Order) {
       const view = publicOrderView(order);
       realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', view);
       realtime.toRoom(`shop:${String(order.shopId)}`, 'order:changed', view);
+      // A paid order goes to the hub (the job id is the order number: repeats are harmless).
+      if (order.status === 'paid')
+        routing.requestRouting(order.orderNo).catch((error: unknown) => {
+          logger.warn({ err: error, orderNo: order.orderNo }, 'routing not queued; the sweep will');
+        });
+      if ((order.status === 'cancelled' || order.status === 'refunded') && order.parcelNo)
+        routing.requestUnrouting(order.orderNo).catch((error: unknown) => {
+          logger.error(
+            { err: error, orderNo: order.orderNo },
+            'could not take order out of parcel',
+          );
+        });
     },
   };
   const orderStates = new OrderStateMachine(redis, keys);
@@ -85,6 +109,36 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     queue: stripeEvents,
     logger,
   });
+  const courierAdapters = new CourierAdapters(
+    new LocalCourierAdapter({ redis, keys, masterSecret: runtime.services.courierEventsSecret }),
+  );
+  const parcelLocks = new ParcelLocks(redis, keys);
+  const tracking = new TrackingService({
+    adapters: courierAdapters,
+    states: orderStates,
+    events: orderEvents,
+    locks: parcelLocks,
+    logger,
+  });
+  const routing: HubRouting = new HubRouting({
+    queue: hubRouting,
+    states: orderStates,
+    events: orderEvents,
+    adapterFor: (code) => courierAdapters.adapterFor(code),
+    logger,
+    consolidationWindowMs: config.HUB_CONSOLIDATION_WINDOW_S * 1000,
+  });
+  const hub = new HubService({
+    states: orderStates,
+    events: orderEvents,
+    stock,
+    payments,
+    realtime,
+    adapterFor: (code) => courierAdapters.adapterFor(code),
+    locks: parcelLocks,
+    firstScanOverdue: (hubId) => tracking.parcelsAwaitingFirstScan(hubId),
+    publicUrl: config.PUBLIC_URL,
+  });
   return {
     accounts: new AccountService(redis, keys),
     stock,
@@ -95,13 +149,18 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     shops: new ShopService(),
     admin: new AdminService(),
     couriers: new CourierAdminService({ logger }),
+    courierAdapters,
+    tracking,
+    hub,
+    routing,
     payments,
     live,
-    queues: { orderExpiry, stripeEvents, liveHolds },
+    queues: { orderExpiry, stripeEvents, liveHolds, hubRouting },
     async close() {
       await orderExpiry.close();
       await stripeEvents.close();
       await liveHolds.close();
+      await hubRouting.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };

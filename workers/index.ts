@@ -10,6 +10,7 @@ import { orderExpiryWorker, scheduleOverdueSweep } from './order-expiry.ts';
 import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './stock-resync.ts';
 import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-events.ts';
 import { liveHoldsWorker } from './live-holds.ts';
+import { hubRoutingWorker, scheduleRoutingSweep } from './hub-routing.ts';
 
 export interface Workers {
   workers: Worker[];
@@ -35,6 +36,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
   await scheduleStockResync(schedulers[1]!);
   await scheduleOverdueSweep(services.queues.orderExpiry);
   await schedulePaymentReconciliation(services.queues.stripeEvents);
+  await scheduleRoutingSweep(services.queues.hubRouting);
 
   const workers = [
     heartbeatWorker({ connection, prefix, keys: runtime.keys, redis: runtime.redis, workerId }),
@@ -42,6 +44,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     stockResyncWorker({ connection, prefix, stock: services.stock }),
     stripeEventsWorker({ connection, prefix, payments: services.payments }),
     liveHoldsWorker({ connection, prefix, live: services.live }),
+    hubRoutingWorker({ connection, prefix, routing: services.routing }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

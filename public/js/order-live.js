@@ -26,6 +26,45 @@
     );
   }
 
+  // Tracking comes from the parcel, not the order: re-read it whenever the order changes.
+  function refreshTracking() {
+    var section = article.querySelector('[data-testid="tracking"]');
+    if (!section || typeof fetch !== 'function') return;
+    fetch('/api/orders/' + encodeURIComponent(orderNo) + '/tracking', {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    })
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
+      .then(function (reply) {
+        var tracking = reply && reply.tracking;
+        if (!tracking) return;
+        section.querySelector('[data-testid="tracking-courier"]').textContent =
+          tracking.courierName;
+        section.querySelector('[data-testid="tracking-waybill"]').textContent = tracking.waybillNo;
+        section.querySelector('[data-testid="tracking-none"]').hidden = tracking.events.length > 0;
+        var list = section.querySelector('[data-testid="tracking-events"]');
+        list.textContent = '';
+        tracking.events.forEach(function (event) {
+          var li = document.createElement('li');
+          var time = document.createElement('time');
+          time.textContent = chinaTime(event.at);
+          var strong = document.createElement('strong');
+          strong.textContent = event.label;
+          var small = document.createElement('small');
+          small.className = 'muted';
+          small.textContent = event.note;
+          li.append(time, ' ', strong, ' ', event.location, ' ', small);
+          list.appendChild(li);
+        });
+        section.hidden = false;
+      })
+      .catch(function () {
+        // A weak network: the next change (or a reload) shows it.
+      });
+  }
+
   socket.on('connect', function () {
     if (hint) hint.hidden = false;
   });
@@ -62,5 +101,6 @@
         f.remove();
       });
     }
+    refreshTracking();
   });
 })();

@@ -89,6 +89,10 @@ const schema = z
     SESSION_SECRET: optionalText.pipe(
       z.string().min(32, 'at least 32 random characters').optional(),
     ),
+    /** Master secret the per-courier tracking-event signing secrets are derived from. */
+    COURIER_EVENTS_SECRET: optionalText.pipe(
+      z.string().min(32, 'at least 32 random characters').optional(),
+    ),
     SEED_ON_START: flag,
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number({ error: 'milliseconds, e.g. 10000' })
@@ -96,6 +100,11 @@ const schema = z
       .min(1000, 'at least 1000 (ms)')
       .max(60000, 'at most 60000 (ms)'),
     DEFAULT_LOCALE: z.enum(['zh-CN', 'en'], { error: 'zh-CN or en' }),
+    HUB_CONSOLIDATION_WINDOW_S: z.coerce
+      .number()
+      .int()
+      .min(0, "seconds a parcel waits for the same buyer's other orders (0 or more)")
+      .max(86_400, 'at most a day (86400 seconds)'),
     ORDER_PAY_TIMEOUT_S: z.coerce
       .number({ error: 'seconds, e.g. 900' })
       .int('seconds, e.g. 900')
@@ -137,10 +146,12 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   STRIPE_PUBLISHABLE_KEY: '',
   STRIPE_MOCK_PORT: '12111',
   SESSION_SECRET: '',
+  COURIER_EVENTS_SECRET: '',
   SEED_ON_START: 'true',
   SHUTDOWN_TIMEOUT_MS: '10000',
   DEFAULT_LOCALE: 'zh-CN',
   ORDER_PAY_TIMEOUT_S: '900',
+  HUB_CONSOLIDATION_WINDOW_S: '600',
 });
 
 export class ConfigError extends Error {

@@ -7,6 +7,8 @@ import '../catalogue/village.model.ts';
 import '../hub/courier.model.ts';
 import '../hub/hub.model.ts';
 import '../hub/stock-movement.model.ts';
+import '../hub/tracking-event.model.ts';
+import '../hub/couriers/waybill.model.ts';
 import '../orders/order.model.ts';
 import '../payments/payment.model.ts';
 import '../live/live-session.model.ts';

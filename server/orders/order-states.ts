@@ -36,6 +36,8 @@ export const ORDER_TRANSITIONS: readonly TransitionRule[] = [
   { from: 'routed', to: 'cancelled', by: ['buyer', 'admin', 'system'] },
   { from: 'picking', to: 'packed', by: ['hub'] },
   { from: 'picking', to: 'partially_refunded', by: ['hub', 'admin', 'system'] },
+  // A short-picked order still ships what was found.
+  { from: 'partially_refunded', to: 'packed', by: ['hub'] },
   { from: 'packed', to: 'shipped', by: ['hub', 'system'] },
   { from: 'shipped', to: 'delivered', by: ['system'] },
   { from: 'delivered', to: 'refunded', by: ['admin'] },

@@ -96,6 +96,10 @@ const orderSchema = new Schema(
     payBy: { type: Date, required: true },
     /** 1 for the order's own reservation; 2 after a late payment took the stock again. */
     stockRound: { type: Number, default: 1 },
+    /** The hub parcel this order travels in, once routed. */
+    parcelNo: { type: String, index: true },
+    /** Something the hub needs from the buyer (e.g. address_unreachable). */
+    hubNotice: { type: String },
     timeline: { type: [timelineEntrySchema], default: [] },
   },
   { timestamps: true },

@@ -156,6 +156,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
       title: `${req.t('orders.order')} ${order.orderNo}`,
       order: viewModel(order, req.locale),
       statusLabels,
+      tracking: await services.tracking.trackingForOrder(order, req.locale, req.t),
     });
   });
 
@@ -174,6 +175,13 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
 
   router.get('/api/orders/:orderNo', async (req, res) => {
     res.json(publicOrderView(await orders.getOrder(req.actor, req.params.orderNo)));
+  });
+
+  // The order page re-reads this when the order changes, to show new tracking events.
+  router.get('/api/orders/:orderNo/tracking', async (req, res) => {
+    const order = await orders.getOrder(req.actor, req.params.orderNo);
+    const tracking = await services.tracking.trackingForOrder(order, req.locale, req.t);
+    res.json({ tracking: tracking ?? null });
   });
 
   router.post('/api/orders/:orderNo/cancel', async (req, res) => {

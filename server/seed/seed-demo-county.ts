@@ -9,6 +9,7 @@ import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { VillageModel } from '../catalogue/village.model.ts';
 import type { Logger } from '../core/logger.ts';
+import { BatchModel } from '../hub/batch.model.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
@@ -183,6 +184,27 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
         reason: 'demo opening stock',
       });
       if (isNew) created.StockMovement = (created.StockMovement ?? 0) + 1;
+      // The same opening stock as a batch, so the hub can allocate it first expiry first out.
+      const harvested = new Date('2026-09-20T00:00:00+08:00');
+      await ensure(
+        BatchModel,
+        { batchNo: `SEED-${sku.code}` },
+        () => ({
+          batchNo: `SEED-${sku.code}`,
+          hubId: hub._id,
+          skuId: skuDoc._id,
+          producer: DEMO_SHOPS.find((x) => x.slug === product.shop)!.name.zh,
+          villageId: mustGet(villages, product.village),
+          harvestDate: harvested,
+          expiresAt: new Date(harvested.getTime() + 365 * 86_400_000),
+          quantity: sku.stock,
+          binCode: bin.code,
+          qc: { result: 'passed' as const, note: 'demo opening stock' },
+          receivedBy: 'seed',
+          receivedAt: new Date(),
+        }),
+        created,
+      );
     }
   }
 

@@ -1,15 +1,13 @@
 // The packing bench prints a label a scanner and a phone can read, and at the end of the day
 // the courier signs a manifest whose totals match what is on the cart.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { prepareZXingModule, readBarcodes, type ReadResult } from 'zxing-wasm/reader';
 import { Invalid, PrerequisiteError } from '../../server/core/errors.ts';
+import { pdfInfoOfFile, pdfTextOfFile, scanPdfFile } from '../support/pdf.ts';
 import {
   renderManifestCsv,
   renderManifestPdf,
@@ -22,20 +20,7 @@ import {
   type ShippingLabel,
 } from '../../server/hub/labels/shipping-label.ts';
 
-const run = promisify(execFile);
 const WQY_ZENHEI = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
-
-// zxing-wasm fetches its .wasm from a CDN by default; hand it the copy in node_modules instead.
-prepareZXingModule({
-  overrides: {
-    wasmBinary: readFileSync(
-      path.resolve(
-        import.meta.dirname,
-        '../../node_modules/zxing-wasm/dist/reader/zxing_reader.wasm',
-      ),
-    ).buffer as ArrayBuffer,
-  },
-});
 
 const LABEL: ShippingLabel = {
   waybillNo: '9812345678901',
@@ -94,25 +79,9 @@ describe('hub labels and handover manifests', () => {
     return file;
   }
 
-  async function pdfInfo(file: string): Promise<string> {
-    return (await run('pdfinfo', [file])).stdout;
-  }
-
-  async function pdfText(file: string): Promise<string> {
-    return (await run('pdftotext', ['-layout', file, '-'])).stdout;
-  }
-
-  /** Rasterises the first page at 300 dpi, as a scanner would see it, and decodes every symbol. */
-  async function scanPage(file: string): Promise<ReadResult[]> {
-    const stem = file.replace(/\.pdf$/, '');
-    await run('pdftoppm', ['-r', '300', '-png', '-singlefile', file, stem]);
-    const png = await readFile(`${stem}.png`);
-    return readBarcodes(new Uint8Array(png), {
-      formats: ['Code128', 'QRCode'],
-      tryHarder: true,
-      maxNumberOfSymbols: 4,
-    });
-  }
+  const pdfInfo = pdfInfoOfFile;
+  const pdfText = pdfTextOfFile;
+  const scanPage = scanPdfFile;
 
   describe('the shipping label', () => {
     it('carries a scannable waybill barcode and a trace QR code', async () => {

@@ -28,6 +28,7 @@ export function childEnv(overrides: Record<string, string> = {}): Record<string,
     DATA_DIR: config.DATA_DIR,
     TOOLS_DIR: config.TOOLS_DIR,
     SEED_ON_START: 'false',
+    HUB_CONSOLIDATION_WINDOW_S: String(config.HUB_CONSOLIDATION_WINDOW_S),
     ...overrides,
   };
 }

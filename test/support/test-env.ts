@@ -17,6 +17,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
       MONGODB_DB: `cunbo_test_${RUN_ID}`,
       REDIS_PREFIX: `cunbo-test-${RUN_ID}`,
       SEED_ON_START: 'false',
+      // Parcels wait two seconds for the same buyer's other orders, not ten minutes.
+      HUB_CONSOLIDATION_WINDOW_S: '2',
       ...overrides,
     },
   });

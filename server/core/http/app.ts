@@ -8,6 +8,8 @@ import { pinoHttp } from 'pino-http';
 import { accountRoutes } from '../../accounts/account.routes.ts';
 import { adminRoutes } from '../../accounts/admin.routes.ts';
 import { courierAdminRoutes } from '../../hub/courier-admin.routes.ts';
+import { hubRoutes } from '../../hub/hub.routes.ts';
+import { courierEventsRoute } from '../../hub/couriers/courier-events.routes.ts';
 import { studioRoutes } from '../../catalogue/studio.routes.ts';
 import { liveRoutes } from '../../live/live.routes.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
@@ -22,6 +24,7 @@ import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
+import { queueDashboard } from './queue-dashboard.ts';
 import { testOnlyRoutes } from './test-routes.ts';
 import { createViewEngine } from './views.ts';
 
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cookieParser());
   app.use(localeMiddleware(deps.i18n, config.DEFAULT_LOCALE));
   app.use(stripeWebhookRoute(services));
+  app.use(courierEventsRoute(services));
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(sessions.middleware);
@@ -84,6 +88,8 @@ export function createApp(deps: AppDeps): Express {
     res.locals.csrfToken = sessions.csrfToken(req);
     next();
   });
+  // Admin only, and before the CSRF check: its own fetch calls carry no token (see the file).
+  app.use(queueDashboard(services.queues, config.PUBLIC_URL));
   app.use(sessions.csrfProtection);
 
   if (config.NODE_ENV === 'test') app.use(testOnlyRoutes());
@@ -93,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
   app.use(adminRoutes(services));
   app.use(courierAdminRoutes(services));
+  app.use(hubRoutes(services));
   app.use(liveRoutes(services));
   app.use(storefrontRoutes(services));
 

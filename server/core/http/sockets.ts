@@ -12,5 +12,6 @@ export function attachSocketHandlers(io: Server, sessions: Sessions): void {
     if (!actor) return;
     void socket.join(`user:${actor.id}`);
     if (actor.role === 'streamer' && actor.shopId) void socket.join(`shop:${actor.shopId}`);
+    if (actor.role === 'hub_staff' && actor.hubId) void socket.join(`hub:${actor.hubId}`);
   });
 }

@@ -42,6 +42,8 @@ export function createViewEngine() {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
       },
       eq: (a: unknown, b: unknown) => a === b,
+      /** Grams as kilograms with two decimals (weights on hub screens and manifests). */
+      kg: (grams: number) => (Number(grams ?? 0) / 1000).toFixed(2),
       range3: () => [0, 1, 2],
       concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
       /** China time, e.g. 2026-11-27 18:42. */

@@ -14,6 +14,8 @@ export interface LocalServices {
   mongo: MongoService;
   stripe: StripeService;
   sessionSecret: string;
+  /** Master secret for couriers' signed tracking events (see hub/couriers/local-courier.ts). */
+  courierEventsSecret: string;
   /** Stops only the servers this process started. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function ensureLocalServices(config: Config, logger: Logger): Promi
       mongo,
       stripe,
       sessionSecret: config.SESSION_SECRET ?? secrets.sessionSecret,
+      courierEventsSecret: config.COURIER_EVENTS_SECRET ?? secrets.courierEventsSecret,
       stop: stopStarted,
     };
   } catch (error) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 export interface LocalSecrets {
   sessionSecret: string;
   stripeWebhookSecret: string;
+  courierEventsSecret: string;
 }
 
 export function loadLocalSecrets(dataDir: string): LocalSecrets {
@@ -20,10 +21,12 @@ export function loadLocalSecrets(dataDir: string): LocalSecrets {
     sessionSecret: stored.sessionSecret ?? randomBytes(32).toString('base64url'),
     stripeWebhookSecret:
       stored.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`,
+    courierEventsSecret: stored.courierEventsSecret ?? randomBytes(32).toString('base64url'),
   };
   if (
     secrets.sessionSecret !== stored.sessionSecret ||
-    secrets.stripeWebhookSecret !== stored.stripeWebhookSecret
+    secrets.stripeWebhookSecret !== stored.stripeWebhookSecret ||
+    secrets.courierEventsSecret !== stored.courierEventsSecret
   ) {
     writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }

@@ -1,0 +1,763 @@
+// What hub staff do on the tablets: receive batches, start pick waves, pick and pack by scanning,
+// print labels, hand parcels to couriers, and report exceptions. Every action is checked against
+// the staff member's hub; bad scans block with a message and change nothing.
+import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import type { Actor } from '../accounts/actor.ts';
+import { ShopModel } from '../catalogue/shop.model.ts';
+import { SkuModel } from '../catalogue/sku.model.ts';
+import { VillageModel } from '../catalogue/village.model.ts';
+import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from '../core/errors.ts';
+import { pickLocalized } from '../core/localized-text.ts';
+import type { Realtime } from '../core/realtime.ts';
+import { parseInput } from '../core/validation.ts';
+import type { OrderEvents } from '../orders/order-service.ts';
+import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
+import { OrderModel, type OrderStatus } from '../orders/order.model.ts';
+import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { PaymentService } from '../payments/payment-service.ts';
+import { BatchModel } from './batch.model.ts';
+import { CourierModel } from './courier.model.ts';
+import type { CourierAdapter } from './couriers/courier-adapter.ts';
+import { HubModel } from './hub.model.ts';
+import {
+  renderManifestCsv,
+  renderManifestPdf,
+  type HandoverManifest,
+} from './labels/handover-manifest.ts';
+import { renderShippingLabel } from './labels/shipping-label.ts';
+import type { ParcelLocks } from './parcel-lock.ts';
+import { ParcelModel, type Parcel } from './parcel.model.ts';
+import { recordMovement } from './stock-ledger.ts';
+import { WaveModel } from './wave.model.ts';
+
+/** Heavier than any courier takes, or lighter than the box itself: a typing slip. */
+export const MAX_PARCEL_GRAMS = 70_000;
+export const MIN_PARCEL_GRAMS = 20;
+
+const barcodeInput = z
+  .string({ error: 'validation.scanBarcode' })
+  .trim()
+  .regex(/^[0-9A-Za-z-]{4,40}$/, 'validation.scanBarcode');
+const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date');
+
+const receiveInput = z.object({
+  barcode: barcodeInput,
+  producer: z.string().trim().min(2, 'validation.producer').max(60, 'validation.producer'),
+  village_code: z.string().trim().max(40).optional().default(''),
+  harvest_date: ymd,
+  shelf_life_days: z.coerce
+    .number({ error: 'validation.shelfLife' })
+    .int('validation.shelfLife')
+    .min(1, 'validation.shelfLife')
+    .max(1095, 'validation.shelfLife'),
+  quantity: z.coerce
+    .number({ error: 'validation.quantity' })
+    .int('validation.quantity')
+    .min(1, 'validation.quantity')
+    .max(100_000, 'validation.quantity'),
+  bin_code: z.string().trim().min(1, 'validation.bin').max(20, 'validation.bin'),
+  qc_result: z.enum(['passed', 'failed'], { error: 'validation.qcResult' }),
+  qc_note: z.string().trim().max(200).optional().default(''),
+});
+
+const weightInput = z.object({
+  weight_grams: z.coerce
+    .number({ error: 'validation.parcelWeight' })
+    .int('validation.parcelWeight')
+    .min(MIN_PARCEL_GRAMS, 'validation.parcelWeight')
+    .max(MAX_PARCEL_GRAMS, 'validation.parcelWeight'),
+});
+
+const exceptionInput = z.discriminatedUnion(
+  'code',
+  [
+    z.object({
+      code: z.literal('short_pick'),
+      barcode: barcodeInput,
+      quantity: z.coerce.number().int().min(1).max(99),
+      note: z.string().trim().max(200).optional().default(''),
+    }),
+    z.object({
+      code: z.literal('damaged'),
+      barcode: barcodeInput,
+      quantity: z.coerce.number().int().min(1).max(99),
+      note: z.string().trim().max(200).optional().default(''),
+    }),
+    z.object({
+      code: z.literal('address_unreachable'),
+      note: z.string().trim().min(2, 'validation.note').max(200),
+    }),
+  ],
+  { error: 'validation.exceptionCode' },
+);
+
+export interface HubServiceDeps {
+  states: OrderStateMachine;
+  events: OrderEvents;
+  stock: StockReservations;
+  payments: PaymentService;
+  realtime: Realtime;
+  adapterFor: (courierCode: string) => CourierAdapter;
+  /** One writer per parcel (tracking events write parcels too). */
+  locks: ParcelLocks;
+  /** Parcels handed over a day ago with no scan from the courier yet (an alert on the screen). */
+  firstScanOverdue: (
+    hubId: Types.ObjectId,
+  ) => Promise<{ parcelNo: string; waybillNo?: string | null; courierCode?: string | null }[]>;
+  publicUrl: string;
+}
+
+type ParcelDoc = Parcel & { _id: Types.ObjectId };
+
+export class HubService {
+  private readonly deps: HubServiceDeps;
+
+  constructor(deps: HubServiceDeps) {
+    this.deps = deps;
+  }
+
+  // ---------- receiving ----------
+
+  /**
+   * A producer's delivery of one SKU into a bin. A batch that failed inspection is recorded
+   * (for the trace and the county's list) but never becomes sellable stock.
+   */
+  async receiveBatch(actor: Actor | undefined, raw: unknown) {
+    const hub = await this.hubOf(actor);
+    const input = parseInput(receiveInput, raw);
+    const sku = await SkuModel.findOne({ barcode: input.barcode }).lean();
+    if (!sku) throw invalidField('barcode', 'errors.unknownBarcode', { barcode: input.barcode });
+    if (!hub.bins.some((b) => b.code === input.bin_code))
+      throw invalidField('bin_code', 'errors.unknownBin', { bin: input.bin_code });
+    const harvestDate = new Date(`${input.harvest_date}T00:00:00+08:00`);
+    if (Number.isNaN(harvestDate.getTime()) || harvestDate.getTime() > Date.now())
+      throw invalidField('harvest_date', 'validation.harvestDate');
+    const village = input.village_code
+      ? await VillageModel.findOne({ code: input.village_code }).lean()
+      : null;
+    if (input.village_code && !village)
+      throw invalidField('village_code', 'errors.unknownVillage', { village: input.village_code });
+
+    const now = new Date();
+    const batch = await BatchModel.create({
+      batchNo: `B${ymdOf(now).replaceAll('-', '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
+      hubId: hub._id,
+      skuId: sku._id,
+      producer: input.producer,
+      ...(village ? { villageId: village._id } : {}),
+      harvestDate,
+      expiresAt: new Date(harvestDate.getTime() + input.shelf_life_days * 86_400_000),
+      quantity: input.quantity,
+      binCode: input.bin_code,
+      qc: { result: input.qc_result, note: input.qc_note },
+      receivedBy: actor!.id,
+      receivedAt: now,
+    });
+    if (input.qc_result === 'passed') {
+      await recordMovement({
+        movementId: `batch:${batch.batchNo}`,
+        skuId: sku._id,
+        hubId: hub._id,
+        kind: 'received',
+        delta: input.quantity,
+        binCode: input.bin_code,
+        reason: `batch ${batch.batchNo} from ${input.producer}`,
+      });
+      // Raise the sellable counter now; the periodic resync heals it if this loses a race.
+      if (!(await this.deps.stock.resync(String(sku._id))))
+        await this.deps.stock.available([String(sku._id)]);
+    }
+    this.changed(hub._id);
+    return { batchNo: batch.batchNo, sellable: input.qc_result === 'passed' };
+  }
+
+  // ---------- the hub's overview ----------
+
+  async overview(actor: Actor | undefined) {
+    const hub = await this.hubOf(actor);
+    const parcels = await ParcelModel.find(
+      { hubId: hub._id, status: { $nin: ['delivered'] } },
+      {
+        parcelNo: 1,
+        status: 1,
+        courierCode: 1,
+        waybillNo: 1,
+        shipDate: 1,
+        waveNo: 1,
+        address: 1,
+        lines: 1,
+        handedOverAt: 1,
+        firstScanAt: 1,
+        weightGrams: 1,
+        exceptions: 1,
+      },
+    ).lean();
+    const couriers = await CourierModel.find({}, { code: 1, name: 1, pickupCutoff: 1 }).lean();
+    const courierOf = new Map(couriers.map((c) => [c.code, c]));
+    const byStatus = (status: Parcel['status']) => parcels.filter((p) => p.status === status);
+
+    // Routed parcels, grouped by the cut-off of their courier: each group is a wave to start.
+    const cutoffs = new Map<string, { cutoff: string; couriers: Set<string>; parcels: number }>();
+    for (const p of byStatus('routed')) {
+      const cutoff = courierOf.get(p.courierCode!)?.pickupCutoff ?? '23:59';
+      const entry = cutoffs.get(cutoff) ?? { cutoff, couriers: new Set(), parcels: 0 };
+      entry.couriers.add(p.courierCode!);
+      entry.parcels += 1;
+      cutoffs.set(cutoff, entry);
+    }
+    const packedByCourier = new Map<string, { parcels: number; grams: number }>();
+    for (const p of byStatus('packed')) {
+      const entry = packedByCourier.get(p.courierCode!) ?? { parcels: 0, grams: 0 };
+      entry.parcels += 1;
+      entry.grams += p.weightGrams ?? 0;
+      packedByCourier.set(p.courierCode!, entry);
+    }
+    const waves = await WaveModel.find({ hubId: hub._id, status: 'picking' })
+      .sort({ createdAt: 1 })
+      .lean();
+    return {
+      hub: { code: hub.code, name: hub.name, bins: hub.bins.map((b) => b.code) },
+      counts: Object.fromEntries(
+        ['open', 'routed', 'picking', 'packed', 'handed_over', 'held', 'unroutable'].map((s) => [
+          s,
+          byStatus(s as Parcel['status']).length,
+        ]),
+      ),
+      waveCandidates: [...cutoffs.values()]
+        .sort((a, b) => a.cutoff.localeCompare(b.cutoff))
+        .map((c) => ({ cutoff: c.cutoff, couriers: [...c.couriers].sort(), parcels: c.parcels })),
+      waves: waves.map((w) => ({
+        waveNo: w.waveNo,
+        cutoff: w.pickupCutoff,
+        parcels: w.parcelNos.length,
+      })),
+      manifests: [...packedByCourier.entries()].map(([code, v]) => ({
+        courierCode: code,
+        courierName: courierOf.get(code)?.name,
+        parcels: v.parcels,
+        grams: v.grams,
+      })),
+      alerts: await this.deps.firstScanOverdue(hub._id),
+      exceptions: parcels
+        .filter((p) => p.status === 'held' || p.status === 'unroutable')
+        .map((p) => ({ parcelNo: p.parcelNo, status: p.status, exceptions: p.exceptions })),
+    };
+  }
+
+  // ---------- waves and picking ----------
+
+  /** Starts a wave with every routed parcel whose courier collects at this cut-off. */
+  async startWave(actor: Actor | undefined, raw: unknown) {
+    const hub = await this.hubOf(actor);
+    const { cutoff } = parseInput(
+      z.object({ cutoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.cutoff') }),
+      raw,
+    );
+    const couriers = await CourierModel.find({ pickupCutoff: cutoff }, { code: 1 }).lean();
+    const parcels = await ParcelModel.find(
+      { hubId: hub._id, status: 'routed', courierCode: { $in: couriers.map((c) => c.code) } },
+      { parcelNo: 1, orderNos: 1, courierCode: 1 },
+    ).lean();
+    if (parcels.length === 0) throw new Conflict('errors.nothingToPick', { cutoff });
+    const waveNo = `W${ymdOf(new Date()).replaceAll('-', '')}-${cutoff.replace(':', '')}-${randomBytes(2).toString('hex').toUpperCase()}`;
+    await WaveModel.create({
+      waveNo,
+      hubId: hub._id,
+      pickupCutoff: cutoff,
+      courierCodes: [...new Set(parcels.map((p) => p.courierCode!))],
+      parcelNos: parcels.map((p) => p.parcelNo),
+      status: 'picking',
+      createdBy: actor!.id,
+    });
+    for (const { parcelNo } of parcels) {
+      await this.deps.locks.withParcel(parcelNo, async () => {
+        const parcel = await ParcelModel.findOne({ parcelNo }, { status: 1, orderNos: 1 }).lean();
+        if (parcel?.status !== 'routed') return; // cancelled or held meanwhile
+        await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'picking', waveNo } });
+        for (const orderNo of parcel.orderNos)
+          await this.moveOrder(orderNo, 'routed', 'picking', actor!, `wave ${waveNo}`);
+      });
+    }
+    this.changed(hub._id);
+    return { waveNo, parcels: parcels.length };
+  }
+
+  /** The pick list: one row per bin, batch and SKU, in the order the picker walks. */
+  async pickList(actor: Actor | undefined, waveNo: string) {
+    const { wave, parcels } = await this.waveOf(actor, waveNo);
+    const rows = new Map<
+      string,
+      {
+        walkOrder: number;
+        binCode: string;
+        batchNo: string;
+        barcode: string;
+        skuCode: string;
+        title: string;
+        spec: string;
+        quantity: number;
+      }
+    >();
+    const unallocated: { skuCode: string; title: string; quantity: number }[] = [];
+    for (const parcel of parcels) {
+      for (const line of parcel.lines) {
+        let covered = 0;
+        for (const a of line.allocations) {
+          const key = `${a.binCode}|${a.batchNo}|${line.skuCode}`;
+          const row = rows.get(key) ?? {
+            walkOrder: a.walkOrder,
+            binCode: a.binCode,
+            batchNo: a.batchNo,
+            barcode: line.barcode,
+            skuCode: line.skuCode,
+            title: line.title,
+            spec: line.spec ?? '',
+            quantity: 0,
+          };
+          row.quantity += a.quantity;
+          covered += a.quantity;
+          rows.set(key, row);
+        }
+        if (covered < line.quantity)
+          unallocated.push({
+            skuCode: line.skuCode,
+            title: line.title,
+            quantity: line.quantity - covered,
+          });
+      }
+    }
+    const progress = waveProgress(parcels);
+    return {
+      waveNo: wave.waveNo,
+      cutoff: wave.pickupCutoff,
+      status: wave.status,
+      rows: [...rows.values()].sort(
+        (a, b) => a.walkOrder - b.walkOrder || a.skuCode.localeCompare(b.skuCode),
+      ),
+      unallocated,
+      parcels: parcels.map((p) => ({
+        parcelNo: p.parcelNo,
+        status: p.status,
+        courierCode: p.courierCode,
+        recipient: p.address.recipient,
+        items: p.lines.reduce((s, l) => s + l.quantity, 0),
+        picked: p.lines.reduce((s, l) => s + l.picked, 0),
+        packed: p.lines.reduce((s, l) => s + l.packed, 0),
+      })),
+      ...progress,
+    };
+  }
+
+  /** One scanned item at the shelf: counts towards the first parcel in the wave still missing it. */
+  async scanPick(actor: Actor | undefined, waveNo: string, raw: unknown) {
+    const { barcode } = parseInput(z.object({ barcode: barcodeInput }), raw);
+    const { hub, parcels } = await this.waveOf(actor, waveNo);
+    await this.knownBarcode(barcode);
+    const lines = parcels.flatMap((p) =>
+      p.lines.map((line, index) => ({ parcel: p, line, index })),
+    );
+    const wanted = lines.filter((x) => x.line.barcode === barcode);
+    if (wanted.length === 0) throw invalidField('barcode', 'errors.notInWave', { barcode });
+    const next = wanted.find((x) => x.line.picked + x.line.short < x.line.quantity);
+    if (!next) throw new Conflict('errors.alreadyPicked', { barcode });
+    await this.deps.locks.withParcel(next.parcel.parcelNo, async () => {
+      const fresh = (await ParcelModel.findOne({ parcelNo: next.parcel.parcelNo }).lean())!;
+      const line = fresh.lines[next.index]!;
+      if (line.picked + line.short >= line.quantity)
+        throw new Conflict('errors.alreadyPicked', { barcode });
+      await ParcelModel.updateOne(
+        { parcelNo: next.parcel.parcelNo },
+        { $set: { [`lines.${next.index}.picked`]: line.picked + 1 } },
+      );
+    });
+    this.changed(hub._id);
+    return {
+      parcelNo: next.parcel.parcelNo,
+      title: next.line.title,
+      picked: next.line.picked + 1,
+      quantity: next.line.quantity - next.line.short,
+    };
+  }
+
+  // ---------- packing ----------
+
+  async parcel(actor: Actor | undefined, parcelNo: string) {
+    const { parcel } = await this.parcelOf(actor, parcelNo);
+    return parcel;
+  }
+
+  /** One item scanned into the box. Only what this parcel holds, and never more than was ordered. */
+  async scanPack(actor: Actor | undefined, parcelNo: string, raw: unknown) {
+    return this.deps.locks.withParcel(String(parcelNo), async () => {
+      const { barcode } = parseInput(z.object({ barcode: barcodeInput }), raw);
+      const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+      if (parcel.status !== 'picking')
+        throw new Conflict('errors.parcelNotPacking', { status: parcel.status });
+      await this.knownBarcode(barcode);
+      const index = parcel.lines.findIndex(
+        (l) => l.barcode === barcode && l.packed < l.quantity - l.short,
+      );
+      if (index < 0) {
+        if (parcel.lines.some((l) => l.barcode === barcode))
+          throw new Conflict('errors.alreadyPacked', { barcode });
+        throw invalidField('barcode', 'errors.wrongItem', { barcode, parcelNo });
+      }
+      const line = parcel.lines[index]!;
+      await ParcelModel.updateOne(
+        { parcelNo },
+        { $set: { [`lines.${index}.packed`]: line.packed + 1 } },
+      );
+      this.changed(hub._id);
+      const after = parcel.lines.map((l, i) => (i === index ? { ...l, packed: l.packed + 1 } : l));
+      return {
+        title: line.title,
+        packed: line.packed + 1,
+        quantity: line.quantity - line.short,
+        complete: after.every((l) => l.packed >= l.quantity - l.short),
+      };
+    });
+  }
+
+  /** Weighs the closed box. Every item must have been scanned; the weight must be believable. */
+  async finishPacking(actor: Actor | undefined, parcelNo: string, raw: unknown) {
+    return this.deps.locks.withParcel(String(parcelNo), async () => {
+      const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+      if (parcel.status !== 'picking')
+        throw new Conflict('errors.parcelNotPacking', { status: parcel.status });
+      const { weight_grams: weightGrams } = parseInput(weightInput, raw);
+      const missing = parcel.lines.filter((l) => l.packed < l.quantity - l.short);
+      if (missing.length > 0)
+        throw new Conflict('errors.notAllScanned', {
+          missing: missing.map((l) => l.title).join('、'),
+        });
+      const contents = parcel.lines.reduce((s, l) => s + l.weightGrams * (l.quantity - l.short), 0);
+      // A scale slip (an extra zero, grams typed as kilograms) is caught here, before the label.
+      if (weightGrams < contents * 0.5 || weightGrams > contents * 3 + 2000)
+        throw invalidField('weight_grams', 'errors.weightAbsurd', { expected: contents });
+      const traceCode = parcel.traceCode ?? randomBytes(16).toString('base64url');
+      await ParcelModel.updateOne(
+        { parcelNo, status: 'picking' },
+        { $set: { status: 'packed', weightGrams, traceCode } },
+      );
+      for (const orderNo of parcel.orderNos) {
+        const order = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
+        if (order?.status === 'picking' || order?.status === 'partially_refunded')
+          await this.moveOrder(orderNo, order.status, 'packed', actor!, `packed in ${parcelNo}`);
+      }
+      await this.finishWaveIfDone(parcel.waveNo);
+      this.changed(hub._id);
+      return { parcelNo, weightGrams };
+    });
+  }
+
+  // ---------- labels ----------
+
+  /** The 100×150 mm label. The first print and every reprint are counted (补打 #n). */
+  async label(actor: Actor | undefined, parcelNo: string): Promise<Buffer> {
+    const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+    if (parcel.status === 'open' || parcel.status === 'routed' || parcel.status === 'picking')
+      throw new Conflict('errors.notAllScanned', { missing: '' });
+    if (!parcel.waybillNo) throw new Conflict('errors.noWaybill');
+    await ParcelModel.updateOne({ parcelNo }, { $inc: { labelPrints: 1 } });
+    const courier = await CourierModel.findOne({ code: parcel.courierCode }).lean();
+    const a = parcel.address;
+    const shops = await ShopModel.find(
+      { _id: { $in: [...new Set(parcel.lines.map((l) => String(l.shopId)))] } },
+      { name: 1 },
+    ).lean();
+    return renderShippingLabel({
+      waybillNo: parcel.waybillNo,
+      courier: {
+        code: parcel.courierCode!,
+        name: courier ? pickLocalized(courier.name, 'zh-CN') : parcel.courierCode!,
+      },
+      sortingLine: `${a.province.replace(/省|市$/, '')}-${a.city} | ${a.county}`,
+      sender: {
+        name: `${pickLocalized(hub.name, 'zh-CN')}（${shops.map((s) => pickLocalized(s.name, 'zh-CN')).join('、')}）`,
+        phone: hub.phone,
+        address: hub.address,
+      },
+      recipient: {
+        name: a.recipient,
+        phone: a.phone,
+        address: `${a.province}${a.city}${a.county}${a.township ?? ''}${a.village ?? ''}${a.detail}`,
+      },
+      parcelNo,
+      weightGrams: parcel.weightGrams ?? parcel.estimatedWeightGrams ?? 0,
+      itemCount: parcel.lines.reduce((s, l) => s + l.quantity - l.short, 0),
+      contents: parcel.lines.map((l) => `${l.title} ${l.spec}×${l.quantity - l.short}`).join(', '),
+      traceUrl: `${this.deps.publicUrl}/t/${parcel.traceCode}`,
+      printedAt: new Date(),
+      copy: parcel.labelPrints + 1,
+    });
+  }
+
+  /** A spoiled or lost label: the courier is told its waybill is void, and a new one is issued. */
+  async voidLabel(actor: Actor | undefined, parcelNo: string) {
+    return this.deps.locks.withParcel(String(parcelNo), async () => {
+      const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+      if (parcel.status !== 'packed')
+        throw new Conflict('errors.cannotVoid', { status: parcel.status });
+      const adapter = this.deps.adapterFor(parcel.courierCode!);
+      await adapter.voidWaybill(parcel.courierCode!, parcel.waybillNo!);
+      const waybillNo = await adapter.issueWaybill({
+        parcelNo,
+        courierCode: parcel.courierCode!,
+        weightGrams: parcel.weightGrams!,
+        address: parcel.address,
+      });
+      await ParcelModel.updateOne(
+        { parcelNo },
+        { $set: { waybillNo, labelPrints: 0 }, $push: { voidedWaybills: parcel.waybillNo } },
+      );
+      this.changed(hub._id);
+      return { waybillNo, voided: parcel.waybillNo };
+    });
+  }
+
+  // ---------- handover ----------
+
+  /** Today's packed parcels for one courier (or, once signed, the parcels that manifest holds). */
+  async manifest(actor: Actor | undefined, courierCode: string, date = ymdOf(new Date())) {
+    const hub = await this.hubOf(actor);
+    const courier = await CourierModel.findOne({ code: String(courierCode) }).lean();
+    if (!courier) throw new NotFound('errors.unknownCourier');
+    const manifestNo = `M${date.replaceAll('-', '')}-${courier.code.toUpperCase()}`;
+    const signed = await ParcelModel.find({ hubId: hub._id, manifestNo }).lean();
+    const parcels =
+      signed.length > 0
+        ? signed
+        : await ParcelModel.find({
+            hubId: hub._id,
+            courierCode: courier.code,
+            status: 'packed',
+          }).lean();
+    const manifest: HandoverManifest = {
+      manifestNo,
+      courier: { code: courier.code, name: pickLocalized(courier.name, 'zh-CN') },
+      hub: { name: pickLocalized(hub.name, 'zh-CN'), address: hub.address, phone: hub.phone },
+      date,
+      parcels: parcels.map((p) => ({
+        parcelNo: p.parcelNo,
+        waybillNo: p.waybillNo!,
+        destination: `${p.address.province}${p.address.city}${p.address.county}`,
+        weightGrams: p.weightGrams ?? 0,
+        itemCount: p.lines.reduce((s, l) => s + l.quantity - l.short, 0),
+      })),
+      ...(signed[0]?.handedOverAt
+        ? { signedOff: { by: signed[0].handedOverBy ?? '', at: signed[0].handedOverAt } }
+        : {}),
+    };
+    if (manifest.parcels.length === 0)
+      throw new Invalid('errors.manifestEmpty', [{ field: 'courier', code: 'empty' }], {
+        courier: courier.code,
+        date,
+      });
+    return manifest;
+  }
+
+  manifestPdf(manifest: HandoverManifest): Promise<Buffer> {
+    return renderManifestPdf(manifest);
+  }
+
+  manifestCsv(manifest: HandoverManifest): string {
+    return renderManifestCsv(manifest);
+  }
+
+  /** The courier's driver signs for the listed parcels: they leave the hub. */
+  async signOffManifest(actor: Actor | undefined, courierCode: string, raw: unknown) {
+    const { collector } = parseInput(
+      z.object({
+        collector: z.string().trim().min(2, 'validation.collector').max(40, 'validation.collector'),
+      }),
+      raw,
+    );
+    const manifest = await this.manifest(actor, courierCode);
+    if (manifest.signedOff) throw new Conflict('errors.alreadySigned');
+    const hub = await this.hubOf(actor);
+    const at = new Date();
+    for (const p of manifest.parcels) {
+      await this.deps.locks.withParcel(p.parcelNo, async () => {
+        // A courier's scan may have come first: it moved the parcel on; keep that status.
+        const current = await ParcelModel.findOne({ parcelNo: p.parcelNo }, { status: 1 }).lean();
+        await ParcelModel.updateOne(
+          { parcelNo: p.parcelNo },
+          {
+            $set: {
+              status: 'handed_over',
+              manifestNo: manifest.manifestNo,
+              handedOverAt: at,
+              handedOverBy: collector,
+              ...(current?.status === 'packed' ? {} : { status: current?.status }),
+            },
+          },
+        );
+      });
+    }
+    this.changed(hub._id);
+    return { manifestNo: manifest.manifestNo, parcels: manifest.parcels.length };
+  }
+
+  // ---------- exceptions ----------
+
+  /**
+   * Short pick: the units are refunded through payments and the buyer sees it at once.
+   * Damaged: the unit is set aside and must be picked again. Address unreachable: the parcel is
+   * held until the buyer fixes the address.
+   */
+  async reportException(actor: Actor | undefined, parcelNo: string, raw: unknown) {
+    return this.deps.locks.withParcel(String(parcelNo), async () => {
+      const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+      const input = parseInput(exceptionInput, raw);
+      const at = new Date();
+      const entry = { code: input.code, note: input.note, by: actor!.id, at };
+      if (input.code === 'address_unreachable') {
+        if (['handed_over', 'in_transit', 'at_station', 'delivered'].includes(parcel.status))
+          throw new Conflict('errors.parcelGone', { status: parcel.status });
+        await ParcelModel.updateOne(
+          { parcelNo },
+          { $set: { status: 'held', heldFrom: parcel.status }, $push: { exceptions: entry } },
+        );
+        for (const orderNo of parcel.orderNos)
+          await this.noteOnOrder(orderNo, 'address_unreachable');
+        this.changed(hub._id);
+        return { status: 'held' };
+      }
+      if (parcel.status !== 'picking')
+        throw new Conflict('errors.parcelNotPacking', { status: parcel.status });
+      const index = parcel.lines.findIndex((l) => l.barcode === input.barcode);
+      if (index < 0)
+        throw invalidField('barcode', 'errors.wrongItem', { barcode: input.barcode, parcelNo });
+      const line = parcel.lines[index]!;
+      if (input.code === 'damaged') {
+        const back = Math.min(input.quantity, line.picked);
+        await ParcelModel.updateOne(
+          { parcelNo },
+          { $inc: { [`lines.${index}.picked`]: -back }, $push: { exceptions: entry } },
+        );
+        this.changed(hub._id);
+        return { status: 'repick', quantity: back };
+      }
+      // Short pick: only units not yet in the box can be missing.
+      const open = line.quantity - line.short - line.packed;
+      if (input.quantity > open)
+        throw invalidField('quantity', 'errors.shortTooMany', { left: open });
+      await this.deps.payments.refundShortPick(
+        actor,
+        line.orderNo,
+        [{ skuCode: line.skuCode, quantity: input.quantity }],
+        `${parcelNo}:${index}:${line.short + input.quantity}`,
+      );
+      await ParcelModel.updateOne(
+        { parcelNo },
+        {
+          $inc: { [`lines.${index}.short`]: input.quantity },
+          $set: {
+            [`lines.${index}.picked`]: Math.min(
+              line.picked,
+              line.quantity - line.short - input.quantity,
+            ),
+          },
+          $push: { exceptions: entry },
+        },
+      );
+      this.changed(hub._id);
+      return { status: 'refunded', quantity: input.quantity };
+    });
+  }
+
+  // ---------- helpers ----------
+
+  private async hubOf(actor: Actor | undefined) {
+    if (!actor) throw new Unauthenticated();
+    if (actor.role !== 'hub_staff' && actor.role !== 'admin') throw new Forbidden();
+    const hub = actor.hubId
+      ? await HubModel.findById(actor.hubId).lean()
+      : actor.role === 'admin'
+        ? await HubModel.findOne().lean()
+        : null;
+    if (!hub) throw new Forbidden('errors.noHub');
+    return hub;
+  }
+
+  private async parcelOf(actor: Actor | undefined, parcelNo: string) {
+    const hub = await this.hubOf(actor);
+    const parcel = (await ParcelModel.findOne({
+      parcelNo: String(parcelNo),
+      hubId: hub._id,
+    }).lean()) as ParcelDoc | null;
+    if (!parcel) throw new NotFound('errors.parcelNotFound', { parcelNo: String(parcelNo) });
+    return { hub, parcel };
+  }
+
+  private async waveOf(actor: Actor | undefined, waveNo: string) {
+    const hub = await this.hubOf(actor);
+    const wave = await WaveModel.findOne({ waveNo: String(waveNo), hubId: hub._id }).lean();
+    if (!wave) throw new NotFound('errors.waveNotFound', { waveNo: String(waveNo) });
+    const parcels = (await ParcelModel.find({
+      parcelNo: { $in: wave.parcelNos },
+    }).lean()) as ParcelDoc[];
+    parcels.sort((a, b) => a.parcelNo.localeCompare(b.parcelNo));
+    return { hub, wave, parcels };
+  }
+
+  private async knownBarcode(barcode: string) {
+    if (!(await SkuModel.exists({ barcode })))
+      throw invalidField('barcode', 'errors.unknownBarcode', { barcode });
+  }
+
+  private async finishWaveIfDone(waveNo: string | null | undefined) {
+    if (!waveNo) return;
+    const wave = await WaveModel.findOne({ waveNo }).lean();
+    if (!wave) return;
+    const left = await ParcelModel.countDocuments({
+      parcelNo: { $in: wave.parcelNos },
+      status: 'picking',
+    });
+    if (left === 0) await WaveModel.updateOne({ waveNo }, { $set: { status: 'done' } });
+  }
+
+  private async moveOrder(
+    orderNo: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    actor: Actor,
+    reason: string,
+  ) {
+    const by: TransitionActor =
+      actor.role === 'admin' ? { kind: 'admin', id: actor.id } : { kind: 'hub', id: actor.id };
+    const result = await this.deps.states.transition(orderNo, from, to, by, reason);
+    if (result.won) this.deps.events.orderChanged(result.order);
+  }
+
+  private async noteOnOrder(orderNo: string, code: string) {
+    const order = await OrderModel.findOne({ orderNo }).lean();
+    if (order) {
+      await OrderModel.updateOne({ orderNo }, { $set: { hubNotice: code } });
+      this.deps.events.orderChanged({ ...order, hubNotice: code } as typeof order);
+    }
+  }
+
+  private changed(hubId: Types.ObjectId) {
+    this.deps.realtime.toRoom(`hub:${String(hubId)}`, 'hub:changed', { at: Date.now() });
+  }
+}
+
+function waveProgress(parcels: ParcelDoc[]) {
+  const units = parcels.flatMap((p) => p.lines);
+  return {
+    units: units.reduce((s, l) => s + l.quantity - l.short, 0),
+    picked: units.reduce((s, l) => s + Math.min(l.picked, l.quantity - l.short), 0),
+  };
+}
+
+function invalidField(field: string, code: string, params: Record<string, unknown> = {}) {
+  return new Invalid(code, [{ field, code }], params);
+}
+
+/** The calendar day in China. */
+export function ymdOf(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}

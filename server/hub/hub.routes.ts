@@ -1,0 +1,132 @@
+// The hub's tablet screens. Pages are server-rendered; scans go to small JSON endpoints so the
+// scanner (which types the barcode and presses Enter) never leaves the page.
+import { Router, type Request, type Response } from 'express';
+import { requireRole } from '../accounts/guards.ts';
+import { Invalid } from '../core/errors.ts';
+import { pickLocalized } from '../core/localized-text.ts';
+import type { Services } from '../services.ts';
+import { summariseChoice, type CourierChoice } from './courier-choice.ts';
+import { ymdOf } from './hub-service.ts';
+
+export function hubRoutes(services: Services): Router {
+  const router = Router();
+  const { hub } = services;
+  router.use(['/hub', '/api/hub'], requireRole('hub_staff'));
+
+  const overview = async (req: Request, res: Response, status = 200, extra = {}) => {
+    const view = await hub.overview(req.actor);
+    res.status(status).render('hub/index', {
+      title: req.t('hub.title'),
+      ...view,
+      hubName: pickLocalized(view.hub.name, req.locale),
+      manifests: view.manifests.map((m) => ({
+        ...m,
+        courierName: m.courierName ? pickLocalized(m.courierName, req.locale) : m.courierCode,
+      })),
+      today: ymdOf(new Date()),
+      received: req.query.received,
+      ...extra,
+    });
+  };
+
+  router.get('/hub', (req, res) => overview(req, res));
+
+  router.post('/hub/batches', async (req, res) => {
+    try {
+      const { batchNo, sellable } = await hub.receiveBatch(req.actor, req.body);
+      res.redirect(303, `/hub?received=${batchNo}${sellable ? '' : '&held=1'}`);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      await overview(req, res, 400, {
+        values: req.body,
+        error: req.t(error.code, error.params),
+        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
+      });
+    }
+  });
+
+  router.post('/hub/waves', async (req, res) => {
+    const { waveNo } = await hub.startWave(req.actor, req.body);
+    res.redirect(303, `/hub/waves/${waveNo}`);
+  });
+
+  router.get('/hub/waves/:waveNo', async (req, res) => {
+    const list = await hub.pickList(req.actor, req.params.waveNo);
+    res.render('hub/wave', { title: `${req.t('hub.wave')} ${list.waveNo}`, ...list });
+  });
+
+  router.post('/api/hub/waves/:waveNo/pick', async (req, res) => {
+    res.json(await hub.scanPick(req.actor, req.params.waveNo, req.body));
+  });
+
+  router.get('/hub/parcels/:parcelNo', async (req, res) => {
+    const parcel = await hub.parcel(req.actor, req.params.parcelNo);
+    res.render('hub/parcel', {
+      title: `${req.t('hub.parcel')} ${parcel.parcelNo}`,
+      parcel,
+      lines: parcel.lines.map((l) => ({ ...l, toPack: l.quantity - l.short })),
+      choice: parcel.courierChoice
+        ? summariseChoice(
+            { kind: 'chosen', ...parcel.courierChoice } as unknown as CourierChoice,
+            req.t,
+          )
+        : '',
+      canPack: parcel.status === 'picking',
+      canPrint: !['open', 'routed', 'picking'].includes(parcel.status),
+    });
+  });
+
+  router.post('/api/hub/parcels/:parcelNo/pack', async (req, res) => {
+    res.json(await hub.scanPack(req.actor, req.params.parcelNo, req.body));
+  });
+
+  router.post('/hub/parcels/:parcelNo/weight', async (req, res) => {
+    await hub.finishPacking(req.actor, req.params.parcelNo, req.body);
+    res.redirect(303, `/hub/parcels/${req.params.parcelNo}?packed=1`);
+  });
+
+  router.get('/hub/parcels/:parcelNo/label.pdf', async (req, res) => {
+    const pdf = await hub.label(req.actor, req.params.parcelNo);
+    res
+      .type('application/pdf')
+      .set('content-disposition', `inline; filename="label-${req.params.parcelNo}.pdf"`)
+      .send(pdf);
+  });
+
+  router.post('/hub/parcels/:parcelNo/void', async (req, res) => {
+    await hub.voidLabel(req.actor, req.params.parcelNo);
+    res.redirect(303, `/hub/parcels/${req.params.parcelNo}?voided=1`);
+  });
+
+  router.post('/hub/parcels/:parcelNo/exceptions', async (req, res) => {
+    await hub.reportException(req.actor, req.params.parcelNo, req.body);
+    res.redirect(303, `/hub/parcels/${req.params.parcelNo}?exception=1`);
+  });
+
+  router.get('/hub/manifests/:courier.:format', async (req, res) => {
+    const manifest = await hub.manifest(req.actor, req.params.courier);
+    const name = `manifest-${manifest.manifestNo}`;
+    if (req.params.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .set('content-disposition', `attachment; filename="${name}.csv"`)
+        .send(hub.manifestCsv(manifest));
+      return;
+    }
+    if (req.params.format !== 'pdf') {
+      res.status(404).end();
+      return;
+    }
+    res
+      .type('application/pdf')
+      .set('content-disposition', `inline; filename="${name}.pdf"`)
+      .send(await hub.manifestPdf(manifest));
+  });
+
+  router.post('/hub/manifests/:courier/sign-off', async (req, res) => {
+    await hub.signOffManifest(req.actor, req.params.courier, req.body);
+    res.redirect(303, '/hub?signed=1');
+  });
+
+  return router;
+}
