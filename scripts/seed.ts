@@ -19,7 +19,7 @@ runEntryPoint(async () => {
       const keys = await deleteKeysWithPrefix(runtime.redis, config.REDIS_PREFIX);
       logger.info({ db: config.MONGODB_DB, redisKeys: keys }, 'database and Redis namespace reset');
     }
-    const { created } = await seedDemoCounty(logger);
+    const { created } = await seedDemoCounty(logger, { dataDir: config.DATA_DIR });
     process.stdout.write(
       `seeded: ${JSON.stringify(created)}\nDemo logins:\n${demoLoginLines().join('\n')}\n`,
     );

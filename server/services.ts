@@ -8,6 +8,9 @@ import { LocalCourierAdapter } from './hub/couriers/local-courier.ts';
 import { ParcelLocks } from './hub/parcel-lock.ts';
 import { TrackingService } from './hub/tracking-service.ts';
 import { HubService } from './hub/hub-service.ts';
+import { HubReceiving } from './hub/receiving-service.ts';
+import { TraceService } from './trace/trace-service.ts';
+import { storeDocument } from './trace/uploads.ts';
 import { HubRouting } from './hub/routing-service.ts';
 import { HUB_ROUTING_QUEUE } from '../workers/hub-routing.ts';
 import { StudioService } from './catalogue/studio.service.ts';
@@ -28,6 +31,7 @@ import { LiveService } from './live/live-service.ts';
 import { LiveStock } from './live/live-stock.ts';
 import { PaymentService } from './payments/payment-service.ts';
 import { StripeGateway } from './payments/stripe-gateway.ts';
+import { CertificationService } from './trace/certification.service.ts';
 
 export interface Services {
   accounts: AccountService;
@@ -42,9 +46,12 @@ export interface Services {
   courierAdapters: CourierAdapters;
   tracking: TrackingService;
   hub: HubService;
+  receiving: HubReceiving;
+  trace: TraceService;
   routing: HubRouting;
   payments: PaymentService;
   live: LiveService;
+  certifications: CertificationService;
   queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue; hubRouting: Queue };
   close(): Promise<void>;
 }
@@ -153,8 +160,15 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     tracking,
     hub,
     routing,
+    receiving: new HubReceiving({
+      stock,
+      realtime,
+      storeReport: (file) => storeDocument(config.DATA_DIR, file, 'report'),
+    }),
+    trace: new TraceService(redis, keys),
     payments,
     live,
+    certifications: new CertificationService({ dataDir: config.DATA_DIR }),
     queues: { orderExpiry, stripeEvents, liveHolds, hubRouting },
     async close() {
       await orderExpiry.close();

@@ -14,7 +14,8 @@ runEntryPoint(async () => {
   const logger = createLogger(config);
   const runtime = await openRuntime(config, logger);
   try {
-    if (config.SEED_ON_START && (await isDatabaseEmpty())) await seedDemoCounty(logger);
+    if (config.SEED_ON_START && (await isDatabaseEmpty()))
+      await seedDemoCounty(logger, { dataDir: config.DATA_DIR });
     const web = await startWebServer(runtime);
     const workers = await startWorkers(runtime, web.services);
     installShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, () => [

@@ -102,7 +102,7 @@ const quantile = (sorted: number[], q: number) =>
 
 try {
   log(`seeding the bench database ${config.MONGODB_DB}`);
-  await seedDemoCounty(runtime.logger);
+  await seedDemoCounty(runtime.logger, { dataDir: config.DATA_DIR });
   const shop = (await ShopModel.findOne({ slug: 'xigou-pepper' }).lean())!;
   const sku = (await SkuModel.findOne({ code: 'HJ-DHP-TJ-250' }).lean())!;
   const hub = (await HubModel.findOne().lean())!;

@@ -10,6 +10,7 @@ import { NotFound } from '../core/errors.ts';
 import { LiveSessionModel } from '../live/live-session.model.ts';
 import type { StockReservations } from '../orders/stock-reservations.ts';
 import { queryTerms } from './keywords.ts';
+import { certificationBadges, type CertificationBadge } from '../trace/certification.service.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
 
 export interface ProductCard {
@@ -134,6 +135,8 @@ export interface ProductPage {
   photos: string[];
   shop: { slug: string; name: string };
   village: { name: string; township: string; county: string };
+  /** Verified, currently valid certifications covering this product. */
+  badges: CertificationBadge[];
   skus: SkuOption[];
   liveSessionId: string | undefined;
 }
@@ -149,9 +152,10 @@ export async function productPage(
   const shop =
     product && (await ShopModel.findOne({ _id: product.shopId, status: 'approved' }).lean());
   if (!product || !shop) throw new NotFound('errors.productNotFound');
-  const [skus, village] = await Promise.all([
+  const [skus, village, badges] = await Promise.all([
     SkuModel.find({ productId: product._id, active: true }).sort({ priceFen: 1 }).lean(),
     VillageModel.findById(product.originVillageId).lean(),
+    certificationBadges({ productId: product._id }),
   ]);
   const available = await stock.available(skus.map((s) => String(s._id)));
   // "Watch live": a session on air right now with one of this product's SKUs pinned.
@@ -173,6 +177,7 @@ export async function productPage(
       township: pickLocalized(village?.township, locale),
       county: pickLocalized(village?.county, locale),
     },
+    badges,
     skus: skus.map((s) => ({
       id: String(s._id),
       code: s.code,

@@ -12,15 +12,45 @@ const batchSchema = new Schema(
     batchNo: { type: String, required: true, unique: true },
     hubId: { type: Schema.Types.ObjectId, ref: 'Hub', required: true },
     skuId: { type: Schema.Types.ObjectId, ref: 'Sku', required: true, index: true },
+    /** The producer's name as received (kept even if the producer record changes later). */
     producer: { type: String, required: true, maxlength: 60 },
+    producerId: { type: Schema.Types.ObjectId, ref: 'Producer' },
     villageId: { type: Schema.Types.ObjectId, ref: 'Village' },
+    plot: { type: String, default: '', maxlength: 60 },
+    /** e.g. dried, sorted, packed: what was done between the field and the hub. */
+    processing: { type: [String], default: [] },
     harvestDate: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
     quantity: { type: Number, required: true, min: 1, validate: Number.isSafeInteger },
     binCode: { type: String, required: true },
+    /** The quality inspection: a failed result keeps the batch out of sellable stock. */
     qc: {
       result: { type: String, enum: QC_RESULTS, required: true },
       note: { type: String, default: '', maxlength: 200 },
+      station: { type: String, default: '', maxlength: 60 },
+      reportNo: { type: String, default: '', maxlength: 40 },
+      inspectedAt: { type: Date },
+      items: {
+        type: [
+          new Schema(
+            {
+              name: { type: String, required: true, maxlength: 30 },
+              value: { type: String, required: true, maxlength: 40 },
+              passed: { type: Boolean, required: true },
+            },
+            { _id: false },
+          ),
+        ],
+        default: [],
+      },
+      /** The uploaded report: its document id (served at /documents/:id) and the file's facts. */
+      reportDocumentId: { type: String, index: true },
+      report: {
+        path: { type: String },
+        mime: { type: String },
+        bytes: { type: Number },
+        originalName: { type: String },
+      },
     },
     receivedBy: { type: String, required: true },
     receivedAt: { type: Date, required: true },

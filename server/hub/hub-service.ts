@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
-import { VillageModel } from '../catalogue/village.model.ts';
-import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from '../core/errors.ts';
+import { Conflict, Invalid, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { parseInput } from '../core/validation.ts';
@@ -17,10 +16,9 @@ import type { OrderStateMachine, TransitionActor } from '../orders/order-states.
 import { OrderModel, type OrderStatus } from '../orders/order.model.ts';
 import type { StockReservations } from '../orders/stock-reservations.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
-import { BatchModel } from './batch.model.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
-import { HubModel } from './hub.model.ts';
+import { hubOfStaff, invalidField } from './hub-staff.ts';
 import {
   renderManifestCsv,
   renderManifestPdf,
@@ -29,7 +27,7 @@ import {
 import { renderShippingLabel } from './labels/shipping-label.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
-import { recordMovement } from './stock-ledger.ts';
+import { issueTraceCodes } from '../trace/trace-codes.ts';
 import { WaveModel } from './wave.model.ts';
 
 /** Heavier than any courier takes, or lighter than the box itself: a typing slip. */
@@ -40,27 +38,6 @@ const barcodeInput = z
   .string({ error: 'validation.scanBarcode' })
   .trim()
   .regex(/^[0-9A-Za-z-]{4,40}$/, 'validation.scanBarcode');
-const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date');
-
-const receiveInput = z.object({
-  barcode: barcodeInput,
-  producer: z.string().trim().min(2, 'validation.producer').max(60, 'validation.producer'),
-  village_code: z.string().trim().max(40).optional().default(''),
-  harvest_date: ymd,
-  shelf_life_days: z.coerce
-    .number({ error: 'validation.shelfLife' })
-    .int('validation.shelfLife')
-    .min(1, 'validation.shelfLife')
-    .max(1095, 'validation.shelfLife'),
-  quantity: z.coerce
-    .number({ error: 'validation.quantity' })
-    .int('validation.quantity')
-    .min(1, 'validation.quantity')
-    .max(100_000, 'validation.quantity'),
-  bin_code: z.string().trim().min(1, 'validation.bin').max(20, 'validation.bin'),
-  qc_result: z.enum(['passed', 'failed'], { error: 'validation.qcResult' }),
-  qc_note: z.string().trim().max(200).optional().default(''),
-});
 
 const weightInput = z.object({
   weight_grams: z.coerce
@@ -116,61 +93,6 @@ export class HubService {
 
   constructor(deps: HubServiceDeps) {
     this.deps = deps;
-  }
-
-  // ---------- receiving ----------
-
-  /**
-   * A producer's delivery of one SKU into a bin. A batch that failed inspection is recorded
-   * (for the trace and the county's list) but never becomes sellable stock.
-   */
-  async receiveBatch(actor: Actor | undefined, raw: unknown) {
-    const hub = await this.hubOf(actor);
-    const input = parseInput(receiveInput, raw);
-    const sku = await SkuModel.findOne({ barcode: input.barcode }).lean();
-    if (!sku) throw invalidField('barcode', 'errors.unknownBarcode', { barcode: input.barcode });
-    if (!hub.bins.some((b) => b.code === input.bin_code))
-      throw invalidField('bin_code', 'errors.unknownBin', { bin: input.bin_code });
-    const harvestDate = new Date(`${input.harvest_date}T00:00:00+08:00`);
-    if (Number.isNaN(harvestDate.getTime()) || harvestDate.getTime() > Date.now())
-      throw invalidField('harvest_date', 'validation.harvestDate');
-    const village = input.village_code
-      ? await VillageModel.findOne({ code: input.village_code }).lean()
-      : null;
-    if (input.village_code && !village)
-      throw invalidField('village_code', 'errors.unknownVillage', { village: input.village_code });
-
-    const now = new Date();
-    const batch = await BatchModel.create({
-      batchNo: `B${ymdOf(now).replaceAll('-', '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
-      hubId: hub._id,
-      skuId: sku._id,
-      producer: input.producer,
-      ...(village ? { villageId: village._id } : {}),
-      harvestDate,
-      expiresAt: new Date(harvestDate.getTime() + input.shelf_life_days * 86_400_000),
-      quantity: input.quantity,
-      binCode: input.bin_code,
-      qc: { result: input.qc_result, note: input.qc_note },
-      receivedBy: actor!.id,
-      receivedAt: now,
-    });
-    if (input.qc_result === 'passed') {
-      await recordMovement({
-        movementId: `batch:${batch.batchNo}`,
-        skuId: sku._id,
-        hubId: hub._id,
-        kind: 'received',
-        delta: input.quantity,
-        binCode: input.bin_code,
-        reason: `batch ${batch.batchNo} from ${input.producer}`,
-      });
-      // Raise the sellable counter now; the periodic resync heals it if this loses a race.
-      if (!(await this.deps.stock.resync(String(sku._id))))
-        await this.deps.stock.available([String(sku._id)]);
-    }
-    this.changed(hub._id);
-    return { batchNo: batch.batchNo, sellable: input.qc_result === 'passed' };
   }
 
   // ---------- the hub's overview ----------
@@ -436,10 +358,19 @@ export class HubService {
       // A scale slip (an extra zero, grams typed as kilograms) is caught here, before the label.
       if (weightGrams < contents * 0.5 || weightGrams > contents * 3 + 2000)
         throw invalidField('weight_grams', 'errors.weightAbsurd', { expected: contents });
-      const traceCode = parcel.traceCode ?? randomBytes(16).toString('base64url');
+      // Trace codes: the parcel's goes on the label as a QR code, each line has its own.
+      const { parcelCode, lineCodes } = await issueTraceCodes(parcelNo, parcel.lines.length);
       await ParcelModel.updateOne(
-        { parcelNo, status: 'picking' },
-        { $set: { status: 'packed', weightGrams, traceCode } },
+        { parcelNo },
+        {
+          $set: {
+            status: 'packed',
+            weightGrams,
+            packedAt: new Date(),
+            traceCode: parcelCode,
+            ...Object.fromEntries(lineCodes.map((code, i) => [`lines.${i}.traceCode`, code])),
+          },
+        },
       );
       for (const orderNo of parcel.orderNos) {
         const order = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
@@ -670,16 +601,8 @@ export class HubService {
 
   // ---------- helpers ----------
 
-  private async hubOf(actor: Actor | undefined) {
-    if (!actor) throw new Unauthenticated();
-    if (actor.role !== 'hub_staff' && actor.role !== 'admin') throw new Forbidden();
-    const hub = actor.hubId
-      ? await HubModel.findById(actor.hubId).lean()
-      : actor.role === 'admin'
-        ? await HubModel.findOne().lean()
-        : null;
-    if (!hub) throw new Forbidden('errors.noHub');
-    return hub;
+  private hubOf(actor: Actor | undefined) {
+    return hubOfStaff(actor);
   }
 
   private async parcelOf(actor: Actor | undefined, parcelNo: string) {
@@ -751,10 +674,6 @@ function waveProgress(parcels: ParcelDoc[]) {
     units: units.reduce((s, l) => s + l.quantity - l.short, 0),
     picked: units.reduce((s, l) => s + Math.min(l.picked, l.quantity - l.short), 0),
   };
-}
-
-function invalidField(field: string, code: string, params: Record<string, unknown> = {}) {
-  return new Invalid(code, [{ field, code }], params);
 }
 
 /** The calendar day in China. */

@@ -1,12 +1,14 @@
 // The hub's tablet screens. Pages are server-rendered; scans go to small JSON endpoints so the
 // scanner (which types the barcode and presses Enter) never leaves the page.
 import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { summariseChoice, type CourierChoice } from './courier-choice.ts';
 import { ymdOf } from './hub-service.ts';
+import { INSPECTION_ITEMS, PROCESSING_STEPS } from './receiving-service.ts';
 
 export function hubRoutes(services: Services): Router {
   const router = Router();
@@ -18,6 +20,9 @@ export function hubRoutes(services: Services): Router {
     res.status(status).render('hub/index', {
       title: req.t('hub.title'),
       ...view,
+      producers: await services.receiving.producers(req.actor),
+      processingSteps: PROCESSING_STEPS,
+      inspectionItems: INSPECTION_ITEMS,
       hubName: pickLocalized(view.hub.name, req.locale),
       manifests: view.manifests.map((m) => ({
         ...m,
@@ -31,9 +36,18 @@ export function hubRoutes(services: Services): Router {
 
   router.get('/hub', (req, res) => overview(req, res));
 
-  router.post('/hub/batches', async (req, res) => {
+  // The inspection report comes as a file; CSRF then travels in the query string (?_csrf=).
+  const reportUpload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: 6 * 1024 * 1024, files: 1 },
+  }).single('report');
+  router.post('/hub/batches', reportUpload, async (req, res) => {
     try {
-      const { batchNo, sellable } = await hub.receiveBatch(req.actor, req.body);
+      const { batchNo, sellable } = await services.receiving.receiveBatch(
+        req.actor,
+        req.body,
+        req.file,
+      );
       res.redirect(303, `/hub?received=${batchNo}${sellable ? '' : '&held=1'}`);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -43,6 +57,15 @@ export function hubRoutes(services: Services): Router {
         fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
       });
     }
+  });
+
+  router.get('/hub/batches', async (req, res) => {
+    const result = typeof req.query.result === 'string' ? req.query.result : undefined;
+    res.render('hub/batches', {
+      title: req.t('hub.batches'),
+      result,
+      batches: await services.receiving.batchesByInspection(req.actor, result),
+    });
   });
 
   router.post('/hub/waves', async (req, res) => {

@@ -49,6 +49,8 @@ const parcelLineSchema = new Schema(
     allocations: { type: [allocationSchema], default: [] },
     picked: { type: Number, default: 0, min: 0 },
     packed: { type: Number, default: 0, min: 0 },
+    /** This line's own trace code (/t/:code), issued at packing. */
+    traceCode: { type: String },
     /** Units the pickers could not find (short pick): refunded, not shipped. */
     short: { type: Number, default: 0, min: 0 },
   },
@@ -109,6 +111,7 @@ const parcelSchema = new Schema(
     weightGrams: { type: Number, min: 1 },
     labelPrints: { type: Number, default: 0 },
     manifestNo: { type: String },
+    packedAt: { type: Date },
     handedOverAt: { type: Date },
     /** The courier's driver who signed the manifest. */
     handedOverBy: { type: String },

@@ -744,3 +744,90 @@ export const DEMO_PRODUCTS: DemoProduct[] = [
     skus: [s('FM-JT-500', '500g', '500 g', 5800, 700, 100)],
   },
 ];
+
+export interface DemoProducer {
+  registrationCode: string;
+  name: string;
+  kind: 'farmer' | 'cooperative';
+  village: string;
+  person: string;
+  phone: string;
+  /** The shops that sell this producer's produce. */
+  shops: string[];
+}
+
+/** One producing cooperative behind each village shop, and two farmers who deliver to them. */
+export const DEMO_PRODUCERS: DemoProducer[] = [
+  {
+    registrationCode: '93140425MA0PS001',
+    name: '西沟村花椒专业合作社',
+    kind: 'cooperative',
+    village: 'PS-XIGOU',
+    person: '申小花',
+    phone: '13900000001',
+    shops: ['xigou-pepper'],
+  },
+  {
+    registrationCode: '93140425MA0PS002',
+    name: '虹梯关小米种植合作社',
+    kind: 'cooperative',
+    village: 'PS-HONGTIGUAN',
+    person: '王建军',
+    phone: '13900000002',
+    shops: ['hongti-millet'],
+  },
+  {
+    registrationCode: '93140425MA0PS003',
+    name: '东寺头党参种植合作社',
+    kind: 'cooperative',
+    village: 'PS-DONGSITOU',
+    person: '李秀英',
+    phone: '13900000003',
+    shops: ['dongsitou-herbs'],
+  },
+  {
+    registrationCode: '93140425MA0PS004',
+    name: '石城山货合作社',
+    kind: 'cooperative',
+    village: 'PS-SHICHENG',
+    person: '张磊',
+    phone: '13900000004',
+    shops: ['shicheng-mountain'],
+  },
+  {
+    registrationCode: '93140425MA0PS005',
+    name: '龙溪农家食品合作社',
+    kind: 'cooperative',
+    village: 'PS-LONGXI',
+    person: '赵春梅',
+    phone: '13900000005',
+    shops: ['longxi-kitchen'],
+  },
+  {
+    registrationCode: '93140425MA0PS006',
+    name: '岳家寨养蜂合作社',
+    kind: 'cooperative',
+    village: 'PS-YUEJIAZHAI',
+    person: '牛大爷',
+    phone: '13900000006',
+    shops: ['yuejiazhai-honey'],
+  },
+  {
+    registrationCode: '140425-NH-0117',
+    name: '郭二柱（花椒种植户）',
+    kind: 'farmer',
+    village: 'PS-NANSAI',
+    person: '郭二柱',
+    phone: '13935500117',
+    shops: ['xigou-pepper'],
+  },
+  {
+    registrationCode: '140425-NH-0233',
+    name: '宋桂兰（小米种植户）',
+    kind: 'farmer',
+    village: 'PS-HONGTIGUAN',
+    person: '宋桂兰',
+    phone: '13935500233',
+    shops: ['hongti-millet'],
+  },
+];

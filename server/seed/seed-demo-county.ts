@@ -10,12 +10,18 @@ import { SkuModel } from '../catalogue/sku.model.ts';
 import { VillageModel } from '../catalogue/village.model.ts';
 import type { Logger } from '../core/logger.ts';
 import { BatchModel } from '../hub/batch.model.ts';
+import { ProducerModel } from '../trace/producer.model.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
 import { LiveSessionModel } from '../live/live-session.model.ts';
+import { DEFAULTS } from '../core/config.ts';
+import { CertificationModel } from '../trace/certification.model.ts';
+import { storeDocument } from '../trace/uploads.ts';
+import { DEMO_CERTIFICATIONS, demoCertificatePdf } from './demo-certifications.ts';
 import {
   DEMO_COURIERS,
+  DEMO_PRODUCERS,
   DEMO_HUB,
   DEMO_PASSWORD,
   DEMO_PRODUCTS,
@@ -48,7 +54,11 @@ export async function isDatabaseEmpty(): Promise<boolean> {
   return (await HubModel.countDocuments()) === 0;
 }
 
-export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
+/** `dataDir` is where generated demo files (certificates) go: the configured DATA_DIR. */
+export async function seedDemoCounty(
+  logger: Logger,
+  { dataDir = DEFAULTS.DATA_DIR }: { dataDir?: string } = {},
+): Promise<SeedSummary> {
   const created: Record<string, number> = {};
 
   const bins = DEMO_HUB.zones.flatMap((zone, z) =>
@@ -132,6 +142,26 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
     }
   }
 
+  const producers = new Map<string, mongoose.Types.ObjectId>();
+  for (const producer of DEMO_PRODUCERS) {
+    const doc = await ensure(
+      ProducerModel,
+      { registrationCode: producer.registrationCode },
+      () => ({
+        registrationCode: producer.registrationCode,
+        name: producer.name,
+        kind: producer.kind,
+        villageId: mustGet(villages, producer.village),
+        contact: { person: producer.person, phone: producer.phone },
+        shopIds: producer.shops.map((slug) => mustGet(shops, slug)),
+      }),
+      created,
+    );
+    producers.set(producer.registrationCode, doc._id);
+  }
+  const cooperativeOf = (shop: string) =>
+    DEMO_PRODUCERS.find((p) => p.kind === 'cooperative' && p.shops.includes(shop))!;
+
   let binIndex = 0;
   for (const product of DEMO_PRODUCTS) {
     const shopId = mustGet(shops, product.shop);
@@ -193,13 +223,26 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
           batchNo: `SEED-${sku.code}`,
           hubId: hub._id,
           skuId: skuDoc._id,
-          producer: DEMO_SHOPS.find((x) => x.slug === product.shop)!.name.zh,
+          producer: cooperativeOf(product.shop).name,
+          producerId: mustGet(producers, cooperativeOf(product.shop).registrationCode),
           villageId: mustGet(villages, product.village),
+          plot: `${DEMO_VILLAGES.find((v) => v.code === product.village)?.name.zh ?? ''} 合作社基地`,
+          processing: ['sorted', 'packed'],
           harvestDate: harvested,
           expiresAt: new Date(harvested.getTime() + 365 * 86_400_000),
           quantity: sku.stock,
           binCode: bin.code,
-          qc: { result: 'passed' as const, note: 'demo opening stock' },
+          qc: {
+            result: 'passed' as const,
+            note: 'demo opening stock',
+            station: '平顺县农产品质量安全检测站',
+            reportNo: `PSJC-2026-${sku.code}`,
+            inspectedAt: new Date('2026-09-25T00:00:00+08:00'),
+            items: [
+              { name: 'pesticide_residue', value: '未检出', passed: true },
+              { name: 'moisture', value: '合格', passed: true },
+            ],
+          },
           receivedBy: 'seed',
           receivedAt: new Date(),
         }),
@@ -264,6 +307,37 @@ export async function seedDemoCounty(logger: Logger): Promise<SeedSummary> {
     }),
     created,
   );
+
+  // Certifications: a verified 地理标志 that shows a badge, a pending one, an expired one.
+  const admin = DEMO_USERS.find((u) => u.role === 'admin')!;
+  for (const cert of DEMO_CERTIFICATIONS) {
+    const shopId = mustGet(shops, cert.shop);
+    await ensure(
+      CertificationModel,
+      { shopId, number: cert.number },
+      async () => ({
+        shopId,
+        kind: cert.kind,
+        number: cert.number,
+        issuer: cert.issuer,
+        productIds: (await ProductModel.find({ slug: { $in: cert.products } }, { _id: 1 })).map(
+          (p) => p._id,
+        ),
+        validFrom: new Date(`${cert.validFrom}T00:00:00+08:00`),
+        validTo: new Date(`${cert.validTo}T23:59:59.999+08:00`),
+        certificate: await storeDocument(dataDir, {
+          buffer: demoCertificatePdf(cert.certificateText),
+          originalname: `${cert.number}.pdf`,
+        }),
+        status: cert.status,
+        ...(cert.status === 'verified'
+          ? { review: { by: users.get(admin.phone)!._id, at: new Date() } }
+          : {}),
+        submittedBy: users.get(DEMO_USERS.find((u) => u.shop === cert.shop)!.phone)!._id,
+      }),
+      created,
+    );
+  }
 
   logger.info(
     { created },

@@ -171,7 +171,9 @@ describe('the county admin keeps the couriers and their rate cards', () => {
 
   it('keeps the admin’s rates when the demo county is seeded again', async () => {
     const before = await courierSnapshot();
-    const { created } = await seedDemoCounty(getRuntime().logger);
+    const { created } = await seedDemoCounty(getRuntime().logger, {
+      dataDir: getRuntime().config.DATA_DIR,
+    });
     expect(created).to.deep.equal({});
     expect(await courierSnapshot()).to.deep.equal(before);
     expect((await rateCardOf('zto')).local).to.deep.equal([480, 100, 1]); // from the import above
@@ -192,7 +194,7 @@ describe('the county admin keeps the couriers and their rate cards', () => {
       reachesVillages: false,
       active: true,
     });
-    await seedDemoCounty(getRuntime().logger);
+    await seedDemoCounty(getRuntime().logger, { dataDir: getRuntime().config.DATA_DIR });
     const zjs = (await couriers.findOne({ code: 'zjs' }))!;
     const seeded = DEMO_COURIERS.find((c) => c.code === 'zjs')!;
     expect(zjs.rateCard).to.deep.equal(seeded.rateCard);

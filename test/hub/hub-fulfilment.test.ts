@@ -8,12 +8,6 @@ import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
-import { CourierModel } from '../../server/hub/courier.model.ts';
-import {
-  COURIER_SIGNATURE_HEADER,
-  courierSecretFor,
-  signCourierEvents,
-} from '../../server/hub/couriers/local-courier.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
@@ -23,6 +17,13 @@ import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import { scanPdf, pdfText } from '../support/pdf.ts';
 import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import {
+  courierEvent,
+  fetchPdf,
+  payThroughWebhook,
+  startWaveFor,
+  unitBarcodes,
+} from '../support/hub-flow.ts';
 
 const HUB_STAFF = '13600000001';
 const PASSWORD = 'cunbo2026';
@@ -65,41 +66,8 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
       lines: [{ skuId: String(sku._id), quantity: qty }],
       address,
     });
-    const { payload, signature } = await web.services.payments.buildLocalPaymentEvent(
-      actor,
-      order.orderNo,
-      'alipay',
-    );
-    const delivered = await fetch(`${base}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-      body: payload,
-    });
-    expect(delivered.status).to.equal(200);
+    await payThroughWebhook(web, actor, order.orderNo);
     return { order, sku };
-  }
-
-  async function courierEvent(courierCode: string, waybillNo: string, kind: string) {
-    const body = JSON.stringify({
-      events: [
-        {
-          eventId: `${waybillNo}-${kind}`,
-          waybillNo,
-          kind,
-          at: new Date().toISOString(),
-          location: kind === 'delivered' ? '北京朝阳望京站' : '山西长治平顺',
-        },
-      ],
-    });
-    const secret = courierSecretFor(getRuntime().services.courierEventsSecret, courierCode);
-    return fetch(`${base}/couriers/${courierCode}/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [COURIER_SIGNATURE_HEADER]: signCourierEvents(secret, body, Math.floor(Date.now() / 1000)),
-      },
-      body,
-    });
   }
 
   it('consolidates, routes by the rules, picks and packs by scanning, labels, hands over and delivers; the ledger balances', async () => {
@@ -140,17 +108,12 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
     // Hub staff start the wave for that courier's cut-off and pick by scanning.
     const staff = new Client(base);
     expect((await staff.signIn(HUB_STAFF, PASSWORD)).status).to.equal(200);
-    const { pickupCutoff: cutoff } = (await CourierModel.findOne({
-      code: parcel!.courierCode,
-    }).lean())!;
-    const started = await staff.postForm('/hub/waves', { cutoff });
-    expect(started.status).to.equal(303);
-    const waveNo = started.headers.get('location')!.split('/').pop()!;
+    const waveNo = await startWaveFor(staff, parcel!.parcelNo);
     const wavePage = await staff.get<string>(`/hub/waves/${waveNo}`);
     expect(wavePage.status).to.equal(200);
     expect(wavePage.body).to.include(parcel!.parcelNo);
 
-    const barcodes = parcel!.lines.flatMap((l) => Array<string>(l.quantity).fill(l.barcode));
+    const barcodes = await unitBarcodes(parcel!.parcelNo);
     const wrong = await staff.post<{ error: { code: string; message: string } }>(
       `/api/hub/waves/${waveNo}/pick`,
       { barcode: '6999999999999' },
@@ -196,12 +159,7 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
       expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('packed');
 
     // The label: the waybill as Code 128 and the trace link as a QR code, read back from the PDF.
-    const labelReply = await fetch(`${base}/hub/parcels/${parcel!.parcelNo}/label.pdf`, {
-      headers: { cookie: staff.cookieHeader() },
-    });
-    expect(labelReply.status).to.equal(200);
-    expect(labelReply.headers.get('content-type')).to.include('application/pdf');
-    const label = Buffer.from(await labelReply.arrayBuffer());
+    const label = await fetchPdf(staff, `/hub/parcels/${parcel!.parcelNo}/label.pdf`);
     const packed = (await ParcelModel.findOne({ parcelNo: parcel!.parcelNo }).lean())!;
     const symbols = await scanPdf(label);
     expect(symbols.find((s) => s.format === 'Code128')?.text).to.equal(packed.waybillNo);
@@ -214,12 +172,9 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
     const csv = await staff.get<string>(`/hub/manifests/${packed.courierCode}.csv`);
     expect(csv.status).to.equal(200);
     expect(csv.body).to.include(packed.parcelNo).and.include(packed.waybillNo!);
-    const manifestPdf = await fetch(`${base}/hub/manifests/${packed.courierCode}.pdf`, {
-      headers: { cookie: staff.cookieHeader() },
-    });
-    expect(await pdfText(Buffer.from(await manifestPdf.arrayBuffer()))).to.include(
-      packed.waybillNo,
-    );
+    expect(
+      await pdfText(await fetchPdf(staff, `/hub/manifests/${packed.courierCode}.pdf`)),
+    ).to.include(packed.waybillNo);
     const signed = await staff.postForm(`/hub/manifests/${packed.courierCode}/sign-off`, {
       collector: '邮政 王师傅',
     });
@@ -230,12 +185,12 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
 
     // Tracking events from the courier move every order to shipped, then delivered.
     expect(
-      (await courierEvent(packed.courierCode!, packed.waybillNo!, 'collected')).status,
+      (await courierEvent(web, packed.courierCode!, packed.waybillNo!, 'collected')).status,
     ).to.equal(200);
     for (const orderNo of orderNos)
       expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('shipped');
     expect(
-      (await courierEvent(packed.courierCode!, packed.waybillNo!, 'delivered')).status,
+      (await courierEvent(web, packed.courierCode!, packed.waybillNo!, 'delivered')).status,
     ).to.equal(200);
     for (const orderNo of orderNos)
       expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('delivered');

@@ -40,8 +40,9 @@ describe('hub screens: receiving, exceptions and bad input', function () {
 
   const delivery = (overrides: Record<string, string> = {}) => ({
     barcode: '',
-    producer: '西沟村花椒专业合作社',
-    village_code: 'PS-XIGOU',
+    producer_code: '93140425MA0PS001',
+    plot: '西沟村后坡 3 号地',
+    processing: 'dried',
     harvest_date: '2026-08-01',
     shelf_life_days: '365',
     quantity: '40',
@@ -134,7 +135,9 @@ describe('hub screens: receiving, exceptions and bad input', function () {
         [{ barcode: sku.barcode, bin_code: 'Z-99-99' }, '库位 Z-99-99 不存在'],
         [{ barcode: sku.barcode, harvest_date: '2099-01-01' }, '采收日期不能晚于今天'],
         [{ barcode: sku.barcode, quantity: '0' }, ''],
-        [{ barcode: sku.barcode, village_code: 'PS-NOWHERE' }, '村编码 PS-NOWHERE 不存在'],
+        [{ barcode: sku.barcode, producer_code: 'NOBODY-001' }, '生产者 NOBODY-001 未登记'],
+        [{ barcode: sku.barcode, processing: 'fermented' }, '加工步骤不在列表中'],
+        [{ barcode: sku.barcode, qc_date: '2099-12-31' }, '检测日期不能晚于今天'],
       ];
       for (const [overrides, message] of cases) {
         const reply = await staff.postForm('/hub/batches', delivery(overrides));

@@ -27,7 +27,9 @@ describe('demo county seeding', () => {
 
   it('fills an empty database with a believable county', async () => {
     expect(await isDatabaseEmpty()).to.equal(true);
-    const { created } = await seedDemoCounty(getRuntime().logger);
+    const { created } = await seedDemoCounty(getRuntime().logger, {
+      dataDir: getRuntime().config.DATA_DIR,
+    });
     expect(created).to.deep.include({ Hub: 1, Courier: 13, Village: 12 });
     expect(created.Product).to.be.at.least(20);
     expect(await isDatabaseEmpty()).to.equal(false);
@@ -78,7 +80,9 @@ describe('demo county seeding', () => {
 
   it('is idempotent: a second run creates nothing and changes no balance', async () => {
     const before = await StockMovementModel.countDocuments();
-    const { created } = await seedDemoCounty(getRuntime().logger);
+    const { created } = await seedDemoCounty(getRuntime().logger, {
+      dataDir: getRuntime().config.DATA_DIR,
+    });
     expect(created).to.deep.equal({});
     expect(await StockMovementModel.countDocuments()).to.equal(before);
     expect(await mongoose.connection.db!.collection('products').countDocuments()).to.equal(

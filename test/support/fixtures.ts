@@ -10,7 +10,8 @@ import { isDatabaseEmpty, seedDemoCounty } from '../../server/seed/seed-demo-cou
 import { getRuntime } from './root-hooks.ts';
 
 export async function ensureDemoCounty(): Promise<void> {
-  if (await isDatabaseEmpty()) await seedDemoCounty(getRuntime().logger);
+  if (await isDatabaseEmpty())
+    await seedDemoCounty(getRuntime().logger, { dataDir: getRuntime().config.DATA_DIR });
 }
 
 /** A fresh SKU of the Dahongpao pepper with exactly `stock` units received at the hub. */

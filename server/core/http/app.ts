@@ -9,9 +9,12 @@ import { accountRoutes } from '../../accounts/account.routes.ts';
 import { adminRoutes } from '../../accounts/admin.routes.ts';
 import { courierAdminRoutes } from '../../hub/courier-admin.routes.ts';
 import { hubRoutes } from '../../hub/hub.routes.ts';
+import { traceRoutes } from '../../trace/trace.routes.ts';
 import { courierEventsRoute } from '../../hub/couriers/courier-events.routes.ts';
 import { studioRoutes } from '../../catalogue/studio.routes.ts';
 import { liveRoutes } from '../../live/live.routes.ts';
+import { certificationRoutes } from '../../trace/certification.routes.ts';
+import { hideDocumentsFromUploads } from '../../trace/uploads.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
 import { storefrontRoutes } from '../../catalogue/storefront.routes.ts';
 import { cartOwnerMiddleware } from '../../orders/cart-owner.ts';
@@ -70,6 +73,8 @@ export function createApp(deps: AppDeps): Express {
       index: false,
     }),
   );
+  // Certificates and reports are served one by one after an access check (/documents/:id).
+  app.use('/uploads', hideDocumentsFromUploads);
   app.use(
     '/uploads',
     express.static(path.join(config.DATA_DIR, 'uploads'), { index: false, maxAge: '30d' }),
@@ -100,7 +105,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminRoutes(services));
   app.use(courierAdminRoutes(services));
   app.use(hubRoutes(services));
+  app.use(traceRoutes(services, config.DATA_DIR));
   app.use(liveRoutes(services));
+  app.use(certificationRoutes(services, config.DATA_DIR));
   app.use(storefrontRoutes(services));
 
   app.use(notFoundHandler);

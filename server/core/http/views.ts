@@ -49,6 +49,9 @@ export function createViewEngine() {
       /** China time, e.g. 2026-11-27 18:42. */
       dateTime: (value: Date | string | undefined) =>
         value ? formatChinaTime(new Date(value)) : '',
+      /** The calendar day in China, e.g. 2026-09-20 (harvests, inspections). */
+      day: (value: Date | string | undefined) =>
+        value ? formatChinaTime(new Date(value)).slice(0, 10) : '',
       /** Data for a page script: JSON that cannot close the <script> element. */
       json: (value: unknown) => JSON.stringify(value ?? null).replaceAll('<', '\\u003c'),
     },

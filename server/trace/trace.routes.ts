@@ -1,0 +1,35 @@
+// The public trace page: no sign-in, server-rendered, small (no scripts, the map is inline SVG).
+import { Router } from 'express';
+import { BatchModel } from '../hub/batch.model.ts';
+import type { Services } from '../services.ts';
+import { serveDocument, type StoredDocument } from './uploads.ts';
+
+export function traceRoutes(services: Services, dataDir: string): Router {
+  const router = Router();
+
+  // Inspection reports are public: the trace page links them for anyone holding the parcel.
+  router.get(
+    '/documents/:id',
+    serveDocument(dataDir, async (_actor, id) => {
+      const batch = await BatchModel.findOne({ 'qc.reportDocumentId': id }, { qc: 1 }).lean();
+      const report = batch?.qc?.report;
+      return report?.path ? (report as StoredDocument) : undefined;
+    }),
+  );
+
+  router.get('/t/:code', async (req, res) => {
+    const page = await services.trace.page(
+      req.ip ?? 'unknown',
+      String(req.params.code),
+      req.locale,
+    );
+    res.set('cache-control', 'no-store'); // every scan is counted
+    res.render('trace/page', {
+      title: req.t('trace.title'),
+      page,
+      repeated: page.scans > 1,
+    });
+  });
+
+  return router;
+}
