@@ -134,6 +134,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     adapterFor: (code) => courierAdapters.adapterFor(code),
     logger,
     consolidationWindowMs: config.HUB_CONSOLIDATION_WINDOW_S * 1000,
+    locks: parcelLocks,
   });
   const hub = new HubService({
     states: orderStates,

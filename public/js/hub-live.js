@@ -16,6 +16,20 @@
     osc.stop(audio.currentTime + (ok ? 0.08 : 0.4));
   };
 
+  var labelsEl = document.getElementById('hub-labels');
+  var labels = labelsEl ? JSON.parse(labelsEl.textContent) : { scanFailed: '' };
+
+  // Counts change in place, so the next scan is never lost to a page reload.
+  var showProgress = function (barcode, body) {
+    var progress = root.querySelector('[data-testid="pick-progress"]');
+    if (progress && body.picked) {
+      var parts = progress.textContent.split('/');
+      progress.textContent = Number(parts[0]) + 1 + '/' + parts[1];
+    }
+    var row = root.querySelector('tr[data-barcode="' + barcode + '"] [data-role="packed"]');
+    if (row && body.packed) row.textContent = body.packed + '/' + body.quantity;
+  };
+
   Array.prototype.forEach.call(root.querySelectorAll('form[data-scan]'), function (form) {
     var input = form.querySelector('input[name=barcode]');
     var answer = root.querySelector('[data-role="answer"]');
@@ -41,18 +55,13 @@
           answer.textContent = r.ok
             ? '✓ ' + r.body.title + ' ' + (r.body.picked || r.body.packed) + '/' + r.body.quantity
             : '✗ ' + barcode + ' · ' + r.body.error.message;
-          if (r.ok)
-            setTimeout(
-              function () {
-                location.reload();
-              },
-              r.body.complete ? 300 : 700,
-            );
+          if (r.ok) showProgress(barcode, r.body);
         })
         .catch(function () {
+          // No answer (network, server): the scan did not count; say so plainly.
           tone(false);
           answer.className = 'scan-answer error';
-          answer.textContent = '✗ ' + barcode;
+          answer.textContent = '✗ ' + barcode + ' · ' + labels.scanFailed;
         });
     });
   });

@@ -11,6 +11,7 @@
   var signedIn = root.getAttribute('data-signed-in') === '1';
   var state = JSON.parse(root.getAttribute('data-state'));
   var skew = state.serverNow - Date.now();
+  var renderedPin = (state.pinned && state.pinned.offerId) || null;
   var pending = null;
   var $ = function (role) {
     return root.querySelector('[data-role="' + role + '"]');
@@ -138,8 +139,8 @@
       feed.insertBefore(line, feed.firstChild);
       while (feed.childNodes.length > 5) feed.removeChild(feed.lastChild);
     });
-    if (!pinned() || (state.pinnedId && state.pinnedId !== (pinned() || {}).offerId))
-      location.reload();
+    // The streamer pinned another product (or unpinned): the card is server-rendered, so reload.
+    if (((pinned() || {}).offerId || null) !== renderedPin) location.reload();
     render();
   });
   socket.on('live:chat', function (m) {

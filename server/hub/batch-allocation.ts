@@ -73,3 +73,15 @@ export async function allocatedByBatch(batchIds: Types.ObjectId[]): Promise<Map<
     used.set(String(row.batchId), (used.get(String(row.batchId)) ?? 0) + row.quantity);
   return used;
 }
+
+/**
+ * The batch the next order of this SKU will be packed from: the earliest-expiring batch that
+ * passed inspection and still has units not promised to a parcel.
+ */
+export async function nextBatchToShip(skuId: Types.ObjectId) {
+  const batches = await BatchModel.find({ skuId, 'qc.result': 'passed' })
+    .sort({ expiresAt: 1, receivedAt: 1 })
+    .lean();
+  const used = await allocatedByBatch(batches.map((b) => b._id));
+  return batches.find((b) => b.quantity - (used.get(String(b._id)) ?? 0) > 0);
+}

@@ -52,6 +52,8 @@ const batchSchema = new Schema(
         originalName: { type: String },
       },
     },
+    /** The receiving form's one-time id: the same form sent twice makes one batch. */
+    receiptId: { type: String, unique: true, sparse: true },
     receivedBy: { type: String, required: true },
     receivedAt: { type: Date, required: true },
   },

@@ -28,7 +28,11 @@ import { renderShippingLabel } from './labels/shipping-label.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { issueTraceCodes } from '../trace/trace-codes.ts';
+import { recordMovement } from './stock-ledger.ts';
 import { WaveModel } from './wave.model.ts';
+
+/** Statuses in which a parcel's label may be printed or reprinted. */
+const LABELLED: readonly string[] = ['packed', 'handed_over', 'in_transit', 'at_station'];
 
 /** Heavier than any courier takes, or lighter than the box itself: a typing slip. */
 export const MAX_PARCEL_GRAMS = 70_000;
@@ -184,26 +188,33 @@ export class HubService {
     ).lean();
     if (parcels.length === 0) throw new Conflict('errors.nothingToPick', { cutoff });
     const waveNo = `W${ymdOf(new Date()).replaceAll('-', '')}-${cutoff.replace(':', '')}-${randomBytes(2).toString('hex').toUpperCase()}`;
+    // Only the parcels this wave actually takes (a second tap finds them picking already).
+    const taken: { parcelNo: string; courierCode: string }[] = [];
+    for (const { parcelNo } of parcels) {
+      await this.deps.locks.withParcel(parcelNo, async () => {
+        const parcel = await ParcelModel.findOne(
+          { parcelNo },
+          { status: 1, orderNos: 1, courierCode: 1 },
+        ).lean();
+        if (parcel?.status !== 'routed') return; // cancelled, held or in another wave
+        await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'picking', waveNo } });
+        for (const orderNo of parcel.orderNos)
+          await this.moveOrder(orderNo, 'routed', 'picking', actor!, `wave ${waveNo}`);
+        taken.push({ parcelNo, courierCode: parcel.courierCode! });
+      });
+    }
+    if (taken.length === 0) throw new Conflict('errors.nothingToPick', { cutoff });
     await WaveModel.create({
       waveNo,
       hubId: hub._id,
       pickupCutoff: cutoff,
-      courierCodes: [...new Set(parcels.map((p) => p.courierCode!))],
-      parcelNos: parcels.map((p) => p.parcelNo),
+      courierCodes: [...new Set(taken.map((p) => p.courierCode))],
+      parcelNos: taken.map((p) => p.parcelNo),
       status: 'picking',
       createdBy: actor!.id,
     });
-    for (const { parcelNo } of parcels) {
-      await this.deps.locks.withParcel(parcelNo, async () => {
-        const parcel = await ParcelModel.findOne({ parcelNo }, { status: 1, orderNos: 1 }).lean();
-        if (parcel?.status !== 'routed') return; // cancelled or held meanwhile
-        await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'picking', waveNo } });
-        for (const orderNo of parcel.orderNos)
-          await this.moveOrder(orderNo, 'routed', 'picking', actor!, `wave ${waveNo}`);
-      });
-    }
     this.changed(hub._id);
-    return { waveNo, parcels: parcels.length };
+    return { waveNo, parcels: taken.length };
   }
 
   /** The pick list: one row per bin, batch and SKU, in the order the picker walks. */
@@ -388,8 +399,11 @@ export class HubService {
   /** The 100×150 mm label. The first print and every reprint are counted (补打 #n). */
   async label(actor: Actor | undefined, parcelNo: string): Promise<Buffer> {
     const { hub, parcel } = await this.parcelOf(actor, parcelNo);
+    // Printed once packed (and reprinted while travelling); never for a held or cancelled one.
     if (parcel.status === 'open' || parcel.status === 'routed' || parcel.status === 'picking')
       throw new Conflict('errors.notAllScanned', { missing: '' });
+    if (!LABELLED.includes(parcel.status) || !parcel.traceCode)
+      throw new Conflict('errors.cannotPrint', { status: parcel.status });
     if (!parcel.waybillNo) throw new Conflict('errors.noWaybill');
     await ParcelModel.updateOne({ parcelNo }, { $inc: { labelPrints: 1 } });
     const courier = await CourierModel.findOne({ code: parcel.courierCode }).lean();
@@ -451,20 +465,39 @@ export class HubService {
   // ---------- handover ----------
 
   /** Today's packed parcels for one courier (or, once signed, the parcels that manifest holds). */
-  async manifest(actor: Actor | undefined, courierCode: string, date = ymdOf(new Date())) {
+  /**
+   * The courier's manifest: by default the parcels packed and waiting for it (the next number
+   * of the day); with `manifestNo`, a signed one as it was handed over (for a reprint).
+   */
+  async manifest(actor: Actor | undefined, courierCode: string, signedNo?: string) {
     const hub = await this.hubOf(actor);
     const courier = await CourierModel.findOne({ code: String(courierCode) }).lean();
     if (!courier) throw new NotFound('errors.unknownCourier');
-    const manifestNo = `M${date.replaceAll('-', '')}-${courier.code.toUpperCase()}`;
-    const signed = await ParcelModel.find({ hubId: hub._id, manifestNo }).lean();
-    const parcels =
-      signed.length > 0
-        ? signed
-        : await ParcelModel.find({
-            hubId: hub._id,
-            courierCode: courier.code,
-            status: 'packed',
-          }).lean();
+    const date = ymdOf(new Date());
+    const prefix = `M${date.replaceAll('-', '')}-${courier.code.toUpperCase()}-`;
+    let manifestNo: string;
+    let parcels;
+    if (signedNo) {
+      manifestNo = String(signedNo);
+      parcels = await ParcelModel.find({
+        hubId: hub._id,
+        courierCode: courier.code,
+        manifestNo,
+      }).lean();
+    } else {
+      const signedToday = await ParcelModel.distinct('manifestNo', {
+        hubId: hub._id,
+        courierCode: courier.code,
+        handedOverAt: { $gte: new Date(`${date}T00:00:00+08:00`) },
+      });
+      manifestNo = `${prefix}${signedToday.length + 1}`;
+      parcels = await ParcelModel.find({
+        hubId: hub._id,
+        courierCode: courier.code,
+        status: 'packed',
+      }).lean();
+    }
+    const signed = signedNo ? parcels : [];
     const manifest: HandoverManifest = {
       manifestNo,
       courier: { code: courier.code, name: pickLocalized(courier.name, 'zh-CN') },
@@ -511,17 +544,19 @@ export class HubService {
     const at = new Date();
     for (const p of manifest.parcels) {
       await this.deps.locks.withParcel(p.parcelNo, async () => {
-        // A courier's scan may have come first: it moved the parcel on; keep that status.
+        // Held or cancelled since the list was drawn up: it stays at the hub. Already scanned
+        // by the courier (the scan came first): it keeps that status, and joins the manifest.
         const current = await ParcelModel.findOne({ parcelNo: p.parcelNo }, { status: 1 }).lean();
+        const scanned = ['in_transit', 'at_station', 'delivered', 'failed'];
+        if (current?.status !== 'packed' && !scanned.includes(current?.status ?? '')) return;
         await ParcelModel.updateOne(
           { parcelNo: p.parcelNo },
           {
             $set: {
-              status: 'handed_over',
+              ...(current!.status === 'packed' ? { status: 'handed_over' } : {}),
               manifestNo: manifest.manifestNo,
               handedOverAt: at,
               handedOverBy: collector,
-              ...(current?.status === 'packed' ? {} : { status: current?.status }),
             },
           },
         );
@@ -564,10 +599,21 @@ export class HubService {
       const line = parcel.lines[index]!;
       if (input.code === 'damaged') {
         const back = Math.min(input.quantity, line.picked);
+        if (back === 0) throw invalidField('quantity', 'errors.nothingPicked');
         await ParcelModel.updateOne(
           { parcelNo },
-          { $inc: { [`lines.${index}.picked`]: -back }, $push: { exceptions: entry } },
+          { $set: { [`lines.${index}.picked`]: line.picked - back }, $push: { exceptions: entry } },
         );
+        // The broken units leave the stock for good; a replacement is picked from the shelf.
+        await recordMovement({
+          movementId: `damaged:${parcelNo}:${parcel.exceptions.length}`,
+          skuId: line.skuId,
+          hubId: hub._id,
+          kind: 'adjusted',
+          delta: -back,
+          reason: `damaged while packing ${parcelNo}`,
+        });
+        await this.deps.stock.resync(String(line.skuId));
         this.changed(hub._id);
         return { status: 'repick', quantity: back };
       }

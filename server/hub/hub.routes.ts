@@ -1,7 +1,7 @@
 // The hub's tablet screens. Pages are server-rendered; scans go to small JSON endpoints so the
 // scanner (which types the barcode and presses Enter) never leaves the page.
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
+import { randomBytes } from 'node:crypto';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { summariseChoice, type CourierChoice } from './courier-choice.ts';
 import { ymdOf } from './hub-service.ts';
 import { INSPECTION_ITEMS, PROCESSING_STEPS } from './receiving-service.ts';
+import { receiveDocument } from '../trace/uploads.ts';
 
 export function hubRoutes(services: Services): Router {
   const router = Router();
@@ -30,6 +31,10 @@ export function hubRoutes(services: Services): Router {
       })),
       today: ymdOf(new Date()),
       received: req.query.received,
+      signed: typeof req.query.signed === 'string' ? req.query.signed : undefined,
+      signedCourier: typeof req.query.courier === 'string' ? req.query.courier : undefined,
+      // One per form: a second tap on 收货入库 is recognised and counts nothing twice.
+      receiptId: randomBytes(12).toString('hex'),
       ...extra,
     });
   };
@@ -37,10 +42,7 @@ export function hubRoutes(services: Services): Router {
   router.get('/hub', (req, res) => overview(req, res));
 
   // The inspection report comes as a file; CSRF then travels in the query string (?_csrf=).
-  const reportUpload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: 6 * 1024 * 1024, files: 1 },
-  }).single('report');
+  const reportUpload = receiveDocument('report');
   router.post('/hub/batches', reportUpload, async (req, res) => {
     try {
       const { batchNo, sellable } = await services.receiving.receiveBatch(
@@ -75,7 +77,11 @@ export function hubRoutes(services: Services): Router {
 
   router.get('/hub/waves/:waveNo', async (req, res) => {
     const list = await hub.pickList(req.actor, req.params.waveNo);
-    res.render('hub/wave', { title: `${req.t('hub.wave')} ${list.waveNo}`, ...list });
+    res.render('hub/wave', {
+      title: `${req.t('hub.wave')} ${list.waveNo}`,
+      ...list,
+      hubLabels: scanLabels(req),
+    });
   });
 
   router.post('/api/hub/waves/:waveNo/pick', async (req, res) => {
@@ -95,7 +101,8 @@ export function hubRoutes(services: Services): Router {
           )
         : '',
       canPack: parcel.status === 'picking',
-      canPrint: !['open', 'routed', 'picking'].includes(parcel.status),
+      canPrint: ['packed', 'handed_over', 'in_transit', 'at_station'].includes(parcel.status),
+      hubLabels: scanLabels(req),
     });
   });
 
@@ -127,7 +134,8 @@ export function hubRoutes(services: Services): Router {
   });
 
   router.get('/hub/manifests/:courier.:format', async (req, res) => {
-    const manifest = await hub.manifest(req.actor, req.params.courier);
+    const signedNo = typeof req.query.no === 'string' ? req.query.no : undefined;
+    const manifest = await hub.manifest(req.actor, req.params.courier, signedNo);
     const name = `manifest-${manifest.manifestNo}`;
     if (req.params.format === 'csv') {
       res
@@ -147,9 +155,17 @@ export function hubRoutes(services: Services): Router {
   });
 
   router.post('/hub/manifests/:courier/sign-off', async (req, res) => {
-    await hub.signOffManifest(req.actor, req.params.courier, req.body);
-    res.redirect(303, '/hub?signed=1');
+    const { manifestNo } = await hub.signOffManifest(req.actor, req.params.courier, req.body);
+    res.redirect(
+      303,
+      `/hub?signed=${encodeURIComponent(manifestNo)}&courier=${req.params.courier}`,
+    );
   });
 
   return router;
+}
+
+/** What the scanning script says when a scan gets no answer at all. */
+function scanLabels(req: Request) {
+  return { scanFailed: req.t('hub.scanFailed') };
 }

@@ -30,12 +30,23 @@ export class ParcelLocks {
   }
 
   /** Runs `work` holding the parcel's lock; Unavailable (503, retry later) if it stays busy. */
-  async withParcel<T>(parcelNo: string, work: () => Promise<T>): Promise<T> {
-    const key = this.keys.key('parcel-lock', parcelNo);
+  withParcel<T>(parcelNo: string, work: () => Promise<T>): Promise<T> {
+    return this.hold(this.keys.key('parcel-lock', parcelNo), work);
+  }
+
+  /**
+   * Runs `work` as the only allocator of this SKU's batches: what is left of a batch is read and
+   * then taken, which two routing workers must not do at once.
+   */
+  withSkuAllocation<T>(skuId: string, work: () => Promise<T>): Promise<T> {
+    return this.hold(this.keys.key('sku-allocation-lock', skuId), work);
+  }
+
+  private async hold<T>(key: string, work: () => Promise<T>): Promise<T> {
     const token = randomBytes(12).toString('base64url');
     const deadline = Date.now() + MAX_WAIT_MS;
     while ((await this.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new Unavailable('errors.parcelBusy', { parcelNo });
+      if (Date.now() > deadline) throw new Unavailable('errors.parcelBusy', { lock: key });
       await sleep(WAIT_STEP_MS);
     }
     try {

@@ -74,7 +74,11 @@ const trackingSchema = new Schema(
 
 const exceptionSchema = new Schema(
   {
-    code: { type: String, required: true, enum: ['short_pick', 'damaged', 'address_unreachable'] },
+    code: {
+      type: String,
+      required: true,
+      enum: ['short_pick', 'damaged', 'address_unreachable', 'order_cancelled'],
+    },
     note: { type: String, default: '' },
     by: { type: String, required: true },
     at: { type: Date, required: true },

@@ -58,6 +58,10 @@ const receiveInput = z.object({
   qc_station: text(60, 'validation.station'),
   qc_report_no: text(40, 'validation.reportNo'),
   qc_date: ymd.optional().or(z.literal('')),
+  receipt_id: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, 'validation.receipt')
+    .optional(),
 });
 
 /** One row per inspection item: its measured value, and whether it passed. */
@@ -97,6 +101,11 @@ export class HubReceiving {
   ) {
     const hub = await hubOfStaff(actor);
     const input = parseInput(receiveInput, raw);
+    if (input.receipt_id) {
+      // The same form sent twice (a double tap, a resend on a weak network): one batch.
+      const again = await BatchModel.findOne({ receiptId: input.receipt_id }).lean();
+      if (again) return { batchNo: again.batchNo, sellable: again.qc?.result === 'passed' };
+    }
     const rows = parseInput(inspectionItemsInput, raw) as Record<string, string | undefined>;
     const sku = await SkuModel.findOne({ barcode: input.barcode }).lean();
     if (!sku) throw invalidField('barcode', 'errors.unknownBarcode', { barcode: input.barcode });
@@ -146,6 +155,7 @@ export class HubReceiving {
       },
       receivedBy: actor!.id,
       receivedAt: now,
+      ...(input.receipt_id ? { receiptId: input.receipt_id } : {}),
     });
     if (result === 'passed') {
       await recordMovement({

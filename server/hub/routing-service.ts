@@ -10,7 +10,7 @@ import { pickLocalized } from '../core/localized-text.ts';
 import type { Address } from '../orders/address.schema.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine } from '../orders/order-states.ts';
-import { OrderModel } from '../orders/order.model.ts';
+import { OrderModel, type Order } from '../orders/order.model.ts';
 import { allocateFirstExpiryFirst } from './batch-allocation.ts';
 import { BatchAllocationModel } from './batch.model.ts';
 import { candidateShipDates, chooseCourier, type CourierUsage } from './courier-choice.ts';
@@ -18,6 +18,7 @@ import { recordedChoice } from './courier-choice.schema.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
 import { HubModel } from './hub.model.ts';
+import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 
 export const HUB_ROUTING_QUEUE = 'hub-routing';
@@ -38,11 +39,13 @@ export interface HubRoutingDeps {
   events: OrderEvents;
   adapterFor: (courierCode: string) => CourierAdapter;
   logger: Logger;
+  locks: ParcelLocks;
   /** How long a parcel waits for the same buyer's other paid orders. */
   consolidationWindowMs: number;
 }
 
 type ParcelDoc = Parcel & { _id: unknown };
+type OrderDoc = Order & { _id: Types.ObjectId };
 
 export class HubRouting {
   private readonly deps: HubRoutingDeps;
@@ -77,32 +80,46 @@ export class HubRouting {
   async unrouteOrder(orderNo: string): Promise<string> {
     const order = await OrderModel.findOne({ orderNo }, { parcelNo: 1, status: 1 }).lean();
     if (!order?.parcelNo) return 'not in a parcel';
-    const parcel = await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean();
-    if (!parcel || !parcel.orderNos.includes(orderNo)) return 'already out';
-    if (parcel.status !== 'open' && parcel.status !== 'routed') {
-      this.deps.logger.warn(
-        { orderNo, parcelNo: parcel.parcelNo },
-        'closed order in a parcel being handled',
-      );
-      return `parcel is ${parcel.status}`;
-    }
-    const orderNos = parcel.orderNos.filter((n) => n !== orderNo);
-    await ParcelModel.updateOne(
-      { parcelNo: parcel.parcelNo },
-      {
-        $set: {
-          orderNos,
-          lines: parcel.lines.filter((l) => l.orderNo !== orderNo),
-          ...(orderNos.length === 0 ? { status: 'cancelled' } : {}),
+    return this.deps.locks.withParcel(order.parcelNo, async () => {
+      const parcel = await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean();
+      if (!parcel || !parcel.orderNos.includes(orderNo)) return 'already out';
+      if (parcel.status !== 'open' && parcel.status !== 'routed') {
+        // The goods are in hands: stop the parcel and tell the hub to put the order's items back.
+        if (parcel.status === 'picking' || parcel.status === 'packed')
+          await ParcelModel.updateOne(
+            { parcelNo: parcel.parcelNo },
+            {
+              $set: { status: 'held', heldFrom: parcel.status },
+              $push: {
+                exceptions: {
+                  code: 'order_cancelled',
+                  note: orderNo,
+                  by: 'system:hub-routing',
+                  at: new Date(),
+                },
+              },
+            },
+          );
+        return `parcel was ${parcel.status}: held for the hub`;
+      }
+      const orderNos = parcel.orderNos.filter((n) => n !== orderNo);
+      await ParcelModel.updateOne(
+        { parcelNo: parcel.parcelNo },
+        {
+          $set: {
+            orderNos,
+            lines: parcel.lines.filter((l) => l.orderNo !== orderNo),
+            ...(orderNos.length === 0 ? { status: 'cancelled' } : {}),
+          },
         },
-      },
-    );
-    await BatchAllocationModel.deleteMany({ parcelNo: parcel.parcelNo, orderNo });
-    if (orderNos.length === 0 && parcel.waybillNo && parcel.courierCode)
-      await this.deps
-        .adapterFor(parcel.courierCode)
-        .voidWaybill(parcel.courierCode, parcel.waybillNo);
-    return orderNos.length === 0 ? 'parcel cancelled' : 'left the parcel';
+      );
+      await BatchAllocationModel.deleteMany({ parcelNo: parcel.parcelNo, orderNo });
+      if (orderNos.length === 0 && parcel.waybillNo && parcel.courierCode)
+        await this.deps
+          .adapterFor(parcel.courierCode)
+          .voidWaybill(parcel.courierCode, parcel.waybillNo);
+      return orderNos.length === 0 ? 'parcel cancelled' : 'left the parcel';
+    });
   }
 
   /**
@@ -113,17 +130,46 @@ export class HubRouting {
   async routeOrder(orderNo: string, now = new Date()): Promise<string> {
     const order = await OrderModel.findOne({ orderNo }).lean();
     if (!order) return 'no such order';
-    if (order.status !== 'paid' && !order.parcelNo) return `not routed: order is ${order.status}`;
+    // Only a paid order travels; a cancelled one is taken out of its parcel by unrouteOrder.
+    if (order.status !== 'paid') return `not routed: order is ${order.status}`;
 
     const addressKey = addressKeyOf(String(order.buyerId), order.address);
     let parcel = order.parcelNo
       ? await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean()
       : await this.openParcelFor(String(order.buyerId), addressKey, now);
     if (!parcel) parcel = await this.openParcel(order, addressKey, now);
+    // Its parcel left for picking before this order got in (a crash in between): a new parcel.
+    if (!['open', 'routed'].includes(parcel.status) && !parcel.orderNos.includes(orderNo))
+      parcel = await this.openParcel(order, addressKey, now, '-2');
     // Named on the order first: a retry after a crash finds the same parcel again.
     if (order.parcelNo !== parcel.parcelNo)
       await OrderModel.updateOne({ orderNo }, { $set: { parcelNo: parcel.parcelNo } });
 
+    const added = await this.deps.locks.withParcel(parcel.parcelNo, () =>
+      this.addOrderToParcel(parcel.parcelNo, order),
+    );
+    if (!added) return this.closeParcel(parcel.parcelNo, now);
+    // The window closed while this order was on its way in: finish routing it now.
+    if (added.status !== 'open') return this.closeParcel(parcel.parcelNo, now);
+    await this.deps.queue.add(
+      CLOSE_PARCEL_JOB,
+      { parcelNo: parcel.parcelNo },
+      {
+        jobId: `close-${parcel.parcelNo}`,
+        delay: Math.max(0, added.openUntil.getTime() - now.getTime()),
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+        ...RETRY,
+      },
+    );
+    return `in parcel ${parcel.parcelNo}`;
+  }
+
+  /** Adds the order's lines (with their batch allocations) unless the parcel holds them already. */
+  private async addOrderToParcel(parcelNo: string, order: OrderDoc) {
+    const parcel = await ParcelModel.findOne({ parcelNo }).lean();
+    if (!parcel) return null;
+    const orderNo = order.orderNo;
     if (!parcel.orderNos.includes(orderNo)) {
       const hub = (await HubModel.findById(parcel.hubId).lean())!;
       const walk = new Map(hub.bins.map((b) => [b.code, b.walkOrder]));
@@ -141,12 +187,14 @@ export class HubRouting {
           spec: pickLocalized(line.spec, 'zh-CN'),
           quantity: line.quantity,
           weightGrams: line.weightGrams,
-          allocations: await allocateFirstExpiryFirst(
-            parcel.parcelNo,
-            orderNo,
-            line.skuId,
-            line.quantity,
-            (bin) => walk.get(bin) ?? Number.MAX_SAFE_INTEGER,
+          allocations: await this.deps.locks.withSkuAllocation(String(line.skuId), () =>
+            allocateFirstExpiryFirst(
+              parcel.parcelNo,
+              orderNo,
+              line.skuId,
+              line.quantity,
+              (bin) => walk.get(bin) ?? Number.MAX_SAFE_INTEGER,
+            ),
           ),
         });
       }
@@ -155,20 +203,7 @@ export class HubRouting {
         { $push: { lines: { $each: lines }, orderNos: orderNo } },
       );
     }
-    // The window closed while this order was on its way in: finish routing it now.
-    if (parcel.status !== 'open') return this.closeParcel(parcel.parcelNo, now);
-    await this.deps.queue.add(
-      CLOSE_PARCEL_JOB,
-      { parcelNo: parcel.parcelNo },
-      {
-        jobId: `close-${parcel.parcelNo}`,
-        delay: Math.max(0, parcel.openUntil.getTime() - now.getTime()),
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-        ...RETRY,
-      },
-    );
-    return `in parcel ${parcel.parcelNo}`;
+    return parcel;
   }
 
   /**
@@ -181,8 +216,16 @@ export class HubRouting {
     let parcel: ParcelDoc = found;
     if (parcel.status === 'open') {
       if (parcel.openUntil.getTime() > now.getTime()) return 'still open';
-      const decided = await this.chooseFor(parcel, now);
-      if (!decided) return 'unroutable';
+      const decided = await this.deps.locks.withParcel(parcelNo, async () => {
+        const fresh = (await ParcelModel.findOne({ parcelNo }).lean())!;
+        if (fresh.status !== 'open') return fresh; // another closer won
+        if (fresh.orderNos.length === 0) {
+          await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'cancelled' } });
+          return undefined;
+        }
+        return this.chooseFor(fresh, now);
+      });
+      if (!decided) return 'not routed';
       parcel = decided;
     }
     if (parcel.status !== 'routed') return `already ${parcel.status}`;
@@ -195,24 +238,33 @@ export class HubRouting {
         `parcel ${parcelNo}, ${parcel.courierCode} ${parcel.waybillNo}`,
       );
       if (result.won) this.deps.events.orderChanged(result.order);
+      // Cancelled or refunded meanwhile: it does not travel.
+      else if (result.current === 'cancelled' || result.current === 'refunded')
+        await this.unrouteOrder(orderNo);
     }
     return `routed to ${parcel.courierCode}`;
   }
 
-  /** Paid orders that no job has put in a parcel (a lost job, Redis wiped): route them now. */
+  /**
+   * Heals what lost jobs left behind (a Redis wipe, retries exhausted): paid orders not yet in a
+   * parcel are routed here and now, and parcels whose window has passed are closed.
+   */
   async sweepUnrouted(now = new Date()): Promise<number> {
     const stale = new Date(now.getTime() - 60_000);
     const orders = await OrderModel.find(
       { status: 'paid', updatedAt: { $lt: stale } },
       { orderNo: 1, parcelNo: 1 },
     ).lean();
-    for (const order of orders) await this.requestRouting(order.orderNo);
+    for (const order of orders) {
+      if (order.parcelNo) await this.closeParcel(order.parcelNo, now);
+      else await this.routeOrder(order.orderNo, now);
+    }
     const open = await ParcelModel.find(
-      { status: { $in: ['open', 'routed'] }, openUntil: { $lt: stale } },
+      { status: 'open', openUntil: { $lt: stale } },
       { parcelNo: 1 },
     ).lean();
     for (const parcel of open) await this.closeParcel(parcel.parcelNo, now);
-    return orders.length;
+    return orders.length + open.length;
   }
 
   private openParcelFor(buyerId: string, addressKey: string, now: Date) {
@@ -228,9 +280,10 @@ export class HubRouting {
     order: { orderNo: string; buyerId: Types.ObjectId; address: Address },
     addressKey: string,
     now: Date,
+    suffix = '',
   ) {
     const hub = (await HubModel.findOne({}, { _id: 1 }).lean())!;
-    const parcelNo = `P${order.orderNo.replace(/^CB/, '')}`;
+    const parcelNo = `P${order.orderNo.replace(/^CB/, '')}${suffix}`;
     try {
       await ParcelModel.create({
         parcelNo,
@@ -283,7 +336,7 @@ export class HubRouting {
       address: parcel.address,
     });
     await ParcelModel.updateOne(
-      { parcelNo: parcel.parcelNo, status: 'open' },
+      { parcelNo: parcel.parcelNo },
       {
         $set: {
           status: 'routed',

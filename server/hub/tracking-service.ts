@@ -72,6 +72,8 @@ export interface OrderTracking {
   status: ParcelStatus;
   /** Newest first. */
   events: { at: Date; kind: TrackingKind; label: string; location: string; note: string }[];
+  /** The trace pages of this order's items (issued at packing). */
+  traceLinks: { title: string; spec: string; url: string }[];
 }
 
 export interface TrackingServiceDeps {
@@ -287,14 +289,14 @@ export class TrackingService {
 
   /** The courier, waybill and events for the buyer's order page, once the parcel has left. */
   async trackingForOrder(
-    order: Pick<Order, 'parcelNo'>,
+    order: Pick<Order, 'parcelNo' | 'orderNo'>,
     locale: string,
     t: Translate,
   ): Promise<OrderTracking | undefined> {
     if (!order.parcelNo) return undefined;
     const parcel = await ParcelModel.findOne(
       { parcelNo: order.parcelNo },
-      { courierCode: 1, waybillNo: 1, status: 1, tracking: 1 },
+      { courierCode: 1, waybillNo: 1, status: 1, tracking: 1, lines: 1 },
     ).lean();
     if (!parcel?.courierCode || !parcel.waybillNo || !SHOWN_TO_BUYER.includes(parcel.status)) {
       return undefined;
@@ -312,6 +314,9 @@ export class TrackingService {
         location: e.location,
         note: e.note,
       })),
+      traceLinks: parcel.lines
+        .filter((l) => l.orderNo === order.orderNo && l.traceCode)
+        .map((l) => ({ title: l.title, spec: l.spec ?? '', url: `/t/${l.traceCode}` })),
     };
   }
 }

@@ -48,6 +48,15 @@ import {
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import { HOLD_SECONDS, type LiveStock } from './live-stock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
+import { nextBatchToShip } from '../hub/batch-allocation.ts';
+
+interface TraceCard {
+  village: string;
+  producer: string;
+  harvestDate: string;
+  inspection: 'passed' | 'failed' | null;
+  station: string;
+}
 
 export const HOLD_EXPIRE_JOB = 'expire-hold';
 const HOLDING = STOCK_HOLDING_STATUSES;
@@ -85,6 +94,7 @@ export class LiveService {
   private readonly deps: LiveDeps;
   private readonly dirty = new Map<string, { feed: unknown[]; timer: NodeJS.Timeout }>();
   private readonly sessions = new TtlCache<SessionDoc>(1000);
+  private readonly traceCards = new TtlCache<TraceCard | null>(60_000);
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
@@ -131,6 +141,7 @@ export class LiveService {
         sold: counters?.sold ?? 0,
         open: counters?.state === 'open' && (!counters.closesAt || counters.closesAt > Date.now()),
         closesAt: counters?.closesAt ?? null,
+        ...(offer.pinned && sku ? { trace: await this.traceCard(sku._id, locale) } : {}),
       });
     }
     const shop = await ShopModel.findById(session.shopId).lean();
@@ -156,6 +167,25 @@ export class LiveService {
       ),
       serverNow: Date.now(),
     };
+  }
+
+  /**
+   * The pinned product's small trace card: village, harvest and inspection of the batch now being
+   * shipped. Cached for a minute: every viewer who joins asks for the same card.
+   */
+  private traceCard(skuId: Types.ObjectId, locale: string) {
+    return this.traceCards.get(`${String(skuId)}:${locale}`, async () => {
+      const batch = await nextBatchToShip(skuId);
+      if (!batch) return null;
+      const village = batch.villageId ? await VillageModel.findById(batch.villageId).lean() : null;
+      return {
+        village: village ? pickLocalized(village.name, locale) : '',
+        producer: batch.producer,
+        harvestDate: batch.harvestDate.toISOString(),
+        inspection: batch.qc?.result ?? null,
+        station: batch.qc?.station ?? '',
+      };
+    });
   }
 
   async listForHome(locale: string) {

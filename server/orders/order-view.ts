@@ -21,6 +21,8 @@ export function publicOrderView(order: Order) {
       lineTotalFen: l.lineTotalFen,
     })),
     address: order.address,
+    /** Something the hub needs from the buyer (an address it cannot deliver to). */
+    hubNotice: order.hubNotice ?? null,
     timeline: order.timeline.map((t) => ({ at: t.at, from: t.from, to: t.to, reason: t.reason })),
   };
 }

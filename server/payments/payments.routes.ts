@@ -1,3 +1,4 @@
+import { requireRole } from '../accounts/guards.ts';
 import express, { Router, type Request } from 'express';
 import { Invalid } from '../core/errors.ts';
 import type { Services } from '../services.ts';
@@ -75,9 +76,10 @@ export function paymentRoutes(services: Services, publishableKey: string | undef
     res.status(201).json(await payments.startPayment(req.actor, req.params.orderNo));
   });
 
-  router.post('/api/orders/:orderNo/refund-short-pick', async (req, res) => {
+  // The county admin's tool; hub staff report a short pick on the parcel, which calls this too.
+  router.post('/api/orders/:orderNo/refund-short-pick', requireRole('admin'), async (req, res) => {
     const lines = Array.isArray(req.body?.lines) ? req.body.lines : [];
-    res.json(await payments.refundShortPick(req.actor, req.params.orderNo, lines));
+    res.json(await payments.refundShortPick(req.actor, String(req.params.orderNo), lines));
   });
 
   return router;

@@ -11,6 +11,7 @@ import { VillageModel } from '../catalogue/village.model.ts';
 import type { Logger } from '../core/logger.ts';
 import { BatchModel } from '../hub/batch.model.ts';
 import { ProducerModel } from '../trace/producer.model.ts';
+import { seedDeliveredParcel } from './demo-delivered-parcel.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../hub/stock-ledger.ts';
@@ -338,6 +339,9 @@ export async function seedDemoCounty(
       created,
     );
   }
+
+  // A parcel that has made the whole journey: the trace page and the buyer's tracking at once.
+  if ((await seedDeliveredParcel()).created) created.DeliveredParcel = 1;
 
   logger.info(
     { created },

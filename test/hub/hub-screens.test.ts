@@ -224,6 +224,12 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       );
       const overview = await staff.get<string>('/hub');
       expect(overview.body).to.include(parcelNo);
+      // The buyer's order page asks them to check the address.
+      const buyer = new Client(base);
+      const user = (await UserModel.findById(order.buyerId).lean())!;
+      await buyer.signIn(user.email!, 'buyer-pass-2026');
+      const page = await buyer.get<string>(`/orders/${order.orderNo}`);
+      expect(page.body).to.include('data-testid="hub-notice"').and.include('核对收货地址');
     });
 
     it('voids a spoiled label: the old waybill is void, a new one is issued', async () => {
@@ -246,6 +252,82 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       expect(overview.body).to.include('data-testid="first-scan-alerts"');
       expect(overview.body).to.include(parcelNo);
     });
+  });
+
+  it('a damaged unit is written off the ledger and picked again; a double-tapped wave and a held label are refused', async () => {
+    const { parcelNo, order } = await routedParcel([{ code: 'XM-QZH-1KG', quantity: 2 }]);
+    const parcel = await picking(parcelNo);
+    const again = await staff.postForm('/hub/waves', {
+      cutoff: (await CourierModel.findOne({ code: parcel.courierCode }).lean())!.pickupCutoff,
+    });
+    expect(again.status, 'the second tap finds nothing left to pick').to.equal(409);
+    const waveNo = parcel.waveNo!;
+    const barcode = parcel.lines[0]!.barcode;
+    await staff.post(`/api/hub/waves/${waveNo}/pick`, { barcode });
+    const skuId = String(parcel.lines[0]!.skuId);
+    const before = (await web.services.stock.available([skuId])).get(skuId)!;
+    const damaged = await staff.postForm(`/hub/parcels/${parcelNo}/exceptions`, {
+      code: 'damaged',
+      barcode,
+      quantity: '1',
+      note: '袋子破了',
+    });
+    expect(damaged.status).to.equal(303);
+    expect((await ParcelModel.findOne({ parcelNo }).lean())!.lines[0]!.picked).to.equal(0);
+    expect(
+      await StockMovementModel.countDocuments({ movementId: { $regex: `^damaged:${parcelNo}:` } }),
+    ).to.equal(1);
+    expect((await web.services.stock.available([skuId])).get(skuId)).to.equal(before - 1);
+
+    // Held (address unreachable): no label, no handover.
+    await staff.postForm(`/hub/parcels/${parcelNo}/exceptions`, {
+      code: 'address_unreachable',
+      note: '地址不存在',
+    });
+    const label = await fetch(`${base}/hub/parcels/${parcelNo}/label.pdf`, {
+      headers: { cookie: staff.cookieHeader() },
+    });
+    expect(label.status).to.equal(409);
+    expect((await OrderModel.findOne({ orderNo: order.orderNo }).lean())!.hubNotice).to.equal(
+      'address_unreachable',
+    );
+  });
+
+  it('a receiving form sent twice makes one batch; an oversized report is refused', async () => {
+    const sku = (await SkuModel.findOne({ code: 'XM-QZH-2500' }).lean())!;
+    const receipt = randomBytes(12).toString('hex');
+    const first = await staff.postForm(
+      '/hub/batches',
+      delivery({ barcode: sku.barcode, receipt_id: receipt }),
+    );
+    const second = await staff.postForm(
+      '/hub/batches',
+      delivery({ barcode: sku.barcode, receipt_id: receipt }),
+    );
+    expect(first.headers.get('location')).to.equal(second.headers.get('location'));
+    expect(await BatchModel.countDocuments({ receiptId: receipt })).to.equal(1);
+
+    const batches = await BatchModel.countDocuments();
+    const form = new FormData();
+    for (const [k, v] of Object.entries(delivery({ barcode: sku.barcode }))) form.append(k, v);
+    const big = Buffer.alloc(6 * 1024 * 1024, 0x20);
+    Buffer.from('%PDF-1.4\n').copy(big);
+    form.append('report', new Blob([big], { type: 'application/pdf' }), 'report.pdf');
+    const reply = await fetch(`${base}/hub/batches?_csrf=${encodeURIComponent(staff.csrfToken)}`, {
+      method: 'POST',
+      headers: { cookie: staff.cookieHeader() },
+      body: form,
+      redirect: 'manual',
+    });
+    expect(reply.status).to.equal(400);
+    expect(await BatchModel.countDocuments()).to.equal(batches);
+  });
+
+  it('only the county admin may call the short-pick refund API directly', async () => {
+    const reply = await staff.post('/api/orders/CB00000000000000/refund-short-pick', {
+      lines: [{ skuCode: 'XM-QZH-1KG', quantity: 1 }],
+    });
+    expect(reply.status).to.equal(403);
   });
 
   it('a cancelled routed order leaves its parcel and gives its batch units back', async () => {

@@ -179,6 +179,60 @@ describe('live rooms', function () {
     expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(0);
   });
 
+  it('stops selling when the flash window closes, and keeps chat as text', async () => {
+    const { sessionId, offerId } = await liveSession(10, 3);
+    const owner = track(await buyerSocket(base, '13900000001', 'cunbo2026'));
+    const a = track(await buyerSocket(base));
+    expect(
+      (await ask(owner.socket, 'live:flash', { sessionId, offerId, durationS: 30 })).ok,
+    ).to.equal(true);
+    const during = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'flash-open-1',
+    });
+    expect(during.ok).to.equal(true);
+    expect((await ask(owner.socket, 'live:flash-close', { sessionId, offerId })).ok).to.equal(true);
+    const after = await ask(a.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'flash-shut-1',
+    });
+    expect(after.ok).to.equal(false);
+    expect(after.code).to.equal('errors.offerClosed');
+    expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(1);
+
+    const said = await ask(a.socket, 'live:chat', {
+      sessionId,
+      text: '<img src=x onerror=alert(1)>好吃',
+    });
+    expect(said.ok).to.equal(true);
+    const page = await a.client.get<string>(`/live/${sessionId}`);
+    expect(page.body).to.include('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;好吃');
+    expect(page.body).to.not.include('<img src=x');
+  });
+
+  it('the HTTP fallback buys once per client key, like the socket', async () => {
+    const { sessionId, offerId } = await liveSession(10, 3);
+    const a = track(await buyerSocket(base));
+    const buy = { offerId, quantity: 2, clientKey: 'http-fallback-1' };
+    const first = await a.client.post<{ orderNo: string }>(`/api/live/${sessionId}/buy`, buy);
+    const again = await a.client.post<{ orderNo: string }>(`/api/live/${sessionId}/buy`, buy);
+    expect(first.status).to.equal(201);
+    expect(again.status).to.equal(201);
+    expect(again.body.orderNo).to.equal(first.body.orderNo);
+    expect(await OrderModel.countDocuments({ 'live.offerId': offerId })).to.equal(1);
+    const tooMany = await a.client.post<{ error: { code: string } }>(`/api/live/${sessionId}/buy`, {
+      offerId,
+      quantity: 2,
+      clientKey: 'http-fallback-2',
+    });
+    expect(tooMany.status).to.equal(400);
+    expect(tooMany.body.error.code).to.equal('errors.buyerLimit');
+  });
+
   it('limits flooding per socket', async () => {
     const { sessionId } = await liveSession(10);
     const a = track(await buyerSocket(base));

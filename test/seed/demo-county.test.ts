@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { OrderModel } from '../../server/orders/order.model.ts';
+import { DEMO_ORDER_NO } from '../../server/seed/demo-delivered-parcel.ts';
 import mongoose from 'mongoose';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { verifyPassword } from '../../server/accounts/passwords.ts';
@@ -57,13 +59,18 @@ describe('demo county seeding', () => {
     }
   });
 
-  it('receives the opening stock at the hub through the ledger', async () => {
+  it('receives the opening stock at the hub through the ledger, less the delivered demo parcel', async () => {
     const skus = await SkuModel.find().lean();
     const balances = await sellableStockBySku(skus.map((s) => s._id));
     const expected = new Map(DEMO_PRODUCTS.flatMap((p) => p.skus.map((s) => [s.code, s.stock])));
+    // 陈晓's delivered order of two bags holds two units of the premium 250 g pepper.
+    expected.set('HJ-DHP-TJ-250', expected.get('HJ-DHP-TJ-250')! - 2);
     for (const sku of skus)
       expect(balances.get(String(sku._id)), sku.code).to.equal(expected.get(sku.code));
-    expect(await StockMovementModel.countDocuments({ kind: { $ne: 'received' } })).to.equal(0);
+    expect(await StockMovementModel.countDocuments({ kind: { $ne: 'received' } })).to.equal(1);
+    expect((await OrderModel.findOne({ orderNo: DEMO_ORDER_NO }).lean())!.status).to.equal(
+      'delivered',
+    );
   });
 
   it('gives each role a demo login with the documented password', async () => {

@@ -9,6 +9,8 @@ import { startWebServer, type WebServer } from '../../server/core/http/web-serve
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
+import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { DEMO_ORDER_NO } from '../../server/seed/demo-delivered-parcel.ts';
 import { TraceCodeModel } from '../../server/trace/trace-code.model.ts';
 import { newTraceCode, TRACE_CODE_PATTERN } from '../../server/trace/trace-codes.ts';
 import { TRACE_LOOKUPS_PER_MINUTE } from '../../server/trace/trace-service.ts';
@@ -188,6 +190,28 @@ describe('trace: from the village plot to the buyer’s door', function () {
     const again = await buyerPhone.get<string>(`/t/${code}?lang=en`);
     expect(again.body).to.include('looked up 2 times');
     expect((await TraceCodeModel.findOne({ code }).lean())!.scans).to.equal(2);
+  });
+
+  it('the live room shows where the pinned product now shipping comes from; a buyer finds the trace from the order page', async () => {
+    const session = (await LiveSessionModel.findOne({
+      'title.zh': '西沟大红袍花椒 产地直发专场',
+    }).lean())!;
+    const room = await new Client(base).get<string>(`/live/${String(session._id)}`);
+    expect(room.body).to.include('data-testid="live-trace"');
+    expect(room.body).to.match(/产地 西沟村 · \d{4}-\d{2}-\d{2} 采收/);
+    expect(room.body).to.include('检测合格');
+
+    const buyer = new Client(base);
+    await buyer.signIn('13800000001', 'cunbo2026');
+    const order = await buyer.get<string>(`/orders/${DEMO_ORDER_NO}`);
+    const link =
+      /data-testid="trace-links"><a class="button small secondary" href="(\/t\/[\w-]{20})"/.exec(
+        order.body,
+      );
+    expect(link, 'a trace link on the delivered order').to.not.equal(null);
+    const trace = await buyer.get<string>(link![1]!);
+    expect(trace.status).to.equal(200);
+    expect(trace.body).to.include('平顺大红袍花椒').and.include('西沟村');
   });
 
   it('10,000 random codes find nothing, and the rate limit stops a script long before that', async () => {
