@@ -1,5 +1,6 @@
 // `npm run screenshots -- [--base http://localhost:3000]`: phone-sized screenshots of the
-// storefront and the live room, and the live console at tablet size, for docs/screenshots/, taken from a running `npm start` with the demo data.
+// storefront, the live room and the trace page, and the live console and the hub at tablet
+// size, for docs/screenshots/, taken from a running `npm start` with the demo data.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../server/core/config.ts';
@@ -57,6 +58,26 @@ try {
     await page.waitForURL(/\/orders\/CB/);
   }
   await shot('order-phone');
+  // Pay the first order (the local test payment), so the hub has a parcel to route.
+  const paidOrderNo = page.url().split('/orders/')[1]!;
+  await page.goto(`/orders/${paidOrderNo}/pay`);
+  await page.click('[data-testid=pay-alipay]');
+  await page.waitForURL(/\/orders\/CB/);
+
+  // The public trace page of 陈晓's delivered demo parcel, as a buyer who scanned it.
+  const tracer = await phoneContext(browser, values.base!);
+  const tracePage = await tracer.newPage();
+  await tracePage.goto('/signin?returnTo=/orders');
+  await tracePage.fill('input[name=login]', '13800000001');
+  await tracePage.fill('input[name=password]', 'cunbo2026');
+  await tracePage.click('button:has-text("登录")');
+  await tracePage.waitForURL(/\/orders$/);
+  await tracePage.goto('/orders/CB26101500000001');
+  await tracePage.click('[data-testid=trace-links] a');
+  await tracePage.waitForSelector('[data-testid=trace-page]');
+  await tracePage.screenshot({ path: out('trace-phone'), fullPage: true });
+  process.stdout.write(`wrote ${out('trace-phone')}\n`);
+  await tracer.close();
 
   // The live room on the buyer's phone: a tap, then a comment order.
   await page.goto('/');
@@ -84,6 +105,40 @@ try {
   await console.screenshot({ path: out('live-console-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('live-console-tablet')}\n`);
   await tablet.close();
+
+  // The hub on its tablet: the overview, a pick wave, a parcel being packed by scanning.
+  // (Start the server with HUB_CONSOLIDATION_WINDOW_S=3 so the paid order is routed at once.)
+  const hubTablet = await tabletContext(browser, values.base!);
+  const hub = await hubTablet.newPage();
+  await hub.goto('/signin?returnTo=/hub');
+  await hub.fill('input[name=login]', '13600000001');
+  await hub.fill('input[name=password]', 'cunbo2026');
+  await hub.click('button:has-text("登录")');
+  await hub.waitForURL(/\/hub$/);
+  for (let i = 0; i < 30 && !(await hub.locator('[data-testid^=start-wave-]').count()); i++) {
+    await hub.waitForTimeout(1000);
+    await hub.reload();
+  }
+  await hub.screenshot({ path: out('hub-tablet'), fullPage: false });
+  process.stdout.write(`wrote ${out('hub-tablet')}\n`);
+  await hub.locator('[data-testid^=start-wave-]').first().click();
+  await hub.waitForURL(/\/hub\/waves\//);
+  const firstBarcode = (await hub
+    .locator('.pick-list tbody tr small.muted')
+    .first()
+    .textContent())!;
+  await hub.fill('[data-testid=pick-scan] input', firstBarcode.trim());
+  await hub.press('[data-testid=pick-scan] input', 'Enter');
+  await hub.waitForSelector('[data-role=answer].ok');
+  await hub.screenshot({ path: out('hub-wave-tablet'), fullPage: true });
+  process.stdout.write(`wrote ${out('hub-wave-tablet')}\n`);
+  await hub.click('[data-testid=parcel-link]');
+  await hub.fill('[data-testid=pack-scan] input', '0000000000000');
+  await hub.press('[data-testid=pack-scan] input', 'Enter');
+  await hub.waitForSelector('[data-role=answer].error');
+  await hub.screenshot({ path: out('hub-pack-tablet'), fullPage: true });
+  process.stdout.write(`wrote ${out('hub-pack-tablet')}\n`);
+  await hubTablet.close();
 } finally {
   await browser.close();
 }

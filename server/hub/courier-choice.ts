@@ -306,5 +306,5 @@ export function summariseChoice(
       .join(t('couriers.choice.listSeparator', {}));
     parts.push(t('couriers.choice.rejected', { list }));
   }
-  return parts.join(t('couriers.choice.sentenceSeparator', {}));
+  return parts.join(t('couriers.choice.sentenceSeparator', { defaultValue: '' }));
 }

@@ -7,6 +7,7 @@ import { Invalid } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { summariseChoice, type CourierChoice } from './courier-choice.ts';
+import { CourierModel } from './courier.model.ts';
 import { ymdOf } from './hub-service.ts';
 import { INSPECTION_ITEMS, PROCESSING_STEPS } from './receiving-service.ts';
 import { receiveDocument } from '../trace/uploads.ts';
@@ -18,9 +19,11 @@ export function hubRoutes(services: Services): Router {
 
   const overview = async (req: Request, res: Response, status = 200, extra = {}) => {
     const view = await hub.overview(req.actor);
+    const nameOf = await courierNames(req.locale);
     res.status(status).render('hub/index', {
       title: req.t('hub.title'),
       ...view,
+      waveCandidates: view.waveCandidates.map((w) => ({ ...w, couriers: w.couriers.map(nameOf) })),
       producers: await services.receiving.producers(req.actor),
       processingSteps: PROCESSING_STEPS,
       inspectionItems: INSPECTION_ITEMS,
@@ -98,6 +101,7 @@ export function hubRoutes(services: Services): Router {
         ? summariseChoice(
             { kind: 'chosen', ...parcel.courierChoice } as unknown as CourierChoice,
             req.t,
+            await courierNames(req.locale),
           )
         : '',
       canPack: parcel.status === 'picking',
@@ -168,4 +172,11 @@ export function hubRoutes(services: Services): Router {
 /** What the scanning script says when a scan gets no answer at all. */
 function scanLabels(req: Request) {
   return { scanFailed: req.t('hub.scanFailed') };
+}
+
+/** Courier names in the reader's language, for screens that would otherwise show codes. */
+async function courierNames(locale: string): Promise<(code: string) => string> {
+  const couriers = await CourierModel.find({}, { code: 1, name: 1 }).lean();
+  const names = new Map(couriers.map((c) => [c.code, pickLocalized(c.name, locale)]));
+  return (code) => names.get(code) ?? code;
 }

@@ -245,7 +245,7 @@ export async function seedDemoCounty(
             ],
           },
           receivedBy: 'seed',
-          receivedAt: new Date(),
+          receivedAt: new Date('2026-09-26T10:00:00+08:00'),
         }),
         created,
       );

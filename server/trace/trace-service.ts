@@ -139,7 +139,12 @@ export class TraceService {
       scans: scan.scans,
       firstScanAt: scan.firstScanAt,
       items,
-      timeline: timeline.map((t) => ({ ...t, done: !!t.at })),
+      // Harvest and inspection are days; the hub and the courier record the minute.
+      timeline: timeline.map((t) => ({
+        ...t,
+        done: !!t.at,
+        dayOnly: t.step === 'harvested' || t.step === 'inspected',
+      })),
       courier: courier ? pickLocalized(courier.name, locale) : undefined,
       delivered: !!delivered,
     };
