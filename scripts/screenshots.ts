@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../server/core/config.ts';
-import { launchBrowser, phoneContext, tabletContext } from '../test/browser/browser.ts';
+import { launchBrowser, phoneContext, signIn, tabletContext } from '../test/browser/browser.ts';
 
 const { values } = parseArgs({
   options: { base: { type: 'string', default: 'http://localhost:3000' } },
@@ -37,11 +37,7 @@ try {
   await page.goto('/cart');
   await shot('cart-phone');
 
-  await page.goto('/signin?returnTo=/checkout');
-  await page.fill('input[name=login]', '13800000002');
-  await page.fill('input[name=password]', 'cunbo2026');
-  await page.click('button:has-text("登录")');
-  await page.waitForURL(/checkout/);
+  await signIn(page, '13800000002', '/checkout');
   await page.fill('input[name=recipient]', '周明');
   await page.fill('input[name=phone]', '13800000002');
   await page.fill('input[name=province]', '浙江省');
@@ -67,11 +63,7 @@ try {
   // The public trace page of 陈晓's delivered demo parcel, as a buyer who scanned it.
   const tracer = await phoneContext(browser, values.base!);
   const tracePage = await tracer.newPage();
-  await tracePage.goto('/signin?returnTo=/orders');
-  await tracePage.fill('input[name=login]', '13800000001');
-  await tracePage.fill('input[name=password]', 'cunbo2026');
-  await tracePage.click('button:has-text("登录")');
-  await tracePage.waitForURL(/\/orders$/);
+  await signIn(tracePage, '13800000001', '/orders');
   await tracePage.goto('/orders/CB26101500000001');
   await tracePage.click('[data-testid=trace-links] a');
   await tracePage.waitForSelector('[data-testid=trace-page]');
@@ -94,11 +86,7 @@ try {
   // The streamer's console on the assistant's tablet.
   const tablet = await tabletContext(browser, values.base!);
   const console = await tablet.newPage();
-  await console.goto('/signin?returnTo=/studio/live');
-  await console.fill('input[name=login]', '13900000001');
-  await console.fill('input[name=password]', 'cunbo2026');
-  await console.click('button:has-text("登录")');
-  await console.waitForURL(/studio\/live$/);
+  await signIn(console, '13900000001', '/studio/live');
   await console.click('a[href^="/studio/live/"]');
   await console.waitForSelector('[data-testid=kpi-orders]');
   await console.waitForTimeout(2500); // one dashboard refresh
@@ -110,11 +98,7 @@ try {
   // (Start the server with HUB_CONSOLIDATION_WINDOW_S=3 so the paid order is routed at once.)
   const hubTablet = await tabletContext(browser, values.base!);
   const hub = await hubTablet.newPage();
-  await hub.goto('/signin?returnTo=/hub');
-  await hub.fill('input[name=login]', '13600000001');
-  await hub.fill('input[name=password]', 'cunbo2026');
-  await hub.click('button:has-text("登录")');
-  await hub.waitForURL(/\/hub$/);
+  await signIn(hub, '13600000001', '/hub');
   for (let i = 0; i < 30 && !(await hub.locator('[data-testid^=start-wave-]').count()); i++) {
     await hub.waitForTimeout(1000);
     await hub.reload();

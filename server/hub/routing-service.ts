@@ -200,7 +200,13 @@ export class HubRouting {
       }
       await ParcelModel.updateOne(
         { parcelNo: parcel.parcelNo },
-        { $push: { lines: { $each: lines }, orderNos: orderNo } },
+        {
+          $push: { lines: { $each: lines }, orderNos: orderNo },
+          // The first preference among the parcel's orders is the parcel's.
+          ...(!parcel.preferredCourier && order.preferredCourier
+            ? { $set: { preferredCourier: order.preferredCourier } }
+            : {}),
+        },
       );
     }
     return parcel;
@@ -277,7 +283,12 @@ export class HubRouting {
   }
 
   private async openParcel(
-    order: { orderNo: string; buyerId: Types.ObjectId; address: Address },
+    order: {
+      orderNo: string;
+      buyerId: Types.ObjectId;
+      address: Address;
+      preferredCourier?: string | null;
+    },
     addressKey: string,
     now: Date,
     suffix = '',
@@ -291,6 +302,7 @@ export class HubRouting {
         buyerId: order.buyerId,
         addressKey,
         address: order.address,
+        ...(order.preferredCourier ? { preferredCourier: order.preferredCourier } : {}),
         status: 'open',
         openUntil: new Date(now.getTime() + this.deps.consolidationWindowMs),
       });

@@ -34,6 +34,11 @@ export const placeOrderInput = z.object({
     .min(1, 'validation.lines')
     .max(20, 'validation.lines'),
   address: addressInput,
+  /** The buyer's courier, where the checkout offers a choice; the hub honours it if it can. */
+  preferredCourier: z
+    .string()
+    .regex(/^[a-z0-9-]{2,20}$/, 'validation.courier')
+    .optional(),
 });
 
 export type PlaceOrderInput = z.input<typeof placeOrderInput>;

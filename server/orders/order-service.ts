@@ -188,6 +188,7 @@ export class OrderService {
         shippingFen: 0,
         totalFen: itemsTotalFen,
         address,
+        ...(checkout?.preferredCourier ? { preferredCourier: checkout.preferredCourier } : {}),
         status: 'pending_payment',
         payBy: new Date(now.getTime() + this.deps.payTimeoutMs),
         timeline: [

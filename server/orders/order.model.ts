@@ -96,6 +96,8 @@ const orderSchema = new Schema(
     payBy: { type: Date, required: true },
     /** 1 for the order's own reservation; 2 after a late payment took the stock again. */
     stockRound: { type: Number, default: 1 },
+    /** The courier the buyer asked for at checkout, if any. */
+    preferredCourier: { type: String },
     /** The hub parcel this order travels in, once routed. */
     parcelNo: { type: String, index: true },
     /** Something the hub needs from the buyer (e.g. address_unreachable). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CourierModel } from '../hub/courier.model.ts';
 import { Router, type Request, type Response } from 'express';
 import { UserModel } from '../accounts/user.model.ts';
 import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
@@ -68,6 +69,9 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
       address: extra.address ?? user?.addresses?.[0] ?? { phone: '' },
       idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
       payMinutes: Math.max(1, Math.round(payTimeoutS / 60)),
+      couriers: (await CourierModel.find({ active: true }, { code: 1, name: 1 }).lean()).map(
+        (c) => ({ code: c.code, name: pickLocalized(c.name, req.locale) }),
+      ),
       ...extra,
     });
   };
@@ -91,6 +95,14 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     }
     const cart = await cartView(req.locale, await carts.lines({ userId: actor.id }), stock);
     if (cart.groups.length === 0) return res.redirect(303, '/cart');
+    const preferredCourier =
+      typeof body.preferredCourier === 'string' && body.preferredCourier !== ''
+        ? body.preferredCourier
+        : undefined;
+    if (preferredCourier && !(await CourierModel.exists({ code: preferredCourier, active: true })))
+      throw new Invalid('errors.invalid', [
+        { field: 'preferredCourier', code: 'validation.courier' },
+      ]);
 
     const placed: Order[] = [];
     try {
@@ -100,6 +112,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
           channel: 'storefront',
           lines: group.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
           address: address as Address,
+          ...(preferredCourier ? { preferredCourier } : {}),
         });
         placed.push(order);
         await carts.remove(

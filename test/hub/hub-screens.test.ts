@@ -53,7 +53,10 @@ describe('hub screens: receiving, exceptions and bad input', function () {
   });
 
   /** A paid, routed parcel of one order for a fresh buyer (the worker's steps, run in place). */
-  async function routedParcel(lines: { code: string; quantity: number }[]) {
+  async function routedParcel(
+    lines: { code: string; quantity: number }[],
+    preferredCourier?: string,
+  ) {
     const [email] = await createBuyers(1);
     const user = (await UserModel.findOne({ email }).lean())!;
     const actor: Actor = { id: String(user._id), role: 'buyer', displayName: 'b' };
@@ -65,6 +68,7 @@ describe('hub screens: receiving, exceptions and bad input', function () {
         quantity: l.quantity,
       })),
       address: { ...DEMO_ADDRESS, detail: `测试路 ${randomBytes(3).toString('hex')} 号` },
+      ...(preferredCourier ? { preferredCourier } : {}),
     });
     // Paid through the real webhook; the event is applied here rather than by a worker.
     const { payload, signature } = await web.services.payments.buildLocalPaymentEvent(
@@ -330,6 +334,15 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       lines: [{ skuCode: 'XM-QZH-1KG', quantity: 1 }],
     });
     expect(reply.status).to.equal(403);
+  });
+
+  it("ships with the buyer's courier when it can, and says so on the parcel", async () => {
+    const { parcelNo } = await routedParcel([{ code: 'HJ-FEN-100', quantity: 1 }], 'sf');
+    const parcel = (await ParcelModel.findOne({ parcelNo }).lean())!;
+    expect(parcel.courierCode).to.equal('sf');
+    expect(parcel.courierChoice!.reason.rule).to.equal('preferred');
+    const page = await staff.get<string>(`/hub/parcels/${parcelNo}`);
+    expect(page.body).to.include('按买家选择：顺丰速运');
   });
 
   it('a cancelled routed order leaves its parcel and gives its batch units back', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { PROJECT_ROOT } from '../config.ts';
+import { formatChinaTime } from '../china-time.ts';
 import { pickLocalized, type LocalizedText } from '../localized-text.ts';
 
 const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' });
@@ -12,18 +13,7 @@ export function formatFen(fen: number): string {
   return yuan.format(fen / 100);
 }
 
-const chinaTime = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-
-export function formatChinaTime(date: Date): string {
-  return chinaTime.format(date);
-}
+export { formatChinaTime };
 
 export function createViewEngine() {
   return create({

@@ -116,20 +116,7 @@ export function truncateToWidth(doc: PDFKit.PDFDocument, text: string, width: nu
   return chars.join('') + '…';
 }
 
-const CHINA_TIME = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** "2025-03-14 16:05" in Beijing time, whatever the server's time zone. */
-export function formatChinaTime(at: Date): string {
-  return CHINA_TIME.format(at);
-}
+export { formatChinaTime } from '../../core/china-time.ts';
 
 /** Grams as kilograms with two decimals ("1.25"), the unit couriers bill and weigh in. */
 export function formatKg(grams: number): string {
