@@ -52,6 +52,8 @@ export interface Services {
   payments: PaymentService;
   live: LiveService;
   certifications: CertificationService;
+  /** Pushes to open pages; also closes a signed-out person's sockets. */
+  realtime: Realtime;
   queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue; hubRouting: Queue };
   close(): Promise<void>;
 }
@@ -170,6 +172,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     payments,
     live,
     certifications: new CertificationService({ dataDir: config.DATA_DIR }),
+    realtime,
     queues: { orderExpiry, stripeEvents, liveHolds, hubRouting },
     async close() {
       await orderExpiry.close();

@@ -63,12 +63,17 @@ export function accountRoutes(services: Services, sessions: Sessions): Router {
   });
 
   router.post('/signout', async (req, res) => {
+    const sessionId = req.sessionID;
     await sessions.signOut(req);
+    // An open live console or room on this browser must not keep acting for the person.
+    services.realtime.disconnectRoom(`session:${sessionId}`);
     res.redirect(303, '/');
   });
 
   router.post('/signout/everywhere', async (req, res) => {
+    const userId = req.actor?.id;
     await sessions.signOutEverywhere(req);
+    if (userId) services.realtime.disconnectRoom(`user:${userId}`);
     res.redirect(303, '/');
   });
 

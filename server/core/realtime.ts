@@ -8,6 +8,8 @@ import type { Logger } from './logger.ts';
 
 export interface Realtime {
   toRoom(room: string, event: string, payload: unknown): void;
+  /** Closes every socket in the room, in every web process (after a sign-out). */
+  disconnectRoom(room: string): void;
 }
 
 export function socketStreamName(keys: RedisKeys): string {
@@ -15,7 +17,10 @@ export function socketStreamName(keys: RedisKeys): string {
 }
 
 export function realtimeFrom(io: Server): Realtime {
-  return { toRoom: (room, event, payload) => void io.to(room).emit(event, payload) };
+  return {
+    toRoom: (room, event, payload) => void io.to(room).emit(event, payload),
+    disconnectRoom: (room) => io.in(room).disconnectSockets(true),
+  };
 }
 
 /** For processes without an HTTP server (workers): emits reach every web process's sockets. */

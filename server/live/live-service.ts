@@ -47,6 +47,7 @@ import {
 } from './live-input.ts';
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import { HOLD_SECONDS, type LiveStock } from './live-stock.ts';
+import { RedisLocks } from '../core/redis-lock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { nextBatchToShip } from '../hub/batch-allocation.ts';
 
@@ -95,9 +96,11 @@ export class LiveService {
   private readonly dirty = new Map<string, { feed: unknown[]; timer: NodeJS.Timeout }>();
   private readonly sessions = new TtlCache<SessionDoc>(1000);
   private readonly traceCards = new TtlCache<TraceCard | null>(60_000);
+  private readonly locks: RedisLocks;
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
+    this.locks = new RedisLocks(deps.redis, deps.keys);
   }
 
   // ---------- reading ----------
@@ -297,34 +300,49 @@ export class LiveService {
 
   async pin(actor: Actor | undefined, raw: unknown, pinned: boolean) {
     const { sessionId, offerId } = parseInput(offerRef, raw);
-    const session = await this.controlled(actor, sessionId);
-    this.offer(session, offerId);
-    // One pinned product at a time (上链接): pinning one unpins the rest.
-    const offers = session.offers.map((o) => ({
-      ...o,
-      pinned: pinned ? o.offerId === offerId : o.offerId === offerId ? false : o.pinned,
-    }));
-    await this.saveOffers(session, offers);
+    // Two tablets may steer one session: each change reads and writes the offers under a lock.
+    return this.consoleLock(sessionId, async () => {
+      const session = await this.controlled(actor, sessionId);
+      this.offer(session, offerId);
+      // One pinned product at a time (上链接): pinning one unpins the rest.
+      const offers = session.offers.map((o) => ({
+        ...o,
+        pinned: pinned ? o.offerId === offerId : o.offerId === offerId ? false : o.pinned,
+      }));
+      await this.saveOffers(session, offers);
+    });
   }
 
   async openFlash(actor: Actor | undefined, raw: unknown) {
     const { sessionId, offerId, durationS } = parseInput(flashInput, raw);
-    const session = await this.controlled(actor, sessionId);
-    this.offer(session, offerId);
-    const now = new Date();
-    const offers = session.offers.map((o) =>
-      o.offerId === offerId
-        ? { ...o, pinned: true, flashStartsAt: now, flashDurationS: durationS }
-        : { ...o, pinned: false },
-    );
-    await this.saveOffers(session, offers);
+    // Two tablets may steer one session: each change reads and writes the offers under a lock.
+    return this.consoleLock(sessionId, async () => {
+      const session = await this.controlled(actor, sessionId);
+      this.offer(session, offerId);
+      const now = new Date();
+      const offers = session.offers.map((o) =>
+        o.offerId === offerId
+          ? { ...o, pinned: true, flashStartsAt: now, flashDurationS: durationS }
+          : { ...o, pinned: false },
+      );
+      await this.saveOffers(session, offers);
+    });
   }
 
   async closeFlash(actor: Actor | undefined, raw: unknown) {
     const { sessionId, offerId } = parseInput(offerRef, raw);
-    const session = await this.controlled(actor, sessionId);
-    const offers = session.offers.map((o) => (o.offerId === offerId ? { ...o, pinned: false } : o));
-    await this.saveOffers(session, offers);
+    // Two tablets may steer one session: each change reads and writes the offers under a lock.
+    return this.consoleLock(sessionId, async () => {
+      const session = await this.controlled(actor, sessionId);
+      const offers = session.offers.map((o) =>
+        o.offerId === offerId ? { ...o, pinned: false } : o,
+      );
+      await this.saveOffers(session, offers);
+    });
+  }
+
+  private consoleLock<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.hold('live-console-lock', sessionId, work, 'errors.tryAgain');
   }
 
   /** FerretDB v1 has no positional ($) update: offers are written whole, then Redis follows. */
@@ -336,20 +354,23 @@ export class LiveService {
 
   async setAllotment(actor: Actor | undefined, raw: unknown) {
     const { sessionId, offerId, allotment } = parseInput(allotmentInput, raw);
-    const session = await this.controlled(actor, sessionId);
-    this.offer(session, offerId);
-    await this.ensureCounters(session);
-    const result = await this.deps.stock.setAllotment(sessionId, offerId, allotment);
-    if (!result.ok)
-      throw new Invalid(
-        'errors.allotmentBelowSold',
-        [{ field: 'allotment', code: 'validation.allotmentBelowSold' }],
-        { sold: result.out },
-      );
-    // FerretDB v1 has no positional ($) update: write the offers array whole.
-    const offers = session.offers.map((o) => (o.offerId === offerId ? { ...o, allotment } : o));
-    await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
-    this.markDirty(sessionId);
+    // Two tablets may steer one session: each change reads and writes the offers under a lock.
+    return this.consoleLock(sessionId, async () => {
+      const session = await this.controlled(actor, sessionId);
+      this.offer(session, offerId);
+      await this.ensureCounters(session);
+      const result = await this.deps.stock.setAllotment(sessionId, offerId, allotment);
+      if (!result.ok)
+        throw new Invalid(
+          'errors.allotmentBelowSold',
+          [{ field: 'allotment', code: 'validation.allotmentBelowSold' }],
+          { sold: result.out },
+        );
+      // FerretDB v1 has no positional ($) update: write the offers array whole.
+      const offers = session.offers.map((o) => (o.offerId === offerId ? { ...o, allotment } : o));
+      await LiveSessionModel.updateOne({ _id: session._id }, { $set: { offers } });
+      this.markDirty(sessionId);
+    });
   }
 
   async announce(actor: Actor | undefined, raw: unknown) {

@@ -233,6 +233,19 @@ describe('live rooms', function () {
     expect(tooMany.body.error.code).to.equal('errors.buyerLimit');
   });
 
+  it("signing out closes that browser's sockets: a console left open cannot act for the person", async () => {
+    const { sessionId, offerId } = await liveSession(10, 3);
+    const owner = track(await buyerSocket(base, '13900000001', 'cunbo2026'));
+    const closed = new Promise<string>((resolve) => owner.socket.once('disconnect', resolve));
+    expect((await owner.client.postForm('/signout', {})).status).to.equal(303);
+    expect(await closed).to.equal('io server disconnect');
+    expect(owner.socket.connected).to.equal(false);
+    // Nothing it sends now reaches the session.
+    owner.socket.emit('live:pin', { sessionId, offerId });
+    const session = (await LiveSessionModel.findById(sessionId).lean())!;
+    expect(session.offers[0]!.pinned).to.equal(true); // as created, untouched
+  });
+
   it('limits flooding per socket', async () => {
     const { sessionId } = await liveSession(10);
     const a = track(await buyerSocket(base));

@@ -11,6 +11,9 @@ export function attachSocketHandlers(io: Server, sessions: Sessions): void {
     const actor = (socket.request as Request).actor;
     if (!actor) return;
     void socket.join(`user:${actor.id}`);
+    // So that signing out closes this browser's sockets, and "everywhere" closes them all.
+    const sessionId = (socket.request as Request).sessionID;
+    if (sessionId) void socket.join(`session:${sessionId}`);
     if (actor.role === 'streamer' && actor.shopId) void socket.join(`shop:${actor.shopId}`);
     if (actor.role === 'hub_staff' && actor.hubId) void socket.join(`hub:${actor.hubId}`);
   });
