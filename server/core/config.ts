@@ -100,6 +100,13 @@ const schema = z
       .min(1000, 'at least 1000 (ms)')
       .max(60000, 'at most 60000 (ms)'),
     DEFAULT_LOCALE: z.enum(['zh-CN', 'en'], { error: 'zh-CN or en' }),
+    /** Which proxies' X-Forwarded-For to believe (Express "trust proxy"): per-IP limits need it. */
+    TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(loopback|linklocal|uniquelocal|[0-9a-f.:/, ]+|[0-9]+)$/i,
+        "loopback, a hop count such as 1, or the proxies' addresses/subnets, comma-separated",
+      ),
     HUB_CONSOLIDATION_WINDOW_S: z.coerce
       .number()
       .int()
@@ -150,6 +157,7 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   SEED_ON_START: 'true',
   SHUTDOWN_TIMEOUT_MS: '10000',
   DEFAULT_LOCALE: 'zh-CN',
+  TRUST_PROXY: 'loopback',
   ORDER_PAY_TIMEOUT_S: '900',
   HUB_CONSOLIDATION_WINDOW_S: '600',
 });

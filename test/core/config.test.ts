@@ -45,6 +45,9 @@ describe('config', () => {
           LOG_LEVEL: 'loud',
           REDIS_URL: 'localhost:6379',
           SEED_ON_START: 'maybe',
+          FERRETDB_BACKEND: 'mysql',
+          HUB_CONSOLIDATION_WINDOW_S: '-5',
+          TRUST_PROXY: 'everyone; drop',
         },
         envFile: null,
       });
@@ -56,7 +59,12 @@ describe('config', () => {
       expect(problems).to.match(/LOG_LEVEL="loud" is invalid: expected one of trace, debug/);
       expect(problems).to.match(/REDIS_URL="localhost:6379" is invalid: expected a redis:\/\/ URL/);
       expect(problems).to.match(/SEED_ON_START="maybe" is invalid: expected true or false/);
-      expect((error as ConfigError).problems).to.have.length(4);
+      expect(problems).to.match(/FERRETDB_BACKEND="mysql" is invalid/);
+      expect(problems).to.match(/HUB_CONSOLIDATION_WINDOW_S="-5" is invalid/);
+      expect(problems).to.match(
+        /TRUST_PROXY="everyone; drop" is invalid: expected loopback, a hop count/,
+      );
+      expect((error as ConfigError).problems).to.have.length(7);
     }
   });
 

@@ -50,7 +50,11 @@ export function createApp(deps: AppDeps): Express {
   app.engine('.hbs', views.engine);
   app.set('view engine', '.hbs');
   app.set('views', path.join(PROJECT_ROOT, 'views'));
-  app.set('trust proxy', 'loopback');
+  // Per-IP limits (sign-in, trace lookups) must see the buyer's address, not the balancer's.
+  app.set(
+    'trust proxy',
+    /^[0-9]+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY,
+  );
   app.disable('x-powered-by');
   if (config.NODE_ENV === 'production') app.enable('view cache');
 
