@@ -12,6 +12,7 @@
   var state = JSON.parse(root.getAttribute('data-state'));
   var skew = state.serverNow - Date.now();
   var renderedPin = (state.pinned && state.pinned.offerId) || null;
+  var holdUntil = 0; // server time until which a waitlist unit is held for this buyer
   var pending = null;
   var $ = function (role) {
     return root.querySelector('[data-role="' + role + '"]');
@@ -52,7 +53,9 @@
     var p = pinned();
     var remaining = $('remaining');
     if (p && remaining) remaining.textContent = p.remaining;
-    var soldOut = p && p.remaining <= 0;
+    // A unit held for this buyer (from the waitlist) can be bought although the offer shows 0.
+    var held = holdUntil > Date.now() + skew;
+    var soldOut = p && p.remaining <= 0 && !held;
     $('buy').disabled = !p || !p.open || state.status !== 'live' || soldOut;
     $('buy').textContent = soldOut ? labels.soldOutShort : labels.buy;
     $('waitlist').hidden = !(p && soldOut && state.status === 'live');
@@ -160,6 +163,9 @@
     if (li) li.remove();
   });
   socket.on('live:waitlist-offer', function (d) {
+    holdUntil = d.until;
+    render();
+    setTimeout(render, Math.max(0, d.until - Date.now() - skew) + 100);
     say(
       fill(labels.yourTurn, {
         count: d.quantity,

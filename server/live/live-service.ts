@@ -97,6 +97,9 @@ export class LiveService {
   private readonly sessions = new TtlCache<SessionDoc>(1000);
   private readonly traceCards = new TtlCache<TraceCard | null>(60_000);
   private readonly locks: RedisLocks;
+  private readonly dashboards = new TtlCache<Awaited<ReturnType<LiveService['computeDashboard']>>>(
+    1000,
+  );
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
@@ -726,6 +729,12 @@ export class LiveService {
   /** The console's numbers: viewers, orders, paid vs unpaid, GMV in fen, sell-through per offer. */
   async dashboard(actor: Actor | undefined, sessionId: string) {
     const session = await this.controlled(actor, sessionId);
+    // Every open console asks each second; they share one computation per second.
+    return this.dashboards.get(sessionId, () => this.computeDashboard(session));
+  }
+
+  private async computeDashboard(session: SessionDoc) {
+    const sessionId = String(session._id);
     // Summed here rather than by $group: FerretDB v1 does not group on a compound key.
     const orders = await OrderModel.find(
       { 'live.sessionId': session._id },

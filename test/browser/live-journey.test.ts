@@ -104,4 +104,67 @@ describe('browser: a live session, streamer and buyer side by side', function ()
     ).to.equal('2');
     await Promise.all([streamer.close(), buyer.close()]);
   });
+
+  it('a sold-out buyer joins the waitlist, and when a unit comes back it is held for them to buy', async () => {
+    const sku = await skuWithStock(20, 3880);
+    const shop = (await ShopModel.findOne({ slug: 'xigou-pepper' }).lean())!;
+    const session = await LiveSessionModel.create({
+      shopId: shop._id,
+      title: { zh: '最后一包', en: 'The last bag' },
+      scheduledAt: new Date(),
+      status: 'live',
+      offers: [
+        {
+          offerId: 'lastbag',
+          skuId: sku._id,
+          livePriceFen: 1990,
+          allotment: 1,
+          perBuyerLimit: 1,
+          pinned: true,
+        },
+      ],
+    });
+    const sessionId = String(session._id);
+    const [first, second] = await createBuyers(2);
+    await UserModel.updateMany(
+      { email: { $in: [first!, second!] } },
+      { $set: { addresses: [DEMO_ADDRESS] } },
+    );
+
+    // The first buyer takes the only unit.
+    const a = await phoneContext(browser, base);
+    const roomA = await a.newPage();
+    await signIn(roomA, first!, `/live/${sessionId}`, BUYER_PASSWORD);
+    await roomA.click('[data-testid=live-buy]');
+    await roomA.waitForSelector('[data-testid=live-pay]');
+
+    // The second sees it sold out and joins the waitlist.
+    const b = await phoneContext(browser, base);
+    const roomB = await b.newPage();
+    await signIn(roomB, second!, `/live/${sessionId}`, BUYER_PASSWORD);
+    await roomB.waitForSelector('[data-role=remaining]:text-is("0")');
+    expect(await roomB.locator('[data-testid=live-buy]').isDisabled()).to.equal(true);
+    await roomB.click('[data-role=waitlist]');
+    await roomB.waitForSelector('[data-role=answer]:has-text("排第 1 位")');
+
+    // The first buyer cancels; the unit is held for the second, whose button wakes up.
+    const userA = (await UserModel.findOne({ email: first }).lean())!;
+    const orderA = (await OrderModel.findOne({
+      buyerId: userA._id,
+      'live.sessionId': session._id,
+    }).lean())!;
+    await web.services.orders.cancelUnpaidOrder(
+      { id: String(userA._id), role: 'buyer', displayName: userA.displayName },
+      orderA.orderNo,
+    );
+    await roomB.waitForSelector('[data-role=answer]:has-text("轮到你了")');
+    await roomB.waitForSelector('[data-testid=live-buy]:not([disabled])');
+    await roomB.click('[data-testid=live-buy]');
+    await roomB.waitForSelector('[data-testid=live-pay]');
+    const userB = (await UserModel.findOne({ email: second }).lean())!;
+    expect(
+      await OrderModel.countDocuments({ buyerId: userB._id, 'live.sessionId': session._id }),
+    ).to.equal(1);
+    await Promise.all([a.close(), b.close()]);
+  });
 });
