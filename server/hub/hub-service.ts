@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
-import { Conflict, Invalid, NotFound } from '../core/errors.ts';
+import { Conflict, Invalid, NotFound, Unauthenticated } from '../core/errors.ts';
+import { addressInput } from '../orders/order-input.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { parseInput } from '../core/validation.ts';
@@ -642,6 +643,66 @@ export class HubService {
       );
       this.changed(hub._id);
       return { status: 'refunded', quantity: input.quantity };
+    });
+  }
+
+  // ---------- the buyer's side of a held parcel ----------
+
+  /**
+   * The buyer corrects the address the hub could not deliver to. Every order in the parcel takes
+   * the new address, the parcel resumes where it was stopped, and a label already printed for the
+   * old address is voided (the hub prints the new one).
+   */
+  async fixHeldAddress(actor: Actor | undefined, orderNo: string, raw: unknown) {
+    if (!actor) throw new Unauthenticated();
+    const order = await OrderModel.findOne({ orderNo: String(orderNo) }).lean();
+    if (!order || String(order.buyerId) !== actor.id) throw new NotFound('errors.orderNotFound');
+    if (order.hubNotice !== 'address_unreachable' || !order.parcelNo)
+      throw new Conflict('errors.nothingToFix');
+    const address = parseInput(addressInput, raw);
+    return this.deps.locks.withParcel(order.parcelNo, async () => {
+      const parcel = (await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean())!;
+      if (parcel.status !== 'held') throw new Conflict('errors.nothingToFix');
+      const resume = (parcel.heldFrom ?? 'routed') as Parcel['status'];
+      let waybillNo = parcel.waybillNo;
+      if (resume === 'packed' && parcel.waybillNo && parcel.courierCode) {
+        const adapter = this.deps.adapterFor(parcel.courierCode);
+        await adapter.voidWaybill(parcel.courierCode, parcel.waybillNo);
+        waybillNo = await adapter.issueWaybill({
+          parcelNo: parcel.parcelNo,
+          courierCode: parcel.courierCode,
+          weightGrams: parcel.weightGrams ?? parcel.estimatedWeightGrams ?? 1000,
+          address,
+        });
+      }
+      const now = new Date();
+      await ParcelModel.updateOne(
+        { parcelNo: parcel.parcelNo },
+        {
+          $set: {
+            address,
+            status: resume,
+            waybillNo,
+            ...(waybillNo !== parcel.waybillNo
+              ? { labelPrints: 0, voidedWaybills: [...parcel.voidedWaybills, parcel.waybillNo] }
+              : {}),
+            exceptions: parcel.exceptions.map((e) =>
+              e.code === 'address_unreachable' && !e.resolvedAt ? { ...e, resolvedAt: now } : e,
+            ),
+          },
+          $unset: { heldFrom: 1 },
+        },
+      );
+      for (const no of parcel.orderNos) {
+        await OrderModel.updateOne(
+          { orderNo: no },
+          { $set: { address }, $unset: { hubNotice: 1 } },
+        );
+        const changed = await OrderModel.findOne({ orderNo: no }).lean();
+        if (changed) this.deps.events.orderChanged(changed);
+      }
+      this.changed(parcel.hubId);
+      return { parcelNo: parcel.parcelNo, status: resume };
     });
   }
 

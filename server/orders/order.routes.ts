@@ -173,6 +173,16 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     });
   });
 
+  // The hub could not deliver: the buyer corrects the address, and the parcel goes on.
+  router.post('/orders/:orderNo/address', async (req, res) => {
+    await services.hub.fixHeldAddress(
+      req.actor,
+      String(req.params.orderNo),
+      addressFromForm(req.body ?? {}),
+    );
+    res.redirect(303, `/orders/${req.params.orderNo}?addressFixed=1`);
+  });
+
   router.post('/orders/:orderNo/cancel', async (req, res) => {
     const order = await orders.getOrder(req.actor, req.params.orderNo);
     if (order.status === 'pending_payment')

@@ -233,7 +233,32 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       const user = (await UserModel.findById(order.buyerId).lean())!;
       await buyer.signIn(user.email!, 'buyer-pass-2026');
       const page = await buyer.get<string>(`/orders/${order.orderNo}`);
-      expect(page.body).to.include('data-testid="hub-notice"').and.include('核对收货地址');
+      expect(page.body).to.include('data-testid="hub-notice"').and.include('改正收货地址');
+
+      // The buyer corrects it: a bad phone number changes nothing; a good address resumes.
+      const fixed = { ...DEMO_ADDRESS, detail: '望京东路 6 号院 2 号楼 301' };
+      const bad = await buyer.postForm(`/orders/${order.orderNo}/address`, {
+        ...fixed,
+        phone: '12345',
+      });
+      expect(bad.status).to.equal(400);
+      expect((await ParcelModel.findOne({ parcelNo }).lean())!.status).to.equal('held');
+      const good = await buyer.postForm(`/orders/${order.orderNo}/address`, fixed);
+      expect(good.status).to.equal(303);
+      const resumed = (await ParcelModel.findOne({ parcelNo }).lean())!;
+      expect(resumed.status).to.equal('routed');
+      expect(resumed.address.detail).to.equal(fixed.detail);
+      expect(resumed.exceptions.every((e) => e.resolvedAt)).to.equal(true);
+      const after = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+      expect(after.address.detail).to.equal(fixed.detail);
+      expect(after.hubNotice).to.equal(undefined);
+      // Someone else cannot touch it.
+      const stranger = new Client(base);
+      const [otherEmail] = await createBuyers(1);
+      await stranger.signIn(otherEmail!, 'buyer-pass-2026');
+      expect((await stranger.postForm(`/orders/${order.orderNo}/address`, fixed)).status).to.equal(
+        404,
+      );
     });
 
     it('voids a spoiled label: the old waybill is void, a new one is issued', async () => {
