@@ -1,32 +1,16 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
-import { ensureDemoCounty } from '../support/fixtures.ts';
-import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext, signIn } from './browser.ts';
+import { phoneContext, signIn, webAndBrowser } from './browser.ts';
 
 describe('browser: a buyer on a phone', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    await ensureDemoCounty();
-    await UserModel.updateOne({ phone: '13800000001' }, { $set: { addresses: [] } });
-    web = await startWebServer(getRuntime(), { port: 0 });
-    base = `http://127.0.0.1:${web.port}`;
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await web?.close();
+  const env = webAndBrowser({
+    prepare: () => UserModel.updateOne({ phone: '13800000001' }, { $set: { addresses: [] } }),
   });
 
   it('browses, searches, fills a cart from two shops, signs in (cart kept), and places orders', async () => {
-    const context = await phoneContext(browser, base);
+    const context = await phoneContext(env.browser, env.base);
     const page = await context.newPage();
 
     await page.goto('/');
@@ -101,7 +85,7 @@ describe('browser: a buyer on a phone', function () {
   });
 
   it('sees the order page update live when the order changes elsewhere', async () => {
-    const context = await phoneContext(browser, base);
+    const context = await phoneContext(env.browser, env.base);
     const page = await context.newPage();
     await signIn(page, '13800000001', '/orders');
     const buyer = (await UserModel.findOne({ phone: '13800000001' }).lean())!;
@@ -113,7 +97,7 @@ describe('browser: a buyer on a phone', function () {
     await page.waitForSelector('#live-hint:not([hidden])');
 
     // Cancelled from another device: this page follows without a reload.
-    await web.services.orders.cancelUnpaidOrder(
+    await env.web.services.orders.cancelUnpaidOrder(
       { id: String(buyer._id), role: 'buyer', displayName: buyer.displayName },
       order.orderNo,
     );

@@ -1,36 +1,15 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import {
-  BUYER_PASSWORD,
-  createBuyers,
-  ensureDemoCounty,
-  skuWithStock,
-} from '../support/fixtures.ts';
+import { BUYER_PASSWORD, createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
-import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext, signIn, tabletContext } from './browser.ts';
+import { phoneContext, signIn, tabletContext, webAndBrowser } from './browser.ts';
 
 describe('browser: a live session, streamer and buyer side by side', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    await ensureDemoCounty();
-    web = await startWebServer(getRuntime(), { port: 0 });
-    base = `http://127.0.0.1:${web.port}`;
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const env = webAndBrowser();
 
   it('the streamer pins a product and opens a flash sale; a buyer buys with one tap and by commenting 扣1; the dashboard counts both', async () => {
     // 申小花 of Xigou has scheduled a pepper session with nothing pinned yet.
@@ -52,7 +31,7 @@ describe('browser: a live session, streamer and buyer side by side', function ()
     });
     const sessionId = String(session._id);
 
-    const streamer = await tabletContext(browser, base);
+    const streamer = await tabletContext(env.browser, env.base);
     const console = await streamer.newPage();
     await signIn(console, '13900000001', `/studio/live/${sessionId}`);
     await console.click('[data-testid=go-live]');
@@ -67,7 +46,7 @@ describe('browser: a live session, streamer and buyer side by side', function ()
     // A buyer on a phone, signed in with a default address, watches the room.
     const [login] = await createBuyers(1);
     await UserModel.updateOne({ email: login }, { $set: { addresses: [DEMO_ADDRESS] } });
-    const buyer = await phoneContext(browser, base);
+    const buyer = await phoneContext(env.browser, env.base);
     const room = await buyer.newPage();
     await signIn(room, login!, `/live/${sessionId}`, BUYER_PASSWORD);
     expect(await room.locator('[data-role=pinned-price]').textContent()).to.equal('¥29.90');
@@ -132,14 +111,14 @@ describe('browser: a live session, streamer and buyer side by side', function ()
     );
 
     // The first buyer takes the only unit.
-    const a = await phoneContext(browser, base);
+    const a = await phoneContext(env.browser, env.base);
     const roomA = await a.newPage();
     await signIn(roomA, first!, `/live/${sessionId}`, BUYER_PASSWORD);
     await roomA.click('[data-testid=live-buy]');
     await roomA.waitForSelector('[data-testid=live-pay]');
 
     // The second sees it sold out and joins the waitlist.
-    const b = await phoneContext(browser, base);
+    const b = await phoneContext(env.browser, env.base);
     const roomB = await b.newPage();
     await signIn(roomB, second!, `/live/${sessionId}`, BUYER_PASSWORD);
     await roomB.waitForSelector('[data-role=remaining]:text-is("0")');
@@ -153,7 +132,7 @@ describe('browser: a live session, streamer and buyer side by side', function ()
       buyerId: userA._id,
       'live.sessionId': session._id,
     }).lean())!;
-    await web.services.orders.cancelUnpaidOrder(
+    await env.web.services.orders.cancelUnpaidOrder(
       { id: String(userA._id), role: 'buyer', displayName: userA.displayName },
       orderA.orderNo,
     );

@@ -1,34 +1,14 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import { startWorkers, type Workers } from '../../workers/index.ts';
-import { BUYER_PASSWORD, createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
-import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext, signIn } from './browser.ts';
+import { BUYER_PASSWORD, createBuyers } from '../support/fixtures.ts';
+import { phoneContext, signIn, webAndBrowser } from './browser.ts';
 
 describe('browser: paying for an order', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let workers: Workers;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    await ensureDemoCounty();
-    web = await startWebServer(getRuntime(), { port: 0 });
-    workers = await startWorkers(getRuntime(), web.services);
-    base = `http://127.0.0.1:${web.port}`;
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await workers?.close();
-    await web?.close();
-  });
+  const env = webAndBrowser({ workers: true });
 
   it('add to cart → checkout → pay on the test payment page → the order page shows paid without reloading', async () => {
-    const context = await phoneContext(browser, base);
+    const context = await phoneContext(env.browser, env.base);
     const page = await context.newPage();
     const [login] = await createBuyers(1);
     await signIn(page, login!, '/p/forsythia-tea', BUYER_PASSWORD);
@@ -65,7 +45,7 @@ describe('browser: paying for an order', function () {
     expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('paid');
 
     // The streamer of that shop sees it among the paid orders.
-    const streamer = await phoneContext(browser, base);
+    const streamer = await phoneContext(env.browser, env.base);
     const console = await streamer.newPage();
     await signIn(console, '13900000003', '/studio/orders');
     expect(

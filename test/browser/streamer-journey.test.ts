@@ -2,31 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
-import { ensureDemoCounty } from '../support/fixtures.ts';
-import { getRuntime } from '../support/root-hooks.ts';
-import { launchBrowser, phoneContext, signIn } from './browser.ts';
+import { phoneContext, signIn, webAndBrowser } from './browser.ts';
 
 describe('browser: a new village shop goes public', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    await ensureDemoCounty();
-    await ShopModel.updateOne({ slug: 'yuejiazhai-honey' }, { $set: { status: 'pending' } });
-    web = await startWebServer(getRuntime(), { port: 0 });
-    base = `http://127.0.0.1:${web.port}`;
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await web?.close();
+  const env = webAndBrowser({
+    prepare: () =>
+      ShopModel.updateOne({ slug: 'yuejiazhai-honey' }, { $set: { status: 'pending' } }),
   });
 
   it('a streamer creates a product with a photo; it shows on the storefront once the admin approves the shop', async () => {
@@ -39,7 +24,7 @@ describe('browser: a new village shop goes public', function () {
     );
 
     // 牛大爷 of Yuejiazhai, whose shop still awaits approval, lists a new honey.
-    const streamer = await phoneContext(browser, base);
+    const streamer = await phoneContext(env.browser, env.base);
     const page = await streamer.newPage();
     await signIn(page, '13900000006', '/studio');
     expect(await page.locator('.alert').textContent()).to.include('等待县电商中心审核');
@@ -63,19 +48,19 @@ describe('browser: a new village shop goes public', function () {
 
     const product = (await ProductModel.findOne({ 'title.zh': '岳家寨槐花蜜' }).lean())!;
     expect(product.photos[0]).to.match(/^\/uploads\/products\/[\w-]+\.webp$/);
-    const img = await page.request.get(`${base}${product.photos[0]}`);
+    const img = await page.request.get(`${env.base}${product.photos[0]}`);
     expect(img.status()).to.equal(200);
     expect((await sharp(await img.body()).metadata()).width).to.equal(960);
 
     // Not public yet.
-    const shopper = await browser.newContext({ baseURL: base });
+    const shopper = await env.browser.newContext({ baseURL: env.base });
     const shopperPage = await shopper.newPage();
     expect((await shopperPage.goto(`/p/${product.slug}`))!.status()).to.equal(404);
     await shopperPage.goto('/search?q=槐花蜜');
     expect(await shopperPage.locator('.card').count()).to.equal(0);
 
     // The county admin approves the shop.
-    const admin = await phoneContext(browser, base);
+    const admin = await phoneContext(env.browser, env.base);
     const adminPage = await admin.newPage();
     await signIn(adminPage, '13700000000', '/admin/shops');
     await adminPage.click('[data-testid=approve-yuejiazhai-honey]');
@@ -91,12 +76,12 @@ describe('browser: a new village shop goes public', function () {
   });
 
   it('keeps a streamer out of the admin screens and a buyer out of the studio', async () => {
-    const context = await browser.newContext({ baseURL: base });
+    const context = await env.browser.newContext({ baseURL: env.base });
     const page = await context.newPage();
     await signIn(page, '13900000001', '/studio');
     expect((await page.goto('/admin/shops'))!.status()).to.equal(403);
     await context.close();
-    const buyer = await browser.newContext({ baseURL: base });
+    const buyer = await env.browser.newContext({ baseURL: env.base });
     const buyerPage = await buyer.newPage();
     await signIn(buyerPage, '13800000002', '/');
     expect((await buyerPage.goto('/studio'))!.status()).to.equal(403);
