@@ -405,7 +405,6 @@ export class LiveService {
       { _id: sessionId },
       { $addToSet: { mutedUserIds: new Types.ObjectId(userId) } },
     );
-    await this.deps.redis.sadd(this.deps.keys.key('live', sessionId, 'muted'), userId);
   }
 
   // ---------- the buyer ----------
@@ -516,7 +515,8 @@ export class LiveService {
     if (!actor) throw new Unauthenticated('errors.signInToChat');
     const { sessionId, text } = parseInput(chatInput, raw);
     const session = await this.session(sessionId);
-    if (await this.deps.redis.sismember(this.deps.keys.key('live', sessionId, 'muted'), actor.id))
+    // Mutes are kept on the session in MongoDB, so a Redis wipe does not lift them.
+    if ((session.mutedUserIds ?? []).some((id) => String(id) === actor.id))
       throw new Forbidden('errors.muted');
     const message = await this.postMessage(sessionId, {
       userId: actor.id,

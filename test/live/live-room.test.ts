@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { io as connect, type Socket } from 'socket.io-client';
 import { UserModel } from '../../server/accounts/user.model.ts';
+import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
@@ -374,6 +375,11 @@ describe('live rooms', function () {
       (await ask(streamer.socket, 'live:mute', { sessionId, userId: String(me._id) })).ok,
     ).to.equal(true);
     expect((await ask(a.socket, 'live:chat', { sessionId, text: '在吗' })).code).to.equal(
+      'errors.muted',
+    );
+    // Even if Redis loses everything it had about the room.
+    await deleteKeysWithPrefix(getRuntime().redis, getRuntime().keys.key('live', sessionId));
+    expect((await ask(a.socket, 'live:chat', { sessionId, text: '还在吗' })).code).to.equal(
       'errors.muted',
     );
     expect((await ask(a.socket, 'live:chat', { sessionId, text: 'x'.repeat(121) })).code).to.equal(
