@@ -13,9 +13,12 @@ export function liveRoutes(services: Services): Router {
   router.get('/live/:id', async (req, res) => {
     const state = await live.roomState(req.params.id, req.locale);
     const liveLabels = roomLabels(req.t);
+    const pinned = state.pinned;
     res.render('live/room', {
       title: state.title,
       state,
+      // Rendered disabled when there is nothing to buy, so a slow phone never shows a live button.
+      canBuy: state.status === 'live' && !!pinned?.open && pinned.remaining > 0,
       me: req.actor ? { id: req.actor.id } : null,
       liveLabels,
     });

@@ -1,9 +1,6 @@
 // Headless Chromium (Debian's package) driven by playwright-core, against an in-process server.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
-import { startWorkers, type Workers } from '../../workers/index.ts';
-import { ensureDemoCounty } from '../support/fixtures.ts';
-import { getRuntime } from '../support/root-hooks.ts';
+import { inProcessWeb, type WebScene } from '../support/web-scene.ts';
 import { findExecutable } from '../../server/core/local-services/processes.ts';
 
 const PHONE = { width: 390, height: 844 };
@@ -60,34 +57,20 @@ export async function signIn(page: Page, login: string, returnTo: string, passwo
   await page.waitForURL((url) => url.pathname === returnTo);
 }
 
-export interface BrowserTestEnv {
-  web: WebServer;
+export interface BrowserTestEnv extends WebScene {
   browser: Browser;
-  /** http://127.0.0.1:<port> of the in-process web server. */
-  base: string;
-  workers?: Workers;
 }
 
-/**
- * The usual scene of a browser test: the demo county, an in-process web server (and workers if
- * asked), one Chromium; all closed after the describe block. Read the fields inside tests.
- */
+/** The web scene plus one Chromium, closed after the describe block. */
 export function webAndBrowser(
   options: { workers?: boolean; prepare?: () => Promise<unknown> } = {},
 ): BrowserTestEnv {
-  const env = {} as BrowserTestEnv;
+  const env = inProcessWeb(options) as BrowserTestEnv;
   before(async () => {
-    await ensureDemoCounty();
-    await options.prepare?.();
-    env.web = await startWebServer(getRuntime(), { port: 0 });
-    if (options.workers) env.workers = await startWorkers(getRuntime(), env.web.services);
-    env.base = `http://127.0.0.1:${env.web.port}`;
     env.browser = await launchBrowser();
   });
   after(async () => {
     await env.browser?.close();
-    await env.workers?.close();
-    await env.web?.close();
   });
   return env;
 }

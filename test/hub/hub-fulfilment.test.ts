@@ -6,17 +6,15 @@ import { Types } from 'mongoose';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import { startWorkers, type Workers } from '../../workers/index.ts';
-import { createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
+import { createBuyers } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import { scanPdf, pdfText } from '../support/pdf.ts';
 import { eventually } from '../support/processes.ts';
-import { getRuntime } from '../support/root-hooks.ts';
+import { inProcessWeb } from '../support/web-scene.ts';
 import {
   courierEvent,
   fetchPdf,
@@ -30,20 +28,7 @@ const PASSWORD = 'cunbo2026';
 
 describe('the county hub: from paid orders to a delivered parcel', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let workers: Workers;
-  let base: string;
-
-  before(async () => {
-    await ensureDemoCounty();
-    web = await startWebServer(getRuntime(), { port: 0 });
-    workers = await startWorkers(getRuntime(), web.services);
-    base = `http://127.0.0.1:${web.port}`;
-  });
-  after(async () => {
-    await workers?.close();
-    await web?.close();
-  });
+  const scene = inProcessWeb({ workers: true });
 
   async function buyerWithAddress() {
     const [email] = await createBuyers(1);
@@ -61,12 +46,12 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
     qty: number,
   ) {
     const sku = (await SkuModel.findOne({ code: skuCode }).lean())!;
-    const order = await web.services.orders.placeOrder(actor, {
+    const order = await scene.web.services.orders.placeOrder(actor, {
       idempotencyKey: `hub-${randomBytes(6).toString('hex')}`,
       lines: [{ skuId: String(sku._id), quantity: qty }],
       address,
     });
-    await payThroughWebhook(web, actor, order.orderNo);
+    await payThroughWebhook(scene.web, actor, order.orderNo);
     return { order, sku };
   }
 
@@ -106,7 +91,7 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
     expect(allocations.reduce((s, a) => s + a.quantity, 0)).to.equal(4);
 
     // Hub staff start the wave for that courier's cut-off and pick by scanning.
-    const staff = new Client(base);
+    const staff = new Client(scene.base);
     expect((await staff.signIn(HUB_STAFF, PASSWORD)).status).to.equal(200);
     const waveNo = await startWaveFor(staff, parcel!.parcelNo);
     const wavePage = await staff.get<string>(`/hub/waves/${waveNo}`);
@@ -131,7 +116,7 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
     expect(overPick.body.error.code).to.equal('errors.alreadyPicked');
 
     // Packing: the label will not print before every item is scanned into the box.
-    const early = await fetch(`${base}/hub/parcels/${parcel!.parcelNo}/label.pdf`, {
+    const early = await fetch(`${scene.base}/hub/parcels/${parcel!.parcelNo}/label.pdf`, {
       headers: { cookie: staff.cookieHeader() },
     });
     expect(early.status).to.equal(409);
@@ -185,12 +170,12 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
 
     // Tracking events from the courier move every order to shipped, then delivered.
     expect(
-      (await courierEvent(web, packed.courierCode!, packed.waybillNo!, 'collected')).status,
+      (await courierEvent(scene.web, packed.courierCode!, packed.waybillNo!, 'collected')).status,
     ).to.equal(200);
     for (const orderNo of orderNos)
       expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('shipped');
     expect(
-      (await courierEvent(web, packed.courierCode!, packed.waybillNo!, 'delivered')).status,
+      (await courierEvent(scene.web, packed.courierCode!, packed.waybillNo!, 'delivered')).status,
     ).to.equal(200);
     for (const orderNo of orderNos)
       expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('delivered');

@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
@@ -14,8 +13,7 @@ import { DEMO_ORDER_NO } from '../../server/seed/demo-delivered-parcel.ts';
 import { TraceCodeModel } from '../../server/trace/trace-code.model.ts';
 import { newTraceCode, TRACE_CODE_PATTERN } from '../../server/trace/trace-codes.ts';
 import { TRACE_LOOKUPS_PER_MINUTE } from '../../server/trace/trace-service.ts';
-import { startWorkers, type Workers } from '../../workers/index.ts';
-import { createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
+import { createBuyers } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import {
   courierEvent,
@@ -26,7 +24,7 @@ import {
 } from '../support/hub-flow.ts';
 import { scanPdf } from '../support/pdf.ts';
 import { eventually } from '../support/processes.ts';
-import { getRuntime } from '../support/root-hooks.ts';
+import { inProcessWeb } from '../support/web-scene.ts';
 
 const XIGOU_COOP = '93140425MA0PS001';
 /** A one-page PDF, enough to be a real (if tiny) inspection report. */
@@ -36,24 +34,17 @@ const REPORT_PDF = Buffer.from(
 
 describe('trace: from the village plot to the buyer’s door', function () {
   this.timeout(120_000);
-  let web: WebServer;
-  let workers: Workers;
-  let base: string;
   let staff: Client;
-
-  before(async () => {
-    await ensureDemoCounty();
-    web = await startWebServer(getRuntime(), { port: 0 });
-    workers = await startWorkers(getRuntime(), web.services);
-    base = `http://127.0.0.1:${web.port}`;
-    staff = new Client(base);
-    expect((await staff.signIn('13600000001', 'cunbo2026')).status).to.equal(200);
+  const scene = inProcessWeb({
+    workers: true,
+    beforeClose: async ({ web }) => {
+      await web.services.trace.forgive('127.0.0.1');
+      await web.services.trace.forgive('::ffff:127.0.0.1');
+    },
   });
-  after(async () => {
-    await web.services.trace.forgive('127.0.0.1');
-    await web.services.trace.forgive('::ffff:127.0.0.1');
-    await workers?.close();
-    await web?.close();
+  before(async () => {
+    staff = new Client(scene.base);
+    expect((await staff.signIn('13600000001', 'cunbo2026')).status).to.equal(200);
   });
 
   /** Receives a delivery through the hub's form, report file included. */
@@ -62,12 +53,15 @@ describe('trace: from the village plot to the buyer’s door', function () {
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     if (report)
       form.append('report', new Blob([report], { type: 'application/pdf' }), '检测报告.pdf');
-    const reply = await fetch(`${base}/hub/batches?_csrf=${encodeURIComponent(staff.csrfToken)}`, {
-      method: 'POST',
-      headers: { cookie: staff.cookieHeader() },
-      body: form,
-      redirect: 'manual',
-    });
+    const reply = await fetch(
+      `${scene.base}/hub/batches?_csrf=${encodeURIComponent(staff.csrfToken)}`,
+      {
+        method: 'POST',
+        headers: { cookie: staff.cookieHeader() },
+        body: form,
+        redirect: 'manual',
+      },
+    );
     return reply;
   }
 
@@ -97,7 +91,9 @@ describe('trace: from the village plot to the buyer’s door', function () {
       REPORT_PDF,
     );
     expect(received.status).to.equal(303);
-    const batchNo = new URL(received.headers.get('location')!, base).searchParams.get('received')!;
+    const batchNo = new URL(received.headers.get('location')!, scene.base).searchParams.get(
+      'received',
+    )!;
     // A second delivery whose moisture failed, expiring even sooner: it must never be allocated.
     const failed = await receive({
       barcode: sku.barcode,
@@ -111,19 +107,21 @@ describe('trace: from the village plot to the buyer’s door', function () {
       qc_result: 'passed', // the failed item decides
     });
     expect(failed.status).to.equal(303);
-    const failedNo = new URL(failed.headers.get('location')!, base).searchParams.get('received')!;
+    const failedNo = new URL(failed.headers.get('location')!, scene.base).searchParams.get(
+      'received',
+    )!;
     expect((await BatchModel.findOne({ batchNo: failedNo }).lean())!.qc?.result).to.equal('failed');
 
     // A buyer orders two tins and pays; the worker routes the parcel.
     const [email] = await createBuyers(1);
     const user = (await UserModel.findOne({ email }).lean())!;
     const actor: Actor = { id: String(user._id), role: 'buyer', displayName: user.displayName };
-    const order = await web.services.orders.placeOrder(actor, {
+    const order = await scene.web.services.orders.placeOrder(actor, {
       idempotencyKey: `trace-${randomBytes(6).toString('hex')}`,
       lines: [{ skuId: String(sku._id), quantity: 2 }],
       address: { ...DEMO_ADDRESS, detail: `溯源路 ${randomBytes(3).toString('hex')} 号` },
     });
-    await payThroughWebhook(web, actor, order.orderNo);
+    await payThroughWebhook(scene.web, actor, order.orderNo);
     const parcelNo = await eventually(async () => {
       const o = await OrderModel.findOne({ orderNo: order.orderNo }).lean();
       return o?.status === 'routed' ? o.parcelNo : undefined;
@@ -154,14 +152,14 @@ describe('trace: from the village plot to the buyer’s door', function () {
     // Handed over and delivered.
     await staff.postForm(`/hub/manifests/${parcel.courierCode}/sign-off`, { collector: '王师傅' });
     expect(
-      (await courierEvent(web, parcel.courierCode!, parcel.waybillNo!, 'collected')).status,
+      (await courierEvent(scene.web, parcel.courierCode!, parcel.waybillNo!, 'collected')).status,
     ).to.equal(200);
     expect(
-      (await courierEvent(web, parcel.courierCode!, parcel.waybillNo!, 'delivered')).status,
+      (await courierEvent(scene.web, parcel.courierCode!, parcel.waybillNo!, 'delivered')).status,
     ).to.equal(200);
 
     // The buyer scans: no sign-in, the whole chain, one scan counted.
-    const buyerPhone = new Client(base);
+    const buyerPhone = new Client(scene.base);
     const page = await buyerPhone.get<string>(`/t/${code}`);
     expect(page.status).to.equal(200);
     for (const text of [
@@ -182,7 +180,7 @@ describe('trace: from the village plot to the buyer’s door', function () {
       /href="(\/documents\/[^"]+)" target="_blank" rel="noopener" data-testid="trace-report"/.exec(
         page.body,
       )![1]!;
-    const report = await fetch(`${base}${reportLink}`);
+    const report = await fetch(`${scene.base}${reportLink}`);
     expect(report.status).to.equal(200);
     expect(report.headers.get('content-type')).to.equal('application/pdf');
 
@@ -196,12 +194,12 @@ describe('trace: from the village plot to the buyer’s door', function () {
     const session = (await LiveSessionModel.findOne({
       'title.zh': '西沟大红袍花椒 产地直发专场',
     }).lean())!;
-    const room = await new Client(base).get<string>(`/live/${String(session._id)}`);
+    const room = await new Client(scene.base).get<string>(`/live/${String(session._id)}`);
     expect(room.body).to.include('data-testid="live-trace"');
     expect(room.body).to.match(/产地 西沟村 · \d{4}-\d{2}-\d{2} 采收/);
     expect(room.body).to.include('检测合格');
 
-    const buyer = new Client(base);
+    const buyer = new Client(scene.base);
     await buyer.signIn('13800000001', 'cunbo2026');
     const order = await buyer.get<string>(`/orders/${DEMO_ORDER_NO}`);
     const link =
@@ -222,9 +220,9 @@ describe('trace: from the village plot to the buyer’s door', function () {
       found += await TraceCodeModel.countDocuments({ code: { $in: codes.slice(i, i + 1000) } });
     expect(found).to.equal(0);
 
-    await web.services.trace.forgive('127.0.0.1');
-    await web.services.trace.forgive('::ffff:127.0.0.1');
-    const visitor = new Client(base);
+    await scene.web.services.trace.forgive('127.0.0.1');
+    await scene.web.services.trace.forgive('::ffff:127.0.0.1');
+    const visitor = new Client(scene.base);
     const statuses: number[] = [];
     const bodies = new Set<string>();
     for (const code of [...codes.slice(0, TRACE_LOOKUPS_PER_MINUTE - 2), 'short', 'a'.repeat(20)]) {
