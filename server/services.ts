@@ -1,6 +1,7 @@
 // The composition root: every domain service, built once per process from the runtime.
 import { Queue } from 'bullmq';
 import { AccountService } from './accounts/account-service.ts';
+import { AddressBook } from './accounts/address-book.ts';
 import { AdminService } from './accounts/admin.service.ts';
 import { CourierAdminService } from './hub/courier-admin.service.ts';
 import { CourierAdapters } from './hub/couriers/courier-adapters.ts';
@@ -23,7 +24,7 @@ import { OrderStateMachine } from './orders/order-states.ts';
 import { OrderService } from './orders/order-service.ts';
 import { publicOrderView } from './orders/order-view.ts';
 import type { Order } from './orders/order.model.ts';
-import { StockReservations } from './orders/stock-reservations.ts';
+import { StockReservations } from './stock/stock-reservations.ts';
 import { ORDER_EXPIRY_QUEUE } from '../workers/order-expiry.ts';
 import { STRIPE_EVENTS_QUEUE } from '../workers/stripe-events.ts';
 import { LIVE_HOLDS_QUEUE } from '../workers/live-holds.ts';
@@ -35,6 +36,7 @@ import { CertificationService } from './trace/certification.service.ts';
 
 export interface Services {
   accounts: AccountService;
+  addresses: AddressBook;
   stock: StockReservations;
   orderStates: OrderStateMachine;
   orders: OrderService;
@@ -91,12 +93,23 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     },
   };
   const orderStates = new OrderStateMachine(redis, keys);
+  stock
+    .startLease()
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'stock lease not started; retrying with the heartbeat'),
+    );
+  const addresses = new AddressBook(redis, keys);
   const orders: OrderService = new OrderService({
     stock,
     states: orderStates,
     expiryQueue: orderExpiry,
     logger,
     payTimeoutMs: config.ORDER_PAY_TIMEOUT_S * 1000,
+    writeBatch: {
+      maxBatch: config.ORDER_BATCH_MAX,
+      maxWaitMs: config.ORDER_BATCH_WAIT_MS,
+      maxFlushes: config.ORDER_BATCH_FLUSHES,
+    },
     events: orderEvents,
     // The live domain is built next; it gets its units back through this hook.
     onLiveUnitsReturned: (order: Order): Promise<void> => live.unitsReturned(order),
@@ -106,6 +119,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     keys,
     stock: new LiveStock(redis, keys, stock),
     orders,
+    addresses,
     realtime,
     holdQueue: liveHolds,
   });
@@ -151,6 +165,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   });
   return {
     accounts: new AccountService(redis, keys),
+    addresses,
     stock,
     orderStates,
     orders,
@@ -175,6 +190,8 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     realtime,
     queues: { orderExpiry, stripeEvents, liveHolds, hubRouting },
     async close() {
+      await orders.drain();
+      stock.stopLease();
       await orderExpiry.close();
       await stripeEvents.close();
       await liveHolds.close();

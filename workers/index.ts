@@ -41,7 +41,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
   const workers = [
     heartbeatWorker({ connection, prefix, keys: runtime.keys, redis: runtime.redis, workerId }),
     orderExpiryWorker({ connection, prefix, orders: services.orders }),
-    stockResyncWorker({ connection, prefix, stock: services.stock }),
+    stockResyncWorker({ connection, prefix, stock: services.stock, orders: services.orders }),
     stripeEventsWorker({ connection, prefix, payments: services.payments }),
     liveHoldsWorker({ connection, prefix, live: services.live }),
     hubRoutingWorker({ connection, prefix, routing: services.routing }),

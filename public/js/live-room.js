@@ -103,7 +103,16 @@
     if (!pending) return;
     var request = pending;
     if (!socket.connected) return; // resent on reconnect, with the same key
-    socket.timeout(8000).emit('live:buy', request, function (err, ack) {
+    // A resend says so: if Redis lost the key meanwhile, the server looks the order up.
+    var message = {
+      sessionId: request.sessionId,
+      offerId: request.offerId,
+      quantity: request.quantity,
+      clientKey: request.clientKey,
+    };
+    if (request.sent) message.resend = true;
+    request.sent = true;
+    socket.timeout(8000).emit('live:buy', message, function (err, ack) {
       if (err) return; // no answer: keep it pending; the reconnect sends it again
       if (pending === request) pending = null;
       answerBuy(ack);

@@ -1,14 +1,14 @@
 // What the storefront shows. Transport-free: routes call these and render the result.
 import type { Types } from 'mongoose';
 import { pickLocalized } from '../core/localized-text.ts';
-import { sellableStockBySku } from '../hub/stock-ledger.ts';
+import { sellableStockBySku } from '../stock/stock-ledger.ts';
 import { ProductModel } from './product.model.ts';
 import { ShopModel } from './shop.model.ts';
 import { SkuModel } from './sku.model.ts';
 import { VillageModel } from './village.model.ts';
 import { NotFound } from '../core/errors.ts';
 import { LiveSessionModel } from '../live/live-session.model.ts';
-import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 import { queryTerms } from './keywords.ts';
 import { certificationBadges, type CertificationBadge } from '../trace/certification.service.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';

@@ -7,7 +7,7 @@ import type { Actor } from '../accounts/actor.ts';
 import { Forbidden, Invalid, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { parseInput } from '../core/validation.ts';
-import { sellableStockBySku } from '../hub/stock-ledger.ts';
+import { sellableStockBySku } from '../stock/stock-ledger.ts';
 import { keywordsOf } from './keywords.ts';
 import { PRODUCT_CATEGORIES, ProductModel } from './product.model.ts';
 import { ShopModel } from './shop.model.ts';

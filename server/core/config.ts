@@ -59,8 +59,20 @@ const schema = z
     MONGODB_DB: z
       .string()
       .regex(/^[a-z0-9_-]{1,60}$/i, 'a database name: letters, digits, - and _ only'),
+    /** Connections each process opens to MongoDB at most (see DESIGN: FerretDB's pool). */
+    MONGODB_POOL_SIZE: z.coerce
+      .number({ error: 'a number of connections, e.g. 6' })
+      .int('a whole number of connections, e.g. 6')
+      .min(2, 'at least 2 connections')
+      .max(100, 'at most 100 connections'),
     MONGOD_PORT: port,
     FERRETDB_PORT: port,
+    /** PostgreSQL connections the FerretDB the project starts may open (its pool_max_conns). */
+    FERRETDB_POOL_SIZE: z.coerce
+      .number({ error: 'a number of connections, e.g. 50' })
+      .int('a whole number of connections, e.g. 50')
+      .min(4, 'at least 4 connections')
+      .max(90, 'at most 90 connections (PostgreSQL allows 100 in all here)'),
     FERRETDB_BACKEND: z.enum(['auto', 'postgresql', 'sqlite']),
     FERRETDB_POSTGRESQL_URL: z
       .string()
@@ -117,6 +129,24 @@ const schema = z
       .int('seconds, e.g. 900')
       .min(1, 'at least 1 (second)')
       .max(7 * 24 * 3600, 'at most 604800 (a week)'),
+    /** Group commit of placed orders: flush at this many placements… */
+    ORDER_BATCH_MAX: z.coerce
+      .number({ error: 'a number of orders, e.g. 200' })
+      .int('a whole number of orders, e.g. 200')
+      .min(1, 'at least 1 order')
+      .max(1000, 'at most 1000 orders'),
+    /** …or when the first has waited this long (ms)… */
+    ORDER_BATCH_WAIT_MS: z.coerce
+      .number({ error: 'milliseconds, e.g. 5' })
+      .int('whole milliseconds, e.g. 5')
+      .min(0, '0 or more milliseconds')
+      .max(1000, 'at most 1000 ms'),
+    /** …with at most this many flushes in flight per process. */
+    ORDER_BATCH_FLUSHES: z.coerce
+      .number({ error: 'a number of flushes, e.g. 2' })
+      .int('a whole number of flushes, e.g. 2')
+      .min(1, 'at least 1 flush')
+      .max(16, 'at most 16 flushes'),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.STRIPE_SECRET_KEY) !== Boolean(c.STRIPE_WEBHOOK_SECRET)) {
@@ -144,8 +174,10 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   REDIS_PREFIX: 'cunbo',
   MONGODB_URI: '',
   MONGODB_DB: 'cunbo',
+  MONGODB_POOL_SIZE: '6',
   MONGOD_PORT: '27017',
   FERRETDB_PORT: '27027',
+  FERRETDB_POOL_SIZE: '50',
   FERRETDB_BACKEND: 'auto',
   FERRETDB_POSTGRESQL_URL: 'postgres://postgres@127.0.0.1:5432/cunbo',
   STRIPE_SECRET_KEY: '',
@@ -160,6 +192,9 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   TRUST_PROXY: 'loopback',
   ORDER_PAY_TIMEOUT_S: '900',
   HUB_CONSOLIDATION_WINDOW_S: '600',
+  ORDER_BATCH_MAX: '200',
+  ORDER_BATCH_WAIT_MS: '5',
+  ORDER_BATCH_FLUSHES: '2',
 });
 
 export class ConfigError extends Error {

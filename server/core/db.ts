@@ -2,10 +2,16 @@ import mongoose from 'mongoose';
 import type { Logger } from './logger.ts';
 
 /** Connects the shared Mongoose connection; models are registered on it. */
+/**
+ * Each process keeps few connections: FerretDB serves every connection's updates from one
+ * PostgreSQL pool and deadlocks when concurrent updates reach its size (DESIGN), and the hot path
+ * group-commits, so a handful of connections carry a rush.
+ */
 export async function connectMongo(
   uri: string,
   dbName: string,
   logger: Logger,
+  poolSize: number,
 ): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   mongoose.connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
@@ -13,6 +19,7 @@ export async function connectMongo(
   await mongoose.connect(uri, {
     dbName,
     serverSelectionTimeoutMS: 5000,
+    maxPoolSize: poolSize,
     directConnection: !uri.startsWith('mongodb+srv'),
   });
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));

@@ -6,7 +6,7 @@ import '../catalogue/sku.model.ts';
 import '../catalogue/village.model.ts';
 import '../hub/courier.model.ts';
 import '../hub/hub.model.ts';
-import '../hub/stock-movement.model.ts';
+import '../stock/stock-movement.model.ts';
 import '../hub/tracking-event.model.ts';
 import '../hub/couriers/waybill.model.ts';
 import '../orders/order.model.ts';

@@ -27,7 +27,7 @@ export interface Runtime {
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const services = await ensureLocalServices(config, logger);
   try {
-    await connectMongo(services.mongo.uri, config.MONGODB_DB, logger);
+    await connectMongo(services.mongo.uri, config.MONGODB_DB, logger, config.MONGODB_POOL_SIZE);
     const redis = connectRedis(services.redis.url, logger, 'main');
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', resolve);

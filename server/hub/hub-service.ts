@@ -15,7 +15,7 @@ import { parseInput } from '../core/validation.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
 import { OrderModel, type OrderStatus } from '../orders/order.model.ts';
-import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
@@ -29,7 +29,7 @@ import { renderShippingLabel } from './labels/shipping-label.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { issueTraceCodes } from '../trace/trace-codes.ts';
-import { recordMovement } from './stock-ledger.ts';
+import { recordMovement } from '../stock/stock-ledger.ts';
 import { WaveModel } from './wave.model.ts';
 
 /** Statuses in which a parcel's label may be printed or reprinted. */

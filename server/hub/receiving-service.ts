@@ -7,12 +7,12 @@ import type { Actor } from '../accounts/actor.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { parseInput } from '../core/validation.ts';
-import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 import { ProducerModel } from '../trace/producer.model.ts';
 import { documentId, type StoredDocument } from '../trace/uploads.ts';
 import { BatchModel } from './batch.model.ts';
 import { hubOfStaff, invalidField } from './hub-staff.ts';
-import { recordMovement } from './stock-ledger.ts';
+import { recordMovement } from '../stock/stock-ledger.ts';
 
 export const PROCESSING_STEPS = [
   'dried',

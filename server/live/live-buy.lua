@@ -6,11 +6,16 @@
 -- KEYS[3]  the offer's per-buyer hash {buyerId → units taken}
 -- KEYS[4]  the SKU stock counter {available, epoch, inflight}
 -- KEYS[5]  this buyer's waitlist hold for the offer (units held for them), may not exist
+-- KEYS[6]  the in-flight hash of the process placing the order (its lease owner)
 -- ARGV[1]  order number to remember   ARGV[2] seconds to remember it
 -- ARGV[3]  buyer id                   ARGV[4] quantity
 -- ARGV[5]  now (ms, server time: who was first is decided here, not by the streamer's screen)
 -- Returns {'duplicate', orderNo} | {'missing', what} | {'closed'} | {'limit', left}
 --       | {'sold_out'} | {'ok', skuEpoch, fromHold}
+-- The placement key is checked first: a resend of a buy that succeeded gets its order back
+-- whatever the counters say now. The reservation is recorded in the owner's in-flight hash with
+-- its compensation (abandon-placement.lua in server/stock applies it): the SKU units and the
+-- offer's remaining, sold and per-buyer counts go back if the order is never written.
 local existing = redis.call('GET', KEYS[1])
 if existing then return {'duplicate', existing} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'missing', 'offer'} end
@@ -48,4 +53,11 @@ redis.call('HINCRBY', KEYS[4], 'available', -quantity)
 redis.call('HINCRBY', KEYS[4], 'inflight', 1)
 redis.call('HSET', KEYS[4], 'inflight_at', redis.call('TIME')[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
-return {'ok', redis.call('HGET', KEYS[4], 'epoch'), tostring(fromHold)}
+local epoch = redis.call('HGET', KEYS[4], 'epoch')
+redis.call('HSET', KEYS[6], ARGV[1], cjson.encode({
+  placement = KEYS[1],
+  skus = {{KEYS[4], quantity, epoch}},
+  adjust = {{KEYS[2], 'remaining', quantity}, {KEYS[2], 'sold', -quantity}, {KEYS[3], ARGV[3], -quantity}},
+  at = now
+}))
+return {'ok', epoch, tostring(fromHold)}

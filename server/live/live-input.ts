@@ -9,7 +9,10 @@ export const buyInput = offerRef.extend({
   quantity: quantitySchema,
   /** Made by the buyer's phone once per tap; a retry after a reconnect sends the same one. */
   clientKey: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/, 'validation.idempotencyKey'),
+  /** Set by the phone when it sends the same buy again (its first answer never arrived). */
+  resend: z.boolean().optional(),
 });
+export type BuyInput = z.infer<typeof buyInput>;
 
 export const chatInput = sessionRef.extend({
   text: z.string().trim().min(1, 'validation.chatText').max(120, 'validation.chatText'),

@@ -6,7 +6,6 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
-import { UserModel } from '../accounts/user.model.ts';
 import { ProductModel } from '../catalogue/product.model.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
@@ -31,12 +30,13 @@ import {
   type Order,
   type OrderStatus,
 } from '../orders/order.model.ts';
-import type { OrderService } from '../orders/order-service.ts';
+import type { OrderService, Placement, ReservationStep } from '../orders/order-service.ts';
+import type { AddressBook } from '../accounts/address-book.ts';
 import { parseCommentOrder } from './comment-order.ts';
 import {
   allotmentInput,
   announceInput,
-  buyInput,
+  type BuyInput,
   chatInput,
   deleteMessageInput,
   flashInput,
@@ -81,6 +81,7 @@ export interface LiveDeps {
   keys: RedisKeys;
   stock: LiveStock;
   orders: OrderService;
+  addresses: AddressBook;
   realtime: Realtime;
   holdQueue: Queue;
 }
@@ -100,6 +101,8 @@ export class LiveService {
   private readonly dashboards = new TtlCache<Awaited<ReturnType<LiveService['computeDashboard']>>>(
     1000,
   );
+  /** One rebuild of a session's counters at a time per process (after a Redis wipe). */
+  private readonly rebuilds = new TtlCache<void>(500);
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
@@ -409,81 +412,63 @@ export class LiveService {
 
   // ---------- the buyer ----------
 
-  async buy(actor: Actor | undefined, raw: unknown, channel: 'live' | 'comment' = 'live') {
+  /**
+   * One tap (or one 扣1) in the live room. The reservation script decides everything, and it
+   * looks at the buy's key first: a resend of a buy that succeeded gets its order back whatever
+   * the counters say now. Sold-out answers never touch MongoDB.
+   */
+  async buy(actor: Actor | undefined, input: BuyInput, channel: 'live' | 'comment' = 'live') {
     if (!actor) throw new Unauthenticated('errors.signInToBuy');
-    const input = parseInput(buyInput, raw);
-    // Read through a one-second cache: in a rush every buyer asks about the same session. What
-    // decides the buy is the Redis script, which sees the session's live state.
+    // Read through a one-second cache: in a rush every buyer asks about the same session.
     const session = await this.sessions.get(input.sessionId, () => this.session(input.sessionId));
-    if (session.status !== 'live') throw new Conflict('errors.sessionNotLive');
     const offer = this.offer(session, input.offerId);
-    if (input.quantity > offer.perBuyerLimit) {
-      throw new Invalid(
-        'errors.buyerLimit',
-        [{ field: 'quantity', code: 'validation.buyerLimit' }],
-        { left: offer.perBuyerLimit },
-      );
+    const placement: Placement = {
+      idempotencyKey: `live-${input.clientKey}`,
+      lines: [{ skuId: String(offer.skuId), quantity: input.quantity }],
+    };
+    const step: ReservationStep = {
+      channel,
+      unitPriceFen: offer.livePriceFen,
+      live: { sessionId: input.sessionId, offerId: input.offerId },
+      reserve: async (placementKey, orderNo, lines) => {
+        const reserve = () =>
+          this.deps.stock.buy(
+            input.sessionId,
+            input.offerId,
+            actor.id,
+            placementKey,
+            orderNo,
+            lines[0]!.skuId,
+            lines[0]!.quantity,
+          );
+        let outcome = await reserve();
+        if (outcome.kind === 'missing_offer') {
+          // Counters lost (a Redis wipe): rebuild them from MongoDB, one rebuild per process.
+          await this.rebuildCounters(input.sessionId);
+          outcome = await reserve();
+        }
+        if (outcome.kind === 'closed' && session.status !== 'live')
+          throw new Conflict('errors.sessionNotLive');
+        return outcome;
+      },
+      deliverTo: async () => {
+        const address = await this.deps.addresses.defaultAddress(actor.id);
+        if (!address) throw new Conflict('errors.needAddress');
+        return address;
+      },
+    };
+    let order: Order;
+    try {
+      order = await this.deps.orders.placeOrder(actor, placement, step);
+    } catch (error) {
+      // A resend whose first answer was lost, after Redis forgot the key: ask MongoDB.
+      const recorded =
+        input.resend && error instanceof AppError && error.status < 500
+          ? await this.deps.orders.findPlaced(actor, placement.idempotencyKey)
+          : undefined;
+      if (!recorded) throw error;
+      order = recorded;
     }
-    // Most of a rush is told "sold out": answer them from Redis before touching MongoDB.
-    const counters = await this.deps.stock.counters(input.sessionId, input.offerId);
-    if (!counters) await this.ensureCounters(await this.session(input.sessionId));
-    else if (
-      counters.remaining < input.quantity &&
-      (await this.deps.stock.hold(input.sessionId, input.offerId, actor.id)) < input.quantity
-    ) {
-      throw new SoldOut('errors.soldOut', { sku: '', available: Math.max(0, counters.remaining) });
-    }
-
-    let missingOffer = false;
-    const order = await this.deps.orders
-      .placeOrder(
-        actor,
-        {
-          idempotencyKey: `live-${input.clientKey}`,
-          channel,
-          lines: [{ skuId: String(offer.skuId), quantity: input.quantity }],
-        },
-        {
-          sessionId: input.sessionId,
-          offerId: input.offerId,
-          unitPriceFen: offer.livePriceFen,
-          deliverTo: async () => {
-            const address = (await UserModel.findById(actor.id, { addresses: 1 }).lean())
-              ?.addresses?.[0];
-            if (!address) throw new Conflict('errors.needAddress');
-            return address;
-          },
-          reserve: async (idempotencyKey, orderNo, lines) => {
-            const outcome = await this.deps.stock.buy(
-              input.sessionId,
-              input.offerId,
-              actor.id,
-              idempotencyKey,
-              orderNo,
-              lines[0]!.skuId,
-              lines[0]!.quantity,
-            );
-            if (outcome.kind === 'missing_offer') {
-              missingOffer = true;
-              return { kind: 'closed' };
-            }
-            return outcome;
-          },
-          undo: async (orderNo, quantity) => {
-            await this.deps.stock.giveBack(
-              input.sessionId,
-              input.offerId,
-              orderNo,
-              actor.id,
-              quantity,
-            );
-          },
-        },
-      )
-      .catch((error: unknown) => {
-        if (missingOffer) throw new Conflict('errors.tryAgain');
-        throw error;
-      });
     this.markDirty(input.sessionId, {
       name: maskName(actor.displayName),
       quantity: input.quantity,
@@ -494,8 +479,15 @@ export class LiveService {
       orderNo: order.orderNo,
       payBy: order.payBy,
       totalFen: order.totalFen,
-      quantity: input.quantity,
+      quantity: order.lines.reduce((sum, l) => sum + l.quantity, 0),
     };
+  }
+
+  /** Recreates a session's offer counters from MongoDB; concurrent callers share one rebuild. */
+  private rebuildCounters(sessionId: string): Promise<void> {
+    return this.rebuilds.get(sessionId, async () => {
+      await this.ensureCounters(await this.session(sessionId));
+    });
   }
 
   async joinWaitlist(actor: Actor | undefined, raw: unknown) {
@@ -545,7 +537,10 @@ export class LiveService {
 
   // ---------- counters, waitlist, returns ----------
 
-  /** Creates the Redis counters of every offer from MongoDB when they are missing. */
+  /**
+   * Creates the Redis counters of every offer from MongoDB when they are missing, with the
+   * placement keys of the orders already placed, so a resend still finds its order.
+   */
   async ensureCounters(session: SessionDoc) {
     const sessionId = String(session._id);
     let created = false;
@@ -553,7 +548,7 @@ export class LiveService {
       if (await this.deps.stock.exists(sessionId, offer.offerId)) continue;
       const orders = await OrderModel.find(
         { 'live.sessionId': session._id, 'live.offerId': offer.offerId, status: { $in: HOLDING } },
-        { buyerId: 1, lines: 1 },
+        { buyerId: 1, lines: 1, orderNo: 1, idempotencyKey: 1 },
       ).lean();
       const buyers = new Map<string, number>();
       let sold = 0;
@@ -562,7 +557,7 @@ export class LiveService {
         sold += qty;
         buyers.set(String(o.buyerId), (buyers.get(String(o.buyerId)) ?? 0) + qty);
       }
-      await this.deps.stock.create(
+      const made = await this.deps.stock.create(
         sessionId,
         offer.offerId,
         offer.allotment,
@@ -570,6 +565,7 @@ export class LiveService {
         offer.perBuyerLimit,
         buyers,
       );
+      if (made) await this.deps.stock.rememberPlacements(orders);
       created = true;
     }
     if (created) await this.syncWindows(sessionId);

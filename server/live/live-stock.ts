@@ -1,12 +1,12 @@
 // Live offers in Redis: what is open, what is left, who took how much, the waitlist.
 // Every key carries the {stock} hash tag so one script can also touch the SKU counter.
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { RedisKeys } from '../core/redis.ts';
-import type { LiveReserveOutcome } from '../orders/order-service.ts';
-import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { ReserveOutcome, StockReservations } from '../stock/stock-reservations.ts';
 
-const lua = (name: string) => readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+export type LiveReserveOutcome =
+  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number } | { kind: 'missing_offer' };
 
 type LiveRedis = Redis & {
   liveBuy(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
@@ -15,29 +15,6 @@ type LiveRedis = Redis & {
   liveSetAllotment(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
   liveCreateOffer(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
-
-const SET_ALLOTMENT = `
--- KEYS[1] offer hash; ARGV[1] new allotment. Units already out (sold or held) stay out:
--- the allotment can never go below them. Returns {'ok', remaining} | {'below', out}
-local allotment = tonumber(redis.call('HGET', KEYS[1], 'allotment') or '0')
-local remaining = tonumber(redis.call('HGET', KEYS[1], 'remaining') or '0')
-local out = allotment - remaining
-local wanted = tonumber(ARGV[1])
-if wanted < out then return {'below', tostring(out)} end
-redis.call('HSET', KEYS[1], 'allotment', wanted, 'remaining', wanted - out)
-return {'ok', tostring(wanted - out)}
-`;
-
-const CREATE_OFFER = `
--- KEYS[1] offer hash, KEYS[2] per-buyer hash; ARGV: allotment, sold, limit, then buyer/qty pairs.
--- Creates the offer's counters from MongoDB when missing (first use, or after a Redis wipe).
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local allotment = tonumber(ARGV[1])
-local sold = tonumber(ARGV[2])
-redis.call('HSET', KEYS[1], 'allotment', allotment, 'remaining', math.max(0, allotment - sold), 'sold', sold, 'limit', ARGV[3], 'state', 'closed')
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-return 1
-`;
 
 export const HOLD_SECONDS = 120;
 const PLACEMENT_TTL_S = 24 * 3600;
@@ -57,15 +34,13 @@ export class LiveStock {
   private readonly stock: StockReservations;
 
   constructor(redis: Redis, keys: RedisKeys, stock: StockReservations) {
-    const scripts = {
-      liveBuy: lua('live-buy'),
-      liveReturn: lua('live-return'),
-      liveHoldExpire: lua('live-hold-expire'),
-      liveSetAllotment: SET_ALLOTMENT,
-      liveCreateOffer: CREATE_OFFER,
-    };
-    for (const [name, source] of Object.entries(scripts))
-      if (!(name in redis)) redis.defineCommand(name, { lua: source });
+    loadLuaScripts(redis, new URL('.', import.meta.url), {
+      liveBuy: 'live-buy.lua',
+      liveReturn: 'live-return.lua',
+      liveHoldExpire: 'live-hold-expire.lua',
+      liveSetAllotment: 'live-set-allotment.lua',
+      liveCreateOffer: 'live-create-offer.lua',
+    });
     this.redis = redis as LiveRedis;
     this.keys = keys;
     this.stock = stock;
@@ -90,8 +65,8 @@ export class LiveStock {
     sold: number,
     limit: number,
     buyers: Map<string, number>,
-  ) {
-    await this.redis.liveCreateOffer(
+  ): Promise<boolean> {
+    const created = await this.redis.liveCreateOffer(
       2,
       this.offerKey(sessionId, offerId),
       this.offerKey(sessionId, offerId, 'buyers'),
@@ -100,6 +75,23 @@ export class LiveStock {
       limit,
       ...[...buyers].flat(),
     );
+    return created === 1;
+  }
+
+  /** Remembers the placement keys of orders already in MongoDB (after a Redis wipe). */
+  async rememberPlacements(orders: { idempotencyKey: string; orderNo: string }[]): Promise<void> {
+    for (let i = 0; i < orders.length; i += 500) {
+      const pipeline = this.redis.pipeline();
+      for (const o of orders.slice(i, i + 500))
+        pipeline.set(
+          this.stock.placementKey(o.idempotencyKey),
+          o.orderNo,
+          'EX',
+          PLACEMENT_TTL_S,
+          'NX',
+        );
+      await pipeline.exec();
+    }
   }
 
   async setWindow(
@@ -159,14 +151,15 @@ export class LiveStock {
     orderNo: string,
     skuId: string,
     quantity: number,
-  ): Promise<LiveReserveOutcome | { kind: 'missing_offer' }> {
+  ): Promise<LiveReserveOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const keys = [
-        this.keys.key('{stock}', 'placement', idempotencyKey),
+        this.stock.placementKey(idempotencyKey),
         this.offerKey(sessionId, offerId),
         this.offerKey(sessionId, offerId, 'buyers'),
         this.stock.counterKey(skuId),
         `${this.holdPrefix(sessionId, offerId)}${buyerId}`,
+        this.stock.inflightKey(),
       ];
       const [kind, a] = await this.redis.liveBuy(
         keys.length,

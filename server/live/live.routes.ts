@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { parseInput } from '../core/validation.ts';
+import { buyInput } from './live-input.ts';
 import type { TFunction } from 'i18next';
 import { requireRole } from '../accounts/guards.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
@@ -28,7 +30,12 @@ export function liveRoutes(services: Services): Router {
   router.post('/api/live/:id/buy', async (req, res) => {
     res
       .status(201)
-      .json(await live.buy(req.actor, { ...(req.body ?? {}), sessionId: req.params.id }));
+      .json(
+        await live.buy(
+          req.actor,
+          parseInput(buyInput, { ...(req.body ?? {}), sessionId: req.params.id }),
+        ),
+      );
   });
 
   router.get('/studio/live', requireRole('streamer'), async (req, res) => {

@@ -1,5 +1,6 @@
 // Live-room socket events. Each is one call into LiveService; the dispatcher does the rest.
-import type { SocketEvent } from '../core/http/socket-dispatcher.ts';
+import { validatedEvent, type SocketEvent } from '../core/http/socket-dispatcher.ts';
+import { buyInput } from './live-input.ts';
 import { Invalid } from '../core/errors.ts';
 import type { LiveService } from './live-service.ts';
 
@@ -37,7 +38,12 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
         return { ...state, me: actor ? { id: actor.id, name: actor.displayName } : null };
       },
     },
-    { name: 'live:buy', perTenSeconds: 10, handle: ({ actor }, input) => live.buy(actor, input) },
+    validatedEvent({
+      name: 'live:buy',
+      perTenSeconds: 10,
+      input: buyInput,
+      handle: ({ actor }, input) => live.buy(actor, input),
+    }),
     {
       name: 'live:chat',
       perTenSeconds: 8,

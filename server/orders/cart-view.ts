@@ -3,7 +3,7 @@ import { ProductModel } from '../catalogue/product.model.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import type { StockReservations } from './stock-reservations.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 
 export interface CartLineView {
   skuId: string;

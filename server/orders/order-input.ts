@@ -1,6 +1,7 @@
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
-import { ORDER_CHANNELS } from './order.model.ts';
+import { parseInput } from '../core/validation.ts';
+import type { Placement } from './order-service.ts';
 
 export const objectIdSchema = z.string().refine((v) => isValidObjectId(v), 'validation.id');
 
@@ -26,7 +27,6 @@ export const quantitySchema = z.coerce
 
 export const placeOrderInput = z.object({
   idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'validation.idempotencyKey'),
-  channel: z.enum(ORDER_CHANNELS).default('storefront'),
   lines: z
     .array(z.object({ skuId: objectIdSchema, quantity: quantitySchema }), {
       error: 'validation.lines',
@@ -43,6 +43,16 @@ export const placeOrderInput = z.object({
 
 export type PlaceOrderInput = z.input<typeof placeOrderInput>;
 
-/** A live buy: the address is the buyer's default, read once the units are won. */
-export const livePlaceOrderInput = placeOrderInput.omit({ address: true });
-export type LivePlaceOrderInput = z.input<typeof livePlaceOrderInput>;
+/**
+ * A checkout's placement from what the client sent: the edge's one validation. The channel is
+ * never the client's to choose; the reservation step sets it.
+ */
+export function checkoutPlacement(raw: unknown): Placement {
+  const input = parseInput(placeOrderInput, raw);
+  return {
+    idempotencyKey: input.idempotencyKey,
+    lines: input.lines,
+    address: input.address,
+    ...(input.preferredCourier ? { preferredCourier: input.preferredCourier } : {}),
+  };
+}

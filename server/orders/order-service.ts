@@ -1,6 +1,6 @@
 // The order core: one placeOrder() for checkout, the live room and comment-to-order.
 import type { Queue } from 'bullmq';
-import { Types, type HydratedDocument } from 'mongoose';
+import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
 import { ProductModel } from '../catalogue/product.model.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
@@ -15,22 +15,30 @@ import {
   Unavailable,
 } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { parseInput } from '../core/validation.ts';
-import { recordMovement } from '../hub/stock-ledger.ts';
-import { HubModel } from '../hub/hub.model.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
-import { StockMovementModel } from '../hub/stock-movement.model.ts';
-import { newOrderNo } from './order-numbers.ts';
-import type { Address } from './address.schema.ts';
 import {
-  livePlaceOrderInput,
-  placeOrderInput,
-  type LivePlaceOrderInput,
-  type PlaceOrderInput,
-} from './order-input.ts';
-import { OrderModel, PAID_STATUSES, type Order, type OrderStatus } from './order.model.ts';
+  existingMovements,
+  movementIds,
+  recordMovements,
+  theHubId,
+} from '../stock/stock-ledger.ts';
+import type {
+  ReserveOutcome,
+  ReservedLine,
+  StockLine,
+  StockReservations,
+} from '../stock/stock-reservations.ts';
+import type { Address } from './address.schema.ts';
+import { newOrderNo } from './order-numbers.ts';
+import {
+  OrderModel,
+  PAID_STATUSES,
+  type Order,
+  type OrderChannel,
+  type OrderStatus,
+} from './order.model.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
-import type { ReserveOutcome, ReservedLine, StockReservations } from './stock-reservations.ts';
+import { EXPIRE_JOB, OrderWriter, type PendingWrite } from './order-writer.ts';
 
 export interface OrderEvents {
   /** Tell the buyer's open pages (and the shop's console) that the order changed. */
@@ -44,107 +52,173 @@ export interface OrderServiceDeps {
   events: OrderEvents;
   logger: Logger;
   payTimeoutMs: number;
+  /** Group commit of placed orders (see order-writer.ts). */
+  writeBatch?: { maxBatch: number; maxWaitMs: number; maxFlushes: number };
   /** Set by the live domain: units of a live order go back to its offer (or its waitlist). */
   onLiveUnitsReturned?: (order: Order) => Promise<void>;
 }
 
-export const EXPIRE_JOB = 'expire-unpaid';
+export { EXPIRE_JOB };
 
-/** How the live room places an order: its own reservation script and the live price. */
-export interface LivePlacement {
-  sessionId: string;
-  offerId: string;
-  unitPriceFen: number;
-  reserve(
-    idempotencyKey: string,
-    orderNo: string,
-    lines: { skuId: string; quantity: number }[],
-  ): Promise<LiveReserveOutcome>;
-  /** Gives the live offer its units back when the order could not be saved. */
-  undo?(orderNo: string, quantity: number): Promise<void>;
-  /**
-   * The buyer's delivery address, read only once units are won: most of a rush is told "sold
-   * out" by the reservation script and never needs it. Throwing gives the units back.
-   */
-  deliverTo(): Promise<Address>;
+/** What a buyer asks for, validated at the edge (the route or the socket dispatcher). */
+export interface Placement {
+  /** Made once per tap or checkout page; the same key is always the same order. */
+  idempotencyKey: string;
+  lines: StockLine[];
+  /** Checkout names its address; a live buy leaves it to its reservation step. */
+  address?: Address;
+  preferredCourier?: string;
 }
 
-export type LiveReserveOutcome =
-  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number };
+export type StepOutcome =
+  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number } | { kind: 'missing_offer' };
+
+/**
+ * How a placement takes its units. The step's script records its own compensation beside the
+ * reservation (server/stock/abandon-placement.lua), so placeOrder has one undo path for all.
+ */
+export interface ReservationStep {
+  channel: OrderChannel;
+  reserve(placementKey: string, orderNo: string, lines: StockLine[]): Promise<StepOutcome>;
+  /** The live price, where the step sells at one. */
+  unitPriceFen?: number;
+  live?: { sessionId: string; offerId: string };
+  /** Where a live buy is delivered: read once units are won. */
+  deliverTo?(): Promise<Address>;
+}
+
 const PAID = new Set<OrderStatus>(PAID_STATUSES);
+const NUMBER_TRIES = 3;
 
 export class OrderService {
   private readonly deps: OrderServiceDeps;
+  private readonly writer: OrderWriter;
   // What an order is made of changes rarely; a rush reads it thousands of times a second.
   private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000);
-  private readonly hub = new TtlCache<{ _id: Types.ObjectId } | null>(60_000);
+  /** Checkout's step: the SKU counters alone, at the shop's price. */
+  readonly checkout: ReservationStep;
+
   constructor(deps: OrderServiceDeps) {
     this.deps = deps;
+    this.writer = new OrderWriter({
+      stock: deps.stock,
+      expiryQueue: deps.expiryQueue,
+      logger: deps.logger,
+      ...(deps.writeBatch ?? { maxBatch: 200, maxWaitMs: 5, maxFlushes: 2 }),
+    });
+    this.checkout = {
+      channel: 'storefront',
+      reserve: (key, orderNo, lines) => deps.stock.reserve(key, orderNo, lines),
+    };
   }
 
   /**
-   * Validates, reserves stock atomically in Redis, writes the order durably in MongoDB and only
-   * then answers. The same idempotency key always yields the same order.
+   * Reserves stock atomically in Redis, writes the order durably in MongoDB (group-committed
+   * with other placements) and only then answers. The same idempotency key always yields the
+   * same order.
    */
   async placeOrder(
     actor: Actor | undefined,
-    rawInput: PlaceOrderInput | LivePlaceOrderInput,
-    live?: LivePlacement,
+    placement: Placement,
+    step: ReservationStep = this.checkout,
   ): Promise<Order> {
     if (!actor) throw new Unauthenticated();
-    // A checkout names its address; a live buy uses the buyer's default (see deliverTo).
-    const checkout = live ? undefined : parseInput(placeOrderInput, rawInput);
-    const input = checkout ?? parseInput(livePlaceOrderInput, rawInput);
-    const idempotencyKey = `${actor.id}:${input.idempotencyKey}`;
-
-    // No look-up of the key here: the reservation script recognises a repeat (and, if Redis lost
-    // it, the unique index does), which spares every buy in a rush one MongoDB query.
-
-    const lines = mergeLines(input.lines);
-    const { skus, products, shop } = await this.catalogue.get(
+    const idempotencyKey = `${actor.id}:${placement.idempotencyKey}`;
+    const lines = mergeLines(placement.lines);
+    const catalogue = await this.catalogue.get(
       lines
         .map((l) => l.skuId)
         .sort()
         .join(','),
       () => loadCatalogue(lines.map((l) => l.skuId)),
     );
+    const hubId = await theHubId();
 
-    const orderNo = newOrderNo();
-    const hub = await this.hub.get('hub', () => HubModel.findOne({}, { _id: 1 }).lean().exec());
-    if (!hub) throw new Unavailable('errors.unavailable');
-    const outcome = live
-      ? await live.reserve(idempotencyKey, orderNo, lines)
-      : await this.deps.stock.reserve(idempotencyKey, orderNo, lines);
-    if (outcome.kind === 'duplicate') return this.awaitOrder(idempotencyKey);
-    if (outcome.kind === 'sold_out') {
-      const sku = skus.find((s) => String(s._id) === outcome.skuId)!;
-      throw new SoldOut('errors.soldOut', { sku: sku.code, available: outcome.available });
-    }
-    if (outcome.kind === 'closed') throw new Conflict('errors.offerClosed');
-    if (outcome.kind === 'limit')
-      throw new Invalid(
-        'errors.buyerLimit',
-        [{ field: 'quantity', code: 'validation.buyerLimit' }],
-        { left: outcome.left },
-      );
+    for (let attempt = 1; ; attempt++) {
+      const orderNo = newOrderNo();
+      // No look-up of the key first: the reservation script recognises a repeat (and, if Redis
+      // lost it, the unique index does), which spares every buy in a rush a MongoDB query.
+      const outcome = await step.reserve(idempotencyKey, orderNo, lines);
+      if (outcome.kind === 'duplicate') return this.awaitOrder(idempotencyKey, outcome.orderNo);
+      if (outcome.kind === 'sold_out') {
+        const sku = catalogue.skus.find((s) => String(s._id) === outcome.skuId)!;
+        throw new SoldOut('errors.soldOut', { sku: sku.code, available: outcome.available });
+      }
+      if (outcome.kind === 'closed') throw new Conflict('errors.offerClosed');
+      if (outcome.kind === 'missing_offer') throw new Conflict('errors.tryAgain');
+      if (outcome.kind === 'limit')
+        throw new Invalid(
+          'errors.buyerLimit',
+          [{ field: 'quantity', code: 'validation.buyerLimit' }],
+          { left: outcome.left },
+        );
 
-    const reserved = outcome.lines;
-    let address: Address;
-    try {
-      address = checkout ? checkout.address : await live!.deliverTo();
-    } catch (error) {
-      await this.undoReservation(orderNo, reserved, hub._id);
-      await live?.undo?.(
-        orderNo,
-        reserved.reduce((sum, l) => sum + l.quantity, 0),
-      );
-      await this.deps.stock.forgetPlacement(idempotencyKey);
-      throw error;
+      const reserved = outcome.lines;
+      let write: PendingWrite;
+      try {
+        const address = placement.address ?? (await step.deliverTo!());
+        write = await this.orderDocument(actor, placement, step, catalogue, {
+          orderNo,
+          idempotencyKey,
+          hubId,
+          reserved,
+          address,
+        });
+      } catch (error) {
+        await this.undoPlacement(orderNo, reserved, { ledger: [] });
+        throw error;
+      }
+
+      const result = await this.writer.write(write);
+      if (result.kind === 'written') {
+        const order = write.order as unknown as Order;
+        if (result.stale.length > 0) await this.reconfirm(order, idempotencyKey, result.stale);
+        this.deps.events.orderChanged(order);
+        return order;
+      }
+      if (result.kind === 'duplicate') {
+        await this.undoPlacement(orderNo, reserved, { ledger: 'check', keepKey: true });
+        return this.awaitOrder(idempotencyKey);
+      }
+      if (result.kind === 'number_taken' && attempt < NUMBER_TRIES) {
+        // Another order has this number (8 random digits a day): try again with a new one.
+        await this.undoPlacement(orderNo, reserved, { ledger: result.ours });
+        continue;
+      }
+      const error = result.kind === 'failed' ? result.error : new Error('order number taken');
+      // The write may have landed after all (a lost connection): then the order stands.
+      const landed = await OrderModel.findOne({ orderNo }).lean();
+      if (landed) {
+        await this.deps.stock.settle([{ orderNo, lines: reserved }]);
+        this.deps.events.orderChanged(landed);
+        return landed;
+      }
+      await this.undoPlacement(orderNo, reserved, { ledger: 'check' });
+      this.deps.logger.error({ err: error, orderNo }, 'order write failed; reservation released');
+      throw new Unavailable('errors.orderNotSaved');
     }
+  }
+
+  /** The order document and its ledger movements, validated before it joins a write batch. */
+  private async orderDocument(
+    actor: Actor,
+    placement: Placement,
+    step: ReservationStep,
+    { skus, products, shop }: Awaited<ReturnType<typeof loadCatalogue>>,
+    w: {
+      orderNo: string;
+      idempotencyKey: string;
+      hubId: Types.ObjectId;
+      reserved: ReservedLine[];
+      address: Address;
+    },
+  ): Promise<PendingWrite> {
     const now = new Date();
-    const orderLines = reserved.map((line) => {
+    const payBy = new Date(now.getTime() + this.deps.payTimeoutMs);
+    const orderLines = w.reserved.map((line) => {
       const sku = skus.find((s) => String(s._id) === line.skuId)!;
       const product = products.find((p) => String(p._id) === String(sku.productId))!;
+      const unitPriceFen = step.unitPriceFen ?? sku.priceFen;
       return {
         skuId: sku._id,
         skuCode: sku.code,
@@ -153,80 +227,100 @@ export class OrderService {
         title: product.title,
         spec: sku.spec,
         photo: product.photos[0],
-        unitPriceFen: live?.unitPriceFen ?? sku.priceFen,
+        unitPriceFen,
         quantity: line.quantity,
-        lineTotalFen: (live?.unitPriceFen ?? sku.priceFen) * line.quantity,
+        lineTotalFen: unitPriceFen * line.quantity,
         weightGrams: sku.weightGrams,
         stockEpoch: line.epoch,
       };
     });
     const itemsTotalFen = orderLines.reduce((sum, l) => sum + l.lineTotalFen, 0);
-
-    let created: HydratedDocument<Order> | undefined;
+    const doc = new OrderModel({
+      orderNo: w.orderNo,
+      idempotencyKey: w.idempotencyKey,
+      buyerId: actor.id,
+      shopId: shop._id,
+      channel: step.channel,
+      ...(step.live ? { live: step.live } : {}),
+      lines: orderLines,
+      itemsTotalFen,
+      shippingFen: 0,
+      totalFen: itemsTotalFen,
+      address: w.address,
+      ...(placement.preferredCourier ? { preferredCourier: placement.preferredCourier } : {}),
+      status: 'pending_payment',
+      payBy,
+      timeline: [
+        {
+          at: now,
+          from: null,
+          to: 'pending_payment',
+          actor: `buyer:${actor.id}`,
+          reason: `placed via ${step.channel}`,
+        },
+      ],
+      createdAt: now,
+      updatedAt: now,
+    });
     try {
-      // Ledger first, then the order: a crash in between leaves units held without an order
-      // (under-selling, healed by the resync job), never an order without held units.
-      for (const line of reserved) {
-        await recordMovement({
-          movementId: `reserve:${orderNo}:${line.skuId}`,
-          skuId: new Types.ObjectId(line.skuId),
-          hubId: hub!._id,
-          kind: 'reserved',
-          delta: -line.quantity,
-          reason: `order ${orderNo}`,
-        });
-      }
-      created = await OrderModel.create({
-        orderNo,
-        idempotencyKey,
-        buyerId: actor.id,
-        shopId: shop._id,
-        channel: input.channel,
-        ...(live ? { live: { sessionId: live.sessionId, offerId: live.offerId } } : {}),
-        lines: orderLines,
-        itemsTotalFen,
-        shippingFen: 0,
-        totalFen: itemsTotalFen,
-        address,
-        ...(checkout?.preferredCourier ? { preferredCourier: checkout.preferredCourier } : {}),
-        status: 'pending_payment',
-        payBy: new Date(now.getTime() + this.deps.payTimeoutMs),
-        timeline: [
-          {
-            at: now,
-            from: null,
-            to: 'pending_payment',
-            actor: `buyer:${actor.id}`,
-            reason: `placed via ${input.channel}`,
-          },
-        ],
-      });
+      await doc.validate();
     } catch (error) {
-      await this.undoReservation(orderNo, reserved, hub._id);
-      await live?.undo?.(
-        orderNo,
-        reserved.reduce((s, l) => s + l.quantity, 0),
+      const fields = Object.keys((error as { errors?: object }).errors ?? { order: 1 });
+      throw new Invalid(
+        'errors.invalid',
+        fields.map((field) => ({ field, code: 'validation.invalid' })),
       );
-      // Free the key, so the buyer's retry is a fresh attempt rather than a wait for this one.
-      if ((error as { code?: number }).code !== 11000)
-        await this.deps.stock.forgetPlacement(idempotencyKey);
-      if ((error as { code?: number }).code === 11000) return this.awaitOrder(idempotencyKey);
-      this.deps.logger.error({ err: error, orderNo }, 'order write failed; reservation released');
-      throw new Unavailable('errors.orderNotSaved');
     }
+    return {
+      orderNo: w.orderNo,
+      idempotencyKey: w.idempotencyKey,
+      payBy,
+      order: doc.toObject({ depopulate: true }),
+      movements: w.reserved.map((line) => ({
+        movementId: movementIds.reserve(w.orderNo, line.skuId),
+        skuId: new Types.ObjectId(line.skuId),
+        hubId: w.hubId,
+        kind: 'reserved' as const,
+        delta: -line.quantity,
+        reason: `order ${w.orderNo}`,
+      })),
+      reserved: w.reserved,
+    };
+  }
 
-    // If Redis was wiped and the counters rebuilt while we wrote, our units may be missing from
-    // the new counters: take them again, or give up the order before anyone is told it exists.
-    const stale = await this.deps.stock.settle(reserved);
-    if (stale.length > 0) await this.reconfirmAfterRebuild(orderNo, idempotencyKey, stale);
-
-    const order =
-      stale.length > 0
-        ? (await OrderModel.findOne({ orderNo }).lean())!
-        : (created!.toObject() as Order);
-    await this.scheduleExpiry(order);
-    this.deps.events.orderChanged(order);
-    return order;
+  /**
+   * The one undo path of a placement whose order was not written: give back in the ledger what
+   * reached it (`ledger`: the movement ids we wrote, or 'check' to look), then let the
+   * reservation's own compensation give the Redis units back.
+   */
+  private async undoPlacement(
+    orderNo: string,
+    reserved: ReservedLine[],
+    { ledger, keepKey = false }: { ledger: string[] | 'check'; keepKey?: boolean },
+  ): Promise<void> {
+    const ids = reserved.map((l) => movementIds.reserve(orderNo, l.skuId));
+    const written =
+      ledger === 'check'
+        ? await existingMovements(ids)
+        : new Set(ledger.filter((id) => ids.includes(id)));
+    if (written.size > 0) {
+      const hubId = await theHubId();
+      const { failed } = await recordMovements(
+        reserved
+          .filter((l) => written.has(movementIds.reserve(orderNo, l.skuId)))
+          .map((l) => ({
+            movementId: movementIds.abandon(orderNo, l.skuId),
+            skuId: new Types.ObjectId(l.skuId),
+            hubId,
+            kind: 'released' as const,
+            delta: l.quantity,
+            reason: `order ${orderNo} not saved`,
+          })),
+      );
+      // Units stay held (under-selling) until the ledger can say they are free again.
+      if (failed.size > 0) throw new Unavailable('errors.orderNotSaved');
+    }
+    await this.deps.stock.abandon(orderNo, keepKey);
   }
 
   async scheduleExpiry(order: Pick<Order, 'orderNo' | 'payBy'>): Promise<void> {
@@ -314,6 +408,30 @@ export class OrderService {
     return expired;
   }
 
+  /** Waits for every placement in a write batch to be answered (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  /**
+   * Gives back the units of placements whose process died before writing their order (its
+   * lease ran out); placements whose order did land keep them. Returns how many came back.
+   */
+  reapAbandonedPlacements(): Promise<number> {
+    return this.deps.stock.reapDeadOwners(async (orderNos) => {
+      const written = await OrderModel.find({ orderNo: { $in: orderNos } }, { orderNo: 1 }).lean();
+      return new Set(written.map((o) => o.orderNo));
+    });
+  }
+
+  /** The buyer's order placed under their key, if it was written. */
+  async findPlaced(actor: Actor, idempotencyKey: string): Promise<Order | undefined> {
+    const order = await OrderModel.findOne({
+      idempotencyKey: `${actor.id}:${idempotencyKey}`,
+    }).lean();
+    return order ?? undefined;
+  }
+
   async getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     if (!actor) throw new Unauthenticated();
     if (typeof orderNo !== 'string' || !/^CB[0-9]{14}$/.test(orderNo))
@@ -353,7 +471,7 @@ export class OrderService {
 
   /** Gives an order's units back: ledger first, then the live counter (once per order). */
   async releaseStock(order: Order): Promise<void> {
-    const hub = await HubModel.findOne({}, { _id: 1 }).lean();
+    const hubId = await theHubId();
     // Each reservation round (the order, then a late payment's re-reservation) is released once.
     const round = order.stockRound && order.stockRound > 1 ? `:r${order.stockRound}` : '';
     const lines = order.lines.map((l) => ({
@@ -361,77 +479,74 @@ export class OrderService {
       quantity: l.quantity,
       epoch: l.stockEpoch,
     }));
-    for (const line of lines) {
-      await recordMovement({
-        movementId: `release:${order.orderNo}:${line.skuId}${round}`,
+    const { failed } = await recordMovements(
+      lines.map((line) => ({
+        movementId: movementIds.release(order.orderNo, line.skuId, round),
         skuId: new Types.ObjectId(line.skuId),
-        hubId: hub!._id,
-        kind: 'released',
+        hubId,
+        kind: 'released' as const,
         delta: line.quantity,
         reason: `order ${order.orderNo} ${order.status}`,
-      });
-    }
+      })),
+    );
+    if (failed.size > 0) throw [...failed.values()][0]!;
     await this.deps.stock.release(`${order.orderNo}${round}`, lines);
     if (order.live?.offerId) await this.deps.onLiveUnitsReturned?.(order);
   }
 
-  private async undoReservation(orderNo: string, reserved: ReservedLine[], hubId: Types.ObjectId) {
-    await this.deps.stock.settle(reserved).catch(() => []);
-    if (hubId) {
-      const written = await OrderModel.exists({ orderNo });
-      if (!written) {
-        for (const line of reserved) {
-          // Only lines whose reservation reached the ledger need a matching release.
-          if (await StockMovementModel.exists({ movementId: `reserve:${orderNo}:${line.skuId}` })) {
-            await recordMovement({
-              movementId: `release:${orderNo}:${line.skuId}`,
-              skuId: new Types.ObjectId(line.skuId),
-              hubId,
-              kind: 'released',
-              delta: line.quantity,
-              reason: `order ${orderNo} not saved`,
-            });
-          }
-        }
-      }
-    }
-    await this.deps.stock.release(orderNo, reserved);
-  }
-
-  private async reconfirmAfterRebuild(
-    orderNo: string,
-    idempotencyKey: string,
-    stale: ReservedLine[],
-  ) {
-    const again = await this.deps.stock.reserve(`${idempotencyKey}:rebuilt`, orderNo, stale);
+  /**
+   * A written order whose units are no longer counted in Redis: the counter was rebuilt from the
+   * ledger while we wrote (after a Redis wipe), or this process's lease ran out and the reaper
+   * gave the placement up. Take the units again before the buyer is told, or cancel the order.
+   */
+  private async reconfirm(order: Order, idempotencyKey: string, stale: ReservedLine[]) {
+    // Did the reaper also give our ledger reservation back? Then take it again in the ledger.
+    const released = await existingMovements(
+      stale.map((l) => movementIds.abandon(order.orderNo, l.skuId)),
+    );
+    const again = await this.deps.stock.reserve(`${idempotencyKey}:rebuilt`, order.orderNo, stale);
     if (again.kind === 'reserved') {
-      await this.deps.stock.settle(again.lines);
-      const order = await OrderModel.findOne({ orderNo });
-      for (const line of again.lines) {
-        const orderLine = order!.lines.find((l) => String(l.skuId) === line.skuId)!;
-        orderLine.stockEpoch = line.epoch;
+      if (released.size > 0) {
+        const hubId = await theHubId();
+        const { failed } = await recordMovements(
+          again.lines.map((l) => ({
+            movementId: movementIds.reconfirm(order.orderNo, l.skuId),
+            skuId: new Types.ObjectId(l.skuId),
+            hubId,
+            kind: 'reserved' as const,
+            delta: -l.quantity,
+            reason: `order ${order.orderNo} reconfirmed`,
+          })),
+        );
+        if (failed.size > 0) throw [...failed.values()][0]!;
       }
-      await order!.save();
+      await this.deps.stock.settle([{ orderNo: order.orderNo, lines: again.lines }]);
+      // The order keeps the epoch it was written with: a later release under it is ignored by
+      // the new counter (under-selling until the next resync, never overselling). No update.
       return;
     }
     // Not enough stock in the rebuilt counter: the order never reached the buyer; cancel it.
     const result = await this.deps.states.transition(
-      orderNo,
+      order.orderNo,
       'pending_payment',
       'cancelled',
       { kind: 'system', id: 'stock-rebuild' },
       'stock counter rebuilt; not enough stock',
     );
-    if (result.won) await this.releaseStock(result.order);
+    // Units the reaper already released (ledger and counter) are not released twice.
+    if (result.won && released.size === 0) await this.releaseStock(result.order);
     throw new SoldOut('errors.soldOut', {});
   }
 
-  /** A concurrent request with the same key is writing the order: wait for it to land. */
-  private async awaitOrder(idempotencyKey: string): Promise<Order> {
+  /**
+   * The order of a key that was placed before. Redis told us its number, or a concurrent request
+   * with the same key is writing it (its write batch lands within milliseconds).
+   */
+  private async awaitOrder(idempotencyKey: string, orderNo?: string): Promise<Order> {
     for (let i = 0; i < 50; i++) {
-      const order = await OrderModel.findOne({ idempotencyKey }).lean();
-      if (order) return order;
-      await new Promise((r) => setTimeout(r, 100));
+      const order = await OrderModel.findOne(orderNo ? { orderNo } : { idempotencyKey }).lean();
+      if (order && order.idempotencyKey === idempotencyKey) return order;
+      await new Promise((r) => setTimeout(r, i < 10 ? 20 : 100));
     }
     throw new Unavailable('errors.orderInProgress');
   }

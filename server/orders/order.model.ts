@@ -40,6 +40,7 @@ export const PAID_STATUSES: OrderStatus[] = [
 ];
 
 export const ORDER_CHANNELS = ['storefront', 'live', 'comment'] as const;
+export type OrderChannel = (typeof ORDER_CHANNELS)[number];
 
 const integerFen = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };
 

@@ -6,7 +6,7 @@ import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { cartView } from './cart-view.ts';
-import type { Address } from './address.schema.ts';
+import { checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
 
@@ -107,13 +107,13 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     const placed: Order[] = [];
     try {
       for (const group of cart.groups) {
-        const order = await orders.placeOrder(actor, {
+        const placement = checkoutPlacement({
           idempotencyKey: `${key}-${group.shopId}`.slice(0, 64),
-          channel: 'storefront',
           lines: group.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
-          address: address as Address,
+          address,
           ...(preferredCourier ? { preferredCourier } : {}),
         });
+        const order = await orders.placeOrder(actor, placement);
         placed.push(order);
         await carts.remove(
           { userId: actor.id },
@@ -139,15 +139,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     }
     // Remember the address for next time (the first address is the default).
     // The order holds the address as validated (trimmed), so that is the one remembered.
-    const saved = placed[0]!.address;
-    const user = await UserModel.findById(actor.id);
-    if (user) {
-      const others = user.addresses.filter(
-        (a) => !(a.detail === saved.detail && a.phone === saved.phone),
-      );
-      user.set('addresses', [saved, ...others].slice(0, 10));
-      await user.save();
-    }
+    await services.addresses.remember(actor.id, placed[0]!.address);
     res.redirect(303, placed.length === 1 ? `/orders/${placed[0]!.orderNo}` : '/orders');
   });
 
@@ -192,7 +184,8 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
   });
 
   router.post('/api/orders', async (req, res) => {
-    const order = await orders.placeOrder(req.actor, req.body);
+    if (!req.actor) throw new Unauthenticated();
+    const order = await orders.placeOrder(req.actor, checkoutPlacement(req.body));
     res.status(201).json(publicOrderView(order));
   });
 

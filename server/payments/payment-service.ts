@@ -7,15 +7,14 @@ import type { Actor } from '../accounts/actor.ts';
 import { UserModel } from '../accounts/user.model.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { HubModel } from '../hub/hub.model.ts';
-import { recordMovement } from '../hub/stock-ledger.ts';
+import { movementIds, recordMovement, theHubId } from '../stock/stock-ledger.ts';
 import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
 import { assertBuyerOrAdmin } from '../orders/order-service.ts';
 import { parseInput } from '../core/validation.ts';
 import { z } from 'zod';
 import type { OrderEvents, OrderService } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
-import type { StockReservations } from '../orders/stock-reservations.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 import { PaymentModel, RefundModel, StripeEventModel } from './payment.model.ts';
 import type { PaymentIntent, StripeEvent, StripeGateway } from './stripe-gateway.ts';
 
@@ -261,20 +260,23 @@ export class PaymentService {
       lines,
     );
     if (again.kind !== 'reserved') return false;
-    const hub = (await HubModel.findOne({}, { _id: 1 }).lean())!;
+    const hubId = await theHubId();
     const movement = (line: { skuId: string; quantity: number }, kind: 'reserved' | 'released') =>
       recordMovement({
-        movementId: `${kind === 'reserved' ? 're-reserve' : 're-release'}:${order.orderNo}:${line.skuId}`,
+        movementId: (kind === 'reserved' ? movementIds.reReserve : movementIds.reRelease)(
+          order.orderNo,
+          line.skuId,
+        ),
         skuId: new Types.ObjectId(line.skuId),
-        hubId: hub._id,
+        hubId,
         kind,
         delta: kind === 'reserved' ? -line.quantity : line.quantity,
         reason: `order ${order.orderNo} paid late`,
       });
     for (const line of again.lines) await movement(line, 'reserved');
-    const stale = await this.deps.stock.settle(again.lines);
+    const stale = await this.deps.stock.settle([{ orderNo: order.orderNo, lines: again.lines }]);
     const result =
-      stale.length === 0
+      stale.size === 0
         ? await this.deps.states.transition(
             order.orderNo,
             'expired',

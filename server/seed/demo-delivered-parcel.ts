@@ -7,7 +7,7 @@ import { SkuModel } from '../catalogue/sku.model.ts';
 import { BatchAllocationModel, BatchModel } from '../hub/batch.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { ParcelModel } from '../hub/parcel.model.ts';
-import { recordMovement } from '../hub/stock-ledger.ts';
+import { recordMovement } from '../stock/stock-ledger.ts';
 import { OrderModel } from '../orders/order.model.ts';
 import { TraceCodeModel } from '../trace/trace-code.model.ts';
 import { newTraceCode } from '../trace/trace-codes.ts';

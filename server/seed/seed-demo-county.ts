@@ -14,7 +14,7 @@ import { ProducerModel } from '../trace/producer.model.ts';
 import { seedDeliveredParcel } from './demo-delivered-parcel.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
-import { recordMovement } from '../hub/stock-ledger.ts';
+import { recordMovement } from '../stock/stock-ledger.ts';
 import { LiveSessionModel } from '../live/live-session.model.ts';
 import { DEFAULTS } from '../core/config.ts';
 import { CertificationModel } from '../trace/certification.model.ts';

@@ -8,7 +8,7 @@ import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
-import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
+import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';

@@ -11,7 +11,7 @@ import { startWebServer, type WebServer } from '../../server/core/http/web-serve
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
-import { StockMovementModel } from '../../server/hub/stock-movement.model.ts';
+import { StockMovementModel } from '../../server/stock/stock-movement.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { RefundModel } from '../../server/payments/payment.model.ts';
 import { createBuyers, ensureDemoCounty } from '../support/fixtures.ts';

@@ -3,7 +3,8 @@ import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { Invalid, NotFound, SoldOut, Unauthenticated } from '../../server/core/errors.ts';
 import { realtimeFrom } from '../../server/core/realtime.ts';
-import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
+import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
+import { checkoutPlacement } from '../../server/orders/order-input.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createServices, type Services } from '../../server/services.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
@@ -97,23 +98,23 @@ describe('the order core', () => {
     const sku = await skuWithStock(3);
     const who = await buyer();
     const skuId = String(sku._id);
+    // What the checkout route does: validate at the edge, then place.
+    const place = async (actor: Actor | undefined, raw: unknown) =>
+      services.orders.placeOrder(actor, checkoutPlacement(raw));
     for (const [i, quantity] of [0, -1, 1.5, 100, Number.NaN].entries()) {
       const error = await expectRejected(
-        services.orders.placeOrder(who, order(skuId, quantity, `bad-quantity-${i}`)),
+        place(who, order(skuId, quantity, `bad-quantity-${i}`)),
         Invalid,
       );
       expect(error.fields[0]?.field).to.equal('lines.0.quantity');
     }
+    await expectRejected(place(who, order(skuId, 4, 'more-than-stock')), SoldOut);
     await expectRejected(
-      services.orders.placeOrder(who, order(skuId, 4, 'more-than-stock')),
-      SoldOut,
-    );
-    await expectRejected(
-      services.orders.placeOrder(who, order('64b7f0000000000000000000', 1, 'ghost-sku-0001')),
+      place(who, order('64b7f0000000000000000000', 1, 'ghost-sku-0001')),
       NotFound,
     );
     const noAddress = await expectRejected(
-      services.orders.placeOrder(who, {
+      place(who, {
         ...order(skuId, 1, 'no-address-0001'),
         address: { ...DEMO_ADDRESS, phone: '12345', detail: '' },
       }),
@@ -123,10 +124,7 @@ describe('the order core', () => {
       'address.detail',
       'address.phone',
     ]);
-    await expectRejected(
-      services.orders.placeOrder(undefined, order(skuId, 1, 'anonymous-0001')),
-      Unauthenticated,
-    );
+    await expectRejected(place(undefined, order(skuId, 1, 'anonymous-0001')), Unauthenticated);
     expect(await available(skuId)).to.equal(3);
     expect(await OrderModel.countDocuments({ 'lines.skuId': sku._id })).to.equal(0);
   });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import { StockReservations } from '../../server/orders/stock-reservations.ts';
-import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
-import { StockMovementModel } from '../../server/hub/stock-movement.model.ts';
+import { StockReservations } from '../../server/stock/stock-reservations.ts';
+import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
+import { StockMovementModel } from '../../server/stock/stock-movement.model.ts';
 import { inBatches, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { BUYER_PASSWORD, createBuyers, skuWithStock } from '../support/fixtures.ts';

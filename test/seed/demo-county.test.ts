@@ -11,8 +11,8 @@ import { VillageModel } from '../../server/catalogue/village.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
-import { sellableStockBySku } from '../../server/hub/stock-ledger.ts';
-import { StockMovementModel } from '../../server/hub/stock-movement.model.ts';
+import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
+import { StockMovementModel } from '../../server/stock/stock-movement.model.ts';
 import { DEMO_PASSWORD, DEMO_PRODUCTS } from '../../server/seed/demo-county.ts';
 import {
   barcodeFor,

@@ -5,7 +5,7 @@ import { UserModel } from '../../server/accounts/user.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
-import { recordMovement } from '../../server/hub/stock-ledger.ts';
+import { recordMovement } from '../../server/stock/stock-ledger.ts';
 import { isDatabaseEmpty, seedDemoCounty } from '../../server/seed/seed-demo-county.ts';
 import { getRuntime } from './root-hooks.ts';
 

@@ -11,10 +11,12 @@ import {
 } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
 import type { Actor } from '../../accounts/actor.ts';
+import type { z } from 'zod';
 import { AppError, Invalid, TooManyRequests } from '../errors.ts';
 import { isLocale, type Locale } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis.ts';
+import { parseInput } from '../validation.ts';
 
 export interface SocketContext {
   actor: Actor | undefined;
@@ -23,11 +25,20 @@ export interface SocketContext {
   t: TFunction;
 }
 
-export interface SocketEvent {
+export interface SocketEvent<I = unknown> {
   name: string;
   /** Events per 10 seconds, per socket and per signed-in person. */
   perTenSeconds: number;
-  handle(ctx: SocketContext, input: unknown): Promise<unknown>;
+  /** The event's input schema: validated here, before the handler, so handlers get typed input. */
+  input?: z.ZodType<I>;
+  handle(ctx: SocketContext, input: I): Promise<unknown>;
+}
+
+/** Declares an event whose input the dispatcher validates against `input`. */
+export function validatedEvent<S extends z.ZodType>(
+  event: Omit<SocketEvent<z.output<S>>, 'input'> & { input: S },
+): SocketEvent {
+  return event as unknown as SocketEvent;
 }
 
 export type Ack =
@@ -104,7 +115,7 @@ export function createSocketDispatcher(
           }
           const data = await event.handle(
             { actor, socket, locale, t: deps.i18n.getFixedT(locale) },
-            input,
+            event.input ? parseInput(event.input, input) : input,
           );
           reply({ ok: true, data: data ?? null });
         } catch (error) {

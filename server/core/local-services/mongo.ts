@@ -69,6 +69,7 @@ export async function resolveMongo(config: Config, logger: Logger): Promise<Mong
     binary,
     config.FERRETDB_PORT,
     backend,
+    config.FERRETDB_POOL_SIZE,
     path.join(config.DATA_DIR, 'logs', 'ferretdb.log'),
   );
   logger.info(
@@ -134,11 +135,12 @@ export function spawnFerretDB(
   binary: string,
   port: number,
   backend: FerretBackend,
+  poolSize: number,
   logFile: string,
 ): Promise<ManagedProcess> {
   const storage =
     backend.handler === 'postgresql'
-      ? [`--postgresql-url=${backend.url}`]
+      ? [`--postgresql-url=${withPoolSize(backend.url, poolSize)}`]
       : [`--sqlite-url=file:${ensureWritableDir(backend.dataDir, 'FerretDB data')}/`];
   return startServer({
     name: 'ferretdb',
@@ -147,6 +149,13 @@ export function spawnFerretDB(
     logFile,
     ready: () => pingMongo(ferretUri(port)),
   });
+}
+
+/** FerretDB v1 opens up to `pool_max_conns` PostgreSQL connections (50 when unset). */
+export function withPoolSize(url: string, poolSize: number): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('pool_max_conns', String(poolSize));
+  return parsed.toString();
 }
 
 async function assertPortFree(port: number, key: string): Promise<void> {
