@@ -12,6 +12,8 @@ import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-even
 import { liveHoldsWorker } from './live-holds.ts';
 import { hubRoutingWorker, scheduleRoutingSweep } from './hub-routing.ts';
 
+const RESCHEDULE_EVERY_MS = 30_000;
+
 export interface Workers {
   workers: Worker[];
   /** Let active jobs finish, then close the queue connections. */
@@ -32,11 +34,23 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     new Queue(HEARTBEAT_QUEUE, { connection, prefix }),
     new Queue(STOCK_RESYNC_QUEUE, { connection, prefix }),
   ];
-  await scheduleHeartbeat(schedulers[0]!);
-  await scheduleStockResync(schedulers[1]!);
-  await scheduleOverdueSweep(services.queues.orderExpiry);
-  await schedulePaymentReconciliation(services.queues.stripeEvents);
-  await scheduleRoutingSweep(services.queues.hubRouting);
+  const schedule = async () => {
+    await scheduleHeartbeat(schedulers[0]!);
+    await scheduleStockResync(schedulers[1]!);
+    await scheduleOverdueSweep(services.queues.orderExpiry);
+    await schedulePaymentReconciliation(services.queues.stripeEvents);
+    await scheduleRoutingSweep(services.queues.hubRouting);
+  };
+  await schedule();
+  // A Redis wipe takes the job schedulers with it: put them back, so healing never stops.
+  const reschedule = setInterval(
+    () =>
+      void schedule().catch((error: unknown) =>
+        runtime.logger.warn({ err: error }, 'could not re-assert job schedulers'),
+      ),
+    RESCHEDULE_EVERY_MS,
+  );
+  reschedule.unref();
 
   const workers = [
     heartbeatWorker({ connection, prefix, keys: runtime.keys, redis: runtime.redis, workerId }),
@@ -59,6 +73,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
   return {
     workers,
     async close() {
+      clearInterval(reschedule);
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(schedulers.map((q) => q.close()));
       if (!shared) await services.close();

@@ -140,7 +140,7 @@ const schema = z
       .number({ error: 'milliseconds, e.g. 5' })
       .int('whole milliseconds, e.g. 5')
       .min(0, '0 or more milliseconds')
-      .max(1000, 'at most 1000 ms'),
+      .max(10_000, 'at most 10000 ms'),
     /** …with at most this many flushes in flight per process. */
     ORDER_BATCH_FLUSHES: z.coerce
       .number({ error: 'a number of flushes, e.g. 2' })

@@ -11,7 +11,7 @@
 -- ARGV[3]  buyer id                   ARGV[4] quantity
 -- ARGV[5]  now (ms, server time: who was first is decided here, not by the streamer's screen)
 -- Returns {'duplicate', orderNo} | {'missing', what} | {'closed'} | {'limit', left}
---       | {'sold_out'} | {'ok', skuEpoch, fromHold}
+--       | {'sold_out'} | {'ok', skuEpoch, fromHold, offerEpoch}
 -- The placement key is checked first: a resend of a buy that succeeded gets its order back
 -- whatever the counters say now. The reservation is recorded in the owner's in-flight hash with
 -- its compensation (abandon-placement.lua in server/stock applies it): the SKU units and the
@@ -22,7 +22,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return {'missing', 'offer'} end
 local available = redis.call('HGET', KEYS[4], 'available')
 if not available then return {'missing', 'sku'} end
 
-local offer = redis.call('HMGET', KEYS[2], 'state', 'remaining', 'limit', 'opens_at', 'closes_at')
+local offer = redis.call('HMGET', KEYS[2], 'state', 'remaining', 'limit', 'opens_at', 'closes_at', 'epoch')
 local now = tonumber(ARGV[5])
 if offer[1] ~= 'open' then return {'closed'} end
 if offer[4] and offer[4] ~= '' and now < tonumber(offer[4]) then return {'closed'} end
@@ -54,10 +54,17 @@ redis.call('HINCRBY', KEYS[4], 'inflight', 1)
 redis.call('HSET', KEYS[4], 'inflight_at', redis.call('TIME')[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
 local epoch = redis.call('HGET', KEYS[4], 'epoch')
+-- Compensation steps are {key, field, delta, guard key, guard epoch}: applied only while the
+-- offer still has the epoch it was taken under (a rebuilt offer already counts from MongoDB).
+local offerEpoch = offer[6] or ''
 redis.call('HSET', KEYS[6], ARGV[1], cjson.encode({
   placement = KEYS[1],
   skus = {{KEYS[4], quantity, epoch}},
-  adjust = {{KEYS[2], 'remaining', quantity}, {KEYS[2], 'sold', -quantity}, {KEYS[3], ARGV[3], -quantity}},
+  adjust = {
+    {KEYS[2], 'remaining', quantity, KEYS[2], offerEpoch},
+    {KEYS[2], 'sold', -quantity, KEYS[2], offerEpoch},
+    {KEYS[3], ARGV[3], -quantity, KEYS[2], offerEpoch}
+  },
   at = now
 }))
-return {'ok', epoch, tostring(fromHold)}
+return {'ok', epoch, tostring(fromHold), offerEpoch}

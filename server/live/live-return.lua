@@ -6,7 +6,14 @@
 -- ARGV[1]  buyer id of the order     ARGV[2] quantity
 -- ARGV[3]  hold key prefix (the hold key is prefix .. waitlisted buyer id)
 -- ARGV[4]  hold seconds              ARGV[5] marker seconds
--- Returns {'returned'} | {'held', buyerId} | {'already'}
+-- ARGV[6]  the offer epoch the units were taken under
+-- Returns {'returned'} | {'held', buyerId} | {'already'} | {'stale'}
+-- Units taken under another epoch stay out: the offer was rebuilt from MongoDB since (after a
+-- Redis wipe) and may never have counted them, so giving them back could oversell. At worst the
+-- offer under-sells those units.
+if redis.call('EXISTS', KEYS[2]) == 0 or (redis.call('HGET', KEYS[2], 'epoch') or '') ~= ARGV[6] then
+  return {'stale'}
+end
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[5])) == false then return {'already'} end
 local quantity = tonumber(ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'sold', -quantity)

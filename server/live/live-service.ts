@@ -610,6 +610,7 @@ export class LiveService {
       order.orderNo,
       String(order.buyerId),
       quantity,
+      order.live.epoch ?? '',
     );
     if (heldFor) await this.offerHold(sessionId, order.live.offerId, heldFor, quantity);
     this.markDirty(sessionId);

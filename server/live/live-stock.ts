@@ -1,12 +1,21 @@
 // Live offers in Redis: what is open, what is left, who took how much, the waitlist.
 // Every key carries the {stock} hash tag so one script can also touch the SKU counter.
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { RedisKeys } from '../core/redis.ts';
-import type { ReserveOutcome, StockReservations } from '../stock/stock-reservations.ts';
+import type {
+  ReservedLine,
+  ReserveOutcome,
+  StockReservations,
+} from '../stock/stock-reservations.ts';
 
 export type LiveReserveOutcome =
-  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number } | { kind: 'missing_offer' };
+  | { kind: 'reserved'; lines: ReservedLine[]; offerEpoch: string }
+  | Exclude<ReserveOutcome, { kind: 'reserved' }>
+  | { kind: 'closed' }
+  | { kind: 'limit'; left: number }
+  | { kind: 'missing_offer' };
 
 type LiveRedis = Redis & {
   liveBuy(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
@@ -73,6 +82,7 @@ export class LiveStock {
       allotment,
       sold,
       limit,
+      randomBytes(6).toString('hex'),
       ...[...buyers].flat(),
     );
     return created === 1;
@@ -161,7 +171,7 @@ export class LiveStock {
         `${this.holdPrefix(sessionId, offerId)}${buyerId}`,
         this.stock.inflightKey(),
       ];
-      const [kind, a] = await this.redis.liveBuy(
+      const [kind, a, , offerEpoch] = await this.redis.liveBuy(
         keys.length,
         ...keys,
         orderNo,
@@ -170,7 +180,12 @@ export class LiveStock {
         quantity,
         Date.now(),
       );
-      if (kind === 'ok') return { kind: 'reserved', lines: [{ skuId, quantity, epoch: a! }] };
+      if (kind === 'ok')
+        return {
+          kind: 'reserved',
+          lines: [{ skuId, quantity, epoch: a! }],
+          offerEpoch: offerEpoch!,
+        };
       if (kind === 'duplicate') return { kind: 'duplicate', orderNo: a! };
       if (kind === 'closed') return { kind: 'closed' };
       if (kind === 'limit') return { kind: 'limit', left: Math.max(0, Number(a)) };
@@ -188,6 +203,7 @@ export class LiveStock {
     orderNo: string,
     buyerId: string,
     quantity: number,
+    offerEpoch: string,
   ): Promise<{ heldFor?: string }> {
     const [kind, who] = await this.redis.liveReturn(
       4,
@@ -200,6 +216,7 @@ export class LiveStock {
       this.holdPrefix(sessionId, offerId),
       HOLD_SECONDS,
       7 * 24 * 3600,
+      offerEpoch,
     );
     if (kind === 'held') {
       await this.redis.srem(this.offerKey(sessionId, offerId, 'waitset'), who!);

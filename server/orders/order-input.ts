@@ -5,18 +5,28 @@ import type { Placement } from './order-service.ts';
 
 export const objectIdSchema = z.string().refine((v) => isValidObjectId(v), 'validation.id');
 
+/** Printable text: control characters (a NUL above all) make the document store refuse a write. */
+const text = (min: number, max: number, code: string) =>
+  z
+    .string()
+    .trim()
+    .min(min, code)
+    .max(max, code)
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    .regex(/^[^\u0000-\u001f\u007f]*$/, code);
+
 export const addressInput = z.object({
-  recipient: z.string().trim().min(1, 'validation.recipient').max(40, 'validation.recipient'),
+  recipient: text(1, 40, 'validation.recipient'),
   phone: z
     .string()
     .trim()
     .regex(/^1[3-9][0-9]{9}$/, 'validation.mobile'),
-  province: z.string().trim().min(2, 'validation.province').max(20, 'validation.province'),
-  city: z.string().trim().min(2, 'validation.city').max(30, 'validation.city'),
-  county: z.string().trim().min(2, 'validation.county').max(30, 'validation.county'),
-  township: z.string().trim().max(30, 'validation.township').default(''),
-  village: z.string().trim().max(30, 'validation.village').default(''),
-  detail: z.string().trim().min(2, 'validation.addressDetail').max(120, 'validation.addressDetail'),
+  province: text(2, 20, 'validation.province'),
+  city: text(2, 30, 'validation.city'),
+  county: text(2, 30, 'validation.county'),
+  township: text(0, 30, 'validation.township').default(''),
+  village: text(0, 30, 'validation.village').default(''),
+  detail: text(2, 120, 'validation.addressDetail'),
 });
 
 export const quantitySchema = z.coerce

@@ -71,7 +71,12 @@ export interface Placement {
 }
 
 export type StepOutcome =
-  ReserveOutcome | { kind: 'closed' } | { kind: 'limit'; left: number } | { kind: 'missing_offer' };
+  /** A live step also says which epoch of its offer the units came from. */
+  | { kind: 'reserved'; lines: ReservedLine[]; offerEpoch?: string }
+  | Exclude<ReserveOutcome, { kind: 'reserved' }>
+  | { kind: 'closed' }
+  | { kind: 'limit'; left: number }
+  | { kind: 'missing_offer' };
 
 /**
  * How a placement takes its units. The step's script records its own compensation beside the
@@ -163,6 +168,7 @@ export class OrderService {
           hubId,
           reserved,
           address,
+          offerEpoch: outcome.offerEpoch,
         });
       } catch (error) {
         await this.undoPlacement(orderNo, reserved, { ledger: [] });
@@ -172,7 +178,8 @@ export class OrderService {
       const result = await this.writer.write(write);
       if (result.kind === 'written') {
         const order = write.order as unknown as Order;
-        if (result.stale.length > 0) await this.reconfirm(order, idempotencyKey, result.stale);
+        if (result.stale.length > 0)
+          await this.reconfirm(order, idempotencyKey, result.stale, step);
         this.deps.events.orderChanged(order);
         return order;
       }
@@ -211,6 +218,7 @@ export class OrderService {
       hubId: Types.ObjectId;
       reserved: ReservedLine[];
       address: Address;
+      offerEpoch: string | undefined;
     },
   ): Promise<PendingWrite> {
     const now = new Date();
@@ -241,7 +249,7 @@ export class OrderService {
       buyerId: actor.id,
       shopId: shop._id,
       channel: step.channel,
-      ...(step.live ? { live: step.live } : {}),
+      ...(step.live ? { live: { ...step.live, epoch: w.offerEpoch ?? '' } } : {}),
       lines: orderLines,
       itemsTotalFen,
       shippingFen: 0,
@@ -499,12 +507,20 @@ export class OrderService {
    * ledger while we wrote (after a Redis wipe), or this process's lease ran out and the reaper
    * gave the placement up. Take the units again before the buyer is told, or cancel the order.
    */
-  private async reconfirm(order: Order, idempotencyKey: string, stale: ReservedLine[]) {
+  private async reconfirm(
+    order: Order,
+    idempotencyKey: string,
+    stale: ReservedLine[],
+    step: ReservationStep,
+  ) {
     // Did the reaper also give our ledger reservation back? Then take it again in the ledger.
     const released = await existingMovements(
       stale.map((l) => movementIds.abandon(order.orderNo, l.skuId)),
     );
-    const again = await this.deps.stock.reserve(`${idempotencyKey}:rebuilt`, order.orderNo, stale);
+    // Through the same step: a live order must fit its offer's rebuilt allotment too.
+    const again = await step
+      .reserve(`${idempotencyKey}:rebuilt`, order.orderNo, stale)
+      .catch((): StepOutcome => ({ kind: 'closed' }));
     if (again.kind === 'reserved') {
       if (released.size > 0) {
         const hubId = await theHubId();

@@ -139,7 +139,10 @@ export class OrderWriter {
   }
 
   /** Inserts the orders unordered; returns those that are durable, records the others. */
-  private async insertOrders(ready: Waiting[], outcomes: Map<Waiting, WriteOutcome>) {
+  private async insertOrders(
+    ready: Waiting[],
+    outcomes: Map<Waiting, WriteOutcome>,
+  ): Promise<Waiting[]> {
     if (ready.length === 0) return [];
     try {
       await OrderModel.collection.insertMany(
@@ -149,21 +152,8 @@ export class OrderWriter {
       return ready;
     } catch (error) {
       const writeErrors = bulkWriteErrors(error);
-      const notWritten = new Map<Waiting, number | undefined>();
-      if (writeErrors) {
-        for (const e of writeErrors) notWritten.set(ready[e.index]!, e.code);
-      } else {
-        // The whole call failed (a lost connection): ask which orders landed.
-        const landed = new Set(
-          (
-            await OrderModel.find(
-              { orderNo: { $in: ready.map((w) => w.write.orderNo) } },
-              { orderNo: 1 },
-            ).lean()
-          ).map((o) => o.orderNo),
-        );
-        for (const w of ready) if (!landed.has(w.write.orderNo)) notWritten.set(w, undefined);
-      }
+      if (!writeErrors) return this.afterWholeFailure(ready, outcomes, error as Error);
+      const notWritten = new Map(writeErrors.map((e) => [ready[e.index]!, e.code]));
       // FerretDB does not say which unique index refused a document: look at the keys.
       const clashes = [...notWritten].filter(([, code]) => code === 11000).map(([w]) => w);
       const keysTaken = new Set(
@@ -188,6 +178,36 @@ export class OrderWriter {
       }
       return ready.filter((w) => !notWritten.has(w));
     }
+  }
+
+  /**
+   * The insert failed as a whole: ask what landed. One document can cost the whole call (FerretDB
+   * drops the connection on a NUL in a string), so the rest is halved and tried again until only
+   * the documents that fail on their own are left failing.
+   */
+  private async afterWholeFailure(
+    ready: Waiting[],
+    outcomes: Map<Waiting, WriteOutcome>,
+    error: Error,
+  ): Promise<Waiting[]> {
+    const landed = new Set(
+      (
+        await OrderModel.find(
+          { orderNo: { $in: ready.map((w) => w.write.orderNo) } },
+          { orderNo: 1 },
+        ).lean()
+      ).map((o) => o.orderNo),
+    );
+    const written = ready.filter((w) => landed.has(w.write.orderNo));
+    const rest = ready.filter((w) => !landed.has(w.write.orderNo));
+    if (rest.length === 1) outcomes.set(rest[0]!, { kind: 'failed', error });
+    if (rest.length <= 1) return written;
+    const half = Math.ceil(rest.length / 2);
+    return [
+      ...written,
+      ...(await this.insertOrders(rest.slice(0, half), outcomes)),
+      ...(await this.insertOrders(rest.slice(half), outcomes)),
+    ];
   }
 
   private async scheduleExpiry(writes: PendingWrite[]): Promise<void> {

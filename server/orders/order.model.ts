@@ -86,6 +86,8 @@ const orderSchema = new Schema(
     live: {
       sessionId: { type: Schema.Types.ObjectId, ref: 'LiveSession' },
       offerId: { type: String },
+      /** The offer's counter epoch the units were taken under (see server/live/live-buy.lua). */
+      epoch: { type: String },
     },
     lines: { type: [orderLineSchema], required: true },
     itemsTotalFen: integerFen,

@@ -7,7 +7,8 @@
 -- The entry was written by the script that reserved (reserve-stock.lua, live-buy.lua) and holds
 -- its compensation: SKU counters to give units back to (only under the epoch they were taken
 -- from: a rebuilt counter already counts from the ledger, so this can under-sell until the next
--- resync, never oversell) and further counters to adjust (a live offer's remaining, sold and
+-- resync, never oversell) and further counters to adjust, {key, field, delta, guard key, guard
+-- epoch}, each only while the guard still has that epoch (a live offer's remaining, sold and
 -- per-buyer count). HDEL decides "once": a concurrent settle or a second reaper finds nothing.
 -- Returns 1 if the placement was abandoned here, 0 if it was already settled or abandoned.
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
@@ -24,7 +25,8 @@ for _, sku in ipairs(placement.skus) do
 end
 if placement.adjust then
   for _, step in ipairs(placement.adjust) do
-    if redis.call('EXISTS', step[1]) == 1 then
+    local guard = redis.call('HGET', step[4], 'epoch')
+    if redis.call('EXISTS', step[4]) == 1 and (guard or '') == step[5] then
       redis.call('HINCRBY', step[1], step[2], step[3])
     end
   end

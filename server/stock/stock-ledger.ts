@@ -121,10 +121,14 @@ export interface BulkWriteError {
   errmsg?: string;
 }
 
-/** The per-document errors of an unordered insertMany, or undefined if it failed as a whole. */
+/**
+ * The per-document errors of an unordered insertMany, or undefined if it failed as a whole (a
+ * lost connection reports as a bulk error with no document errors: nothing is known then).
+ */
 export function bulkWriteErrors(error: unknown): BulkWriteError[] | undefined {
   const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  if (Array.isArray(writeErrors)) return writeErrors as BulkWriteError[];
-  if (writeErrors && typeof writeErrors === 'object') return [writeErrors as BulkWriteError];
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors as BulkWriteError[];
+  if (writeErrors && !Array.isArray(writeErrors) && typeof writeErrors === 'object')
+    return [writeErrors as BulkWriteError];
   return undefined;
 }

@@ -1,63 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
-import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import {
-  BUYER_PASSWORD,
-  createBuyers,
-  ensureDemoCounty,
-  skuWithStock,
-} from '../support/fixtures.ts';
-import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
+import { ask, buyerSocket, liveSession } from '../support/live-room.ts';
 import { eventually, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-
-type Ack = { ok: boolean; data?: unknown; code?: string; message?: string };
-
-async function liveSession(allotment: number, perBuyerLimit = 3, stock = 100) {
-  await ensureDemoCounty();
-  const sku = await skuWithStock(stock, 3880);
-  const shop = (await ShopModel.findOne({ slug: 'xigou-pepper' }).lean())!;
-  const offerId = randomBytes(4).toString('hex');
-  const session = await LiveSessionModel.create({
-    shopId: shop._id,
-    title: { zh: '测试直播', en: 'Test live' },
-    scheduledAt: new Date(),
-    status: 'live',
-    offers: [
-      { offerId, skuId: sku._id, livePriceFen: 2990, allotment, perBuyerLimit, pinned: true },
-    ],
-  });
-  return { sessionId: String(session._id), offerId, sku };
-}
-
-/** A signed-in buyer with a delivery address, and their socket to a web process. */
-async function buyerSocket(base: string, login?: string, password = BUYER_PASSWORD) {
-  const email = login ?? (await createBuyers(1))[0]!;
-  await UserModel.updateOne(email.includes('@') ? { email } : { phone: email }, {
-    $set: { addresses: [DEMO_ADDRESS] },
-  });
-  const client = new Client(base);
-  await client.signIn(email, password);
-  const socket = connect(base, {
-    transports: ['websocket'],
-    extraHeaders: { cookie: client.cookieHeader() },
-    reconnection: false,
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return { socket, client, email };
-}
-
-const ask = (socket: Socket, event: string, payload: unknown) =>
-  socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack>;
 
 describe('live rooms', function () {
   this.timeout(120_000);

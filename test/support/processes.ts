@@ -76,16 +76,17 @@ export async function eventually<T>(
 /** Starts `count` web processes (`npm run web`) on this run's services; returns their bases. */
 export async function startWebProcesses(
   count: number,
-): Promise<{ bases: string[]; stop: () => void }> {
+  env: (i: number) => Record<string, string> = () => ({}),
+): Promise<{ bases: string[]; webs: RunningProcess[]; stop: () => void }> {
   const webs: RunningProcess[] = [];
   const bases: string[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port) })));
+    webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port), ...env(i) })));
     bases.push(`http://127.0.0.1:${port}`);
   }
   await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
-  return { bases, stop: () => webs.forEach((w) => w.child.kill('SIGTERM')) };
+  return { bases, webs, stop: () => webs.forEach((w) => w.child.kill('SIGTERM')) };
 }
 
 /** Runs `tasks` with at most `limit` in flight. */
