@@ -164,7 +164,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     publicUrl: config.PUBLIC_URL,
   });
   return {
-    accounts: new AccountService(redis, keys),
+    accounts: new AccountService(redis, keys, addresses),
     addresses,
     stock,
     orderStates,

@@ -6,6 +6,7 @@ import { Invalid, TooManyRequests } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { parseInput } from '../core/validation.ts';
 import type { Actor } from './actor.ts';
+import type { AddressBook } from './address-book.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { UserModel, type User } from './user.model.ts';
 
@@ -34,8 +35,10 @@ const WINDOW_S = 15 * 60;
 export class AccountService {
   private readonly byAccount: RateLimiterRedis;
   private readonly byIp: RateLimiterRedis;
+  private readonly addresses: AddressBook | undefined;
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  constructor(redis: Redis, keys: RedisKeys, addresses?: AddressBook) {
+    this.addresses = addresses;
     const common = {
       storeClient: redis,
       duration: WINDOW_S,
@@ -101,6 +104,8 @@ export class AccountService {
       ]);
     }
     await this.byAccount.delete(accountKey);
+    // The user's record is in hand: a live buy will not have to read it for the address.
+    await this.addresses?.prime(String(user._id), user.addresses[0]);
     return toActor(user);
   }
 

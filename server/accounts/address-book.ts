@@ -38,6 +38,18 @@ export class AddressBook {
     return address ?? undefined;
   }
 
+  /** Caches a default address read elsewhere (at sign-in the user's record is already loaded). */
+  async prime(userId: string, address: Address | undefined): Promise<void> {
+    const plain =
+      address && 'toObject' in address ? (address as { toObject(): Address }).toObject() : address;
+    await this.redis.set(
+      this.cacheKey(userId),
+      plain ? JSON.stringify(plain) : NONE,
+      'EX',
+      CACHE_TTL_S,
+    );
+  }
+
   /** Makes `address` the default, keeping up to ten others; the cache follows. */
   async remember(userId: string, address: Address): Promise<void> {
     const user = await UserModel.findById(userId);

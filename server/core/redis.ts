@@ -24,6 +24,9 @@ export function connectRedis(url: string, logger: Logger, name: string): Redis {
     connectionName: `cunbo-${name}`,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
+    // Commands issued in the same tick go out in one write: a rush sends thousands a second,
+    // and each write to the socket costs a system call.
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   let down = false;

@@ -95,11 +95,16 @@ export function maskName(name: string): string {
 export class LiveService {
   private readonly deps: LiveDeps;
   private readonly dirty = new Map<string, { feed: unknown[]; timer: NodeJS.Timeout }>();
-  private readonly sessions = new TtlCache<SessionDoc>(1000);
+  private readonly sessions = new TtlCache<SessionDoc>(1000, 1000, { staleWhileRevalidate: true });
   private readonly traceCards = new TtlCache<TraceCard | null>(60_000);
   private readonly locks: RedisLocks;
   private readonly dashboards = new TtlCache<Awaited<ReturnType<LiveService['computeDashboard']>>>(
     1000,
+  );
+  private readonly roomCatalogues = new TtlCache<Awaited<ReturnType<LiveService['roomCatalogue']>>>(
+    1000,
+    1000,
+    { staleWhileRevalidate: true },
   );
   /** One rebuild of a session's counters at a time per process (after a Redis wipe). */
   private readonly rebuilds = new TtlCache<void>(500);
@@ -126,10 +131,14 @@ export class LiveService {
 
   /** Everything a live room shows; also sent again after every reconnect. */
   async roomState(sessionId: string, locale: string) {
-    const session = await this.session(sessionId);
-    await this.ensureCounters(session);
-    const skus = await SkuModel.find({ _id: { $in: session.offers.map((o) => o.skuId) } }).lean();
-    const products = await ProductModel.find({ _id: { $in: skus.map((s) => s.productId) } }).lean();
+    // Thousands of viewers join a room within seconds: what changes rarely is read through
+    // one-second caches; counters, chat and viewers come from Redis.
+    const session = await this.sessions.get(sessionId, () => this.session(sessionId));
+    await this.ensureCountersExist(session);
+    const { skus, products, shop, village } = await this.roomCatalogues.get(
+      String(session._id),
+      () => this.roomCatalogue(session),
+    );
     const offers = [];
     for (const offer of [...session.offers].sort((a, b) => a.pinOrder - b.pinOrder)) {
       const sku = skus.find((s) => String(s._id) === String(offer.skuId));
@@ -153,8 +162,6 @@ export class LiveService {
         ...(offer.pinned && sku ? { trace: await this.traceCard(sku._id, locale) } : {}),
       });
     }
-    const shop = await ShopModel.findById(session.shopId).lean();
-    const village = shop && (await VillageModel.findById(shop.villageId).lean());
     return {
       sessionId: String(session._id),
       title: pickLocalized(session.title, locale),
@@ -176,6 +183,14 @@ export class LiveService {
       ),
       serverNow: Date.now(),
     };
+  }
+
+  private async roomCatalogue(session: SessionDoc) {
+    const skus = await SkuModel.find({ _id: { $in: session.offers.map((o) => o.skuId) } }).lean();
+    const products = await ProductModel.find({ _id: { $in: skus.map((s) => s.productId) } }).lean();
+    const shop = await ShopModel.findById(session.shopId).lean();
+    const village = shop && (await VillageModel.findById(shop.villageId).lean());
+    return { skus, products, shop, village };
   }
 
   /**
@@ -568,6 +583,9 @@ export class LiveService {
       if (made) await this.deps.stock.rememberPlacements(orders);
       created = true;
     }
+    // The SKU counters too, before the first buy: a rush must not find them missing at once.
+    if (created)
+      await this.deps.stock.ensureSkuCounters(session.offers.map((o) => String(o.skuId)));
     if (created) await this.syncWindows(sessionId);
   }
 

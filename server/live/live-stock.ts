@@ -88,6 +88,11 @@ export class LiveStock {
     return created === 1;
   }
 
+  /** Creates the SKU counters the offers sell from, where missing. */
+  async ensureSkuCounters(skuIds: string[]): Promise<void> {
+    await this.stock.available(skuIds);
+  }
+
   /** Remembers the placement keys of orders already in MongoDB (after a Redis wipe). */
   async rememberPlacements(orders: { idempotencyKey: string; orderNo: string }[]): Promise<void> {
     for (let i = 0; i < orders.length; i += 500) {

@@ -99,7 +99,9 @@ export class OrderService {
   private readonly deps: OrderServiceDeps;
   private readonly writer: OrderWriter;
   // What an order is made of changes rarely; a rush reads it thousands of times a second.
-  private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000);
+  private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000, 1000, {
+    staleWhileRevalidate: true,
+  });
   /** Checkout's step: the SKU counters alone, at the shop's price. */
   readonly checkout: ReservationStep;
 

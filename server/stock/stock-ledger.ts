@@ -99,7 +99,7 @@ export async function sellableStockBySku(skuIds: Types.ObjectId[]): Promise<Map<
   return balances;
 }
 
-const hubs = new TtlCache<Types.ObjectId>(60_000, 1);
+const hubs = new TtlCache<Types.ObjectId>(60_000, 1, { staleWhileRevalidate: true });
 
 /**
  * The county has one hub, and every movement names it. Read from the hubs collection directly

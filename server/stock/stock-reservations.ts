@@ -59,6 +59,7 @@ export class StockReservations {
   /** This process's lease owner id: new at every start, so a restarted process is a new owner. */
   readonly owner = randomBytes(6).toString('hex');
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly rebuilding = new Map<string, Promise<void>>();
 
   constructor(redis: Redis, keys: RedisKeys) {
     loadLuaScripts(redis, new URL('.', import.meta.url), {
@@ -264,8 +265,20 @@ export class StockReservations {
     return reaped;
   }
 
-  /** Creates a missing counter from the ledger balance. */
-  async rebuild(skuId: string): Promise<void> {
+  /**
+   * Creates a missing counter from the ledger balance. Concurrent callers in this process share
+   * one rebuild: the first buys of a rush all find the counter missing at once.
+   */
+  rebuild(skuId: string): Promise<void> {
+    let pending = this.rebuilding.get(skuId);
+    if (!pending) {
+      pending = this.rebuildNow(skuId).finally(() => this.rebuilding.delete(skuId));
+      this.rebuilding.set(skuId, pending);
+    }
+    return pending;
+  }
+
+  private async rebuildNow(skuId: string): Promise<void> {
     const balance = (await sellableStockBySku([new Types.ObjectId(skuId)])).get(skuId) ?? 0;
     await this.redis.rebuildStock(
       1,

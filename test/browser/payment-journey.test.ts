@@ -48,9 +48,11 @@ describe('browser: paying for an order', function () {
     const streamer = await phoneContext(env.browser, env.base);
     const console = await streamer.newPage();
     await signIn(console, '13900000003', '/studio/orders');
+    // Paid, or already routed to the hub: the tests' consolidation window is two seconds, and a
+    // busy machine takes longer than that to open the streamer's page.
     expect(
       await console.locator(`[data-order-row="${orderNo}"] [data-status]`).textContent(),
-    ).to.equal('已付款');
+    ).to.be.oneOf(['已付款', '已转仓库']);
     expect(Number(await console.locator('[data-testid=paid-count]').textContent())).to.be.at.least(
       1,
     );

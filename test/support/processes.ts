@@ -85,8 +85,15 @@ export async function startWebProcesses(
     webs.push(runEntry('server/web.ts', childEnv({ PORT: String(port), ...env(i) })));
     bases.push(`http://127.0.0.1:${port}`);
   }
-  await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
-  return { bases, webs, stop: () => webs.forEach((w) => w.child.kill('SIGTERM')) };
+  const stop = () => webs.forEach((w) => w.child.kill('SIGTERM'));
+  try {
+    await Promise.all(bases.map((b) => waitForHttp(`${b}/healthz`)));
+  } catch (error) {
+    stop(); // none left running when one did not start
+    const output = webs.map((w) => w.output().slice(-500)).join('\n');
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  return { bases, webs, stop };
 }
 
 /** Runs `tasks` with at most `limit` in flight. */
