@@ -64,6 +64,8 @@ const HOLDING = STOCK_HOLDING_STATUSES;
 const PAID = PAID_STATUSES;
 const CHAT_KEEP = 50;
 const FLUSH_MS = 250;
+/** Purchases the room's feed shows (public/js/live-room.js keeps as many). */
+const FEED_SHOWN = 5;
 
 type SessionDoc = LiveSession & { _id: Types.ObjectId };
 
@@ -700,7 +702,10 @@ export class LiveService {
   markDirty(sessionId: string, purchase?: unknown) {
     const pending = this.dirty.get(sessionId);
     if (pending) {
+      // The room shows the last few purchases; a rush makes hundreds between two pushes, and
+      // each push goes to every viewer: send only what is shown.
       if (purchase) pending.feed.push(purchase);
+      if (pending.feed.length > FEED_SHOWN) pending.feed.shift();
       return;
     }
     const entry = {

@@ -20,6 +20,7 @@ import {
   existingMovements,
   movementIds,
   recordMovements,
+  reservedInLedger,
   theHubId,
 } from '../stock/stock-ledger.ts';
 import type {
@@ -173,7 +174,7 @@ export class OrderService {
           offerEpoch: outcome.offerEpoch,
         });
       } catch (error) {
-        await this.undoPlacement(orderNo, reserved, { ledger: [] });
+        await this.undoPlacement(orderNo, reserved, { inLedger: [] });
         throw error;
       }
 
@@ -186,12 +187,12 @@ export class OrderService {
         return order;
       }
       if (result.kind === 'duplicate') {
-        await this.undoPlacement(orderNo, reserved, { ledger: 'check', keepKey: true });
+        await this.undoPlacement(orderNo, reserved, { inLedger: result.inLedger, keepKey: true });
         return this.awaitOrder(idempotencyKey);
       }
       if (result.kind === 'number_taken' && attempt < NUMBER_TRIES) {
         // Another order has this number (8 random digits a day): try again with a new one.
-        await this.undoPlacement(orderNo, reserved, { ledger: result.ours });
+        await this.undoPlacement(orderNo, reserved, { inLedger: result.inLedger });
         continue;
       }
       const error = result.kind === 'failed' ? result.error : new Error('order number taken');
@@ -202,7 +203,9 @@ export class OrderService {
         this.deps.events.orderChanged(landed);
         return landed;
       }
-      await this.undoPlacement(orderNo, reserved, { ledger: 'check' });
+      await this.undoPlacement(orderNo, reserved, {
+        inLedger: result.kind === 'failed' ? result.inLedger : 'unknown',
+      });
       this.deps.logger.error({ err: error, orderNo }, 'order write failed; reservation released');
       throw new Unavailable('errors.orderNotSaved');
     }
@@ -285,47 +288,38 @@ export class OrderService {
       orderNo: w.orderNo,
       idempotencyKey: w.idempotencyKey,
       payBy,
+      hubId: w.hubId,
       order: doc.toObject({ depopulate: true }),
-      movements: w.reserved.map((line) => ({
-        movementId: movementIds.reserve(w.orderNo, line.skuId),
-        skuId: new Types.ObjectId(line.skuId),
-        hubId: w.hubId,
-        kind: 'reserved' as const,
-        delta: -line.quantity,
-        reason: `order ${w.orderNo}`,
-      })),
       reserved: w.reserved,
     };
   }
 
   /**
    * The one undo path of a placement whose order was not written: give back in the ledger what
-   * reached it (`ledger`: the movement ids we wrote, or 'check' to look), then let the
+   * reached it (`inLedger`: the SKUs whose reservation did, or 'unknown' to look), then let the
    * reservation's own compensation give the Redis units back.
    */
   private async undoPlacement(
     orderNo: string,
     reserved: ReservedLine[],
-    { ledger, keepKey = false }: { ledger: string[] | 'check'; keepKey?: boolean },
+    { inLedger, keepKey = false }: { inLedger: string[] | 'unknown'; keepKey?: boolean },
   ): Promise<void> {
-    const ids = reserved.map((l) => movementIds.reserve(orderNo, l.skuId));
-    const written =
-      ledger === 'check'
-        ? await existingMovements(ids)
-        : new Set(ledger.filter((id) => ids.includes(id)));
-    if (written.size > 0) {
+    const found =
+      inLedger === 'unknown'
+        ? await reservedInLedger(reserved.map((l) => ({ orderNo, skuId: l.skuId })))
+        : new Set(inLedger.map((skuId) => `${orderNo}:${skuId}`));
+    const written = reserved.filter((l) => found.has(`${orderNo}:${l.skuId}`));
+    if (written.length > 0) {
       const hubId = await theHubId();
       const { failed } = await recordMovements(
-        reserved
-          .filter((l) => written.has(movementIds.reserve(orderNo, l.skuId)))
-          .map((l) => ({
-            movementId: movementIds.abandon(orderNo, l.skuId),
-            skuId: new Types.ObjectId(l.skuId),
-            hubId,
-            kind: 'released' as const,
-            delta: l.quantity,
-            reason: `order ${orderNo} not saved`,
-          })),
+        written.map((l) => ({
+          movementId: movementIds.abandon(orderNo, l.skuId),
+          skuId: new Types.ObjectId(l.skuId),
+          hubId,
+          kind: 'released' as const,
+          delta: l.quantity,
+          reason: `order ${orderNo} not saved`,
+        })),
       );
       // Units stay held (under-selling) until the ledger can say they are free again.
       if (failed.size > 0) throw new Unavailable('errors.orderNotSaved');

@@ -1,36 +1,48 @@
 // Group commit for placed orders. A rush places hundreds of orders a second, and the document
 // store's cost is the round trip, not the bytes (DESIGN, "Writing under a rush"): accepted
-// placements wait a few milliseconds for each other, then one flush writes all their ledger
-// movements with one insertMany and all their orders with another, settles their reservations
-// in one Redis script and schedules their expiry jobs in one addBulk. Each placement is answered
-// only once its own documents are durable; a failure touches only the placement it belongs to.
+// placements wait a few milliseconds for each other, then one flush writes one ledger
+// reservation per SKU for the whole batch (listing its orders), all the orders with one unordered
+// insertMany, settles their reservations in one Redis script and schedules their expiry jobs in
+// one addBulk. Each placement is answered only once its own documents are durable; a failure
+// touches only the placement it belongs to, whose undo gives its units back.
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { Types } from 'mongoose';
 import type { Logger } from '../core/logger.ts';
-import { bulkWriteErrors, recordMovements, type MovementInput } from '../stock/stock-ledger.ts';
+import {
+  bulkWriteErrors,
+  movementIds,
+  recordMovements,
+  type MovementInput,
+} from '../stock/stock-ledger.ts';
 import type { ReservedLine, StockReservations } from '../stock/stock-reservations.ts';
 import { OrderModel } from './order.model.ts';
 
 export const EXPIRE_JOB = 'expire-unpaid';
 
-/** One accepted placement: its order document (validated), ledger movements and reservation. */
+/** One accepted placement: its order document (validated) and what it reserved. */
 export interface PendingWrite {
   orderNo: string;
   idempotencyKey: string;
   payBy: Date;
+  hubId: Types.ObjectId;
   order: Record<string, unknown>;
-  movements: MovementInput[];
   reserved: ReservedLine[];
 }
 
+/**
+ * `inLedger` names the SKUs whose reservation for this order reached the ledger (in the batch's
+ * reservation movement), or 'unknown' when the write's outcome could not be learnt.
+ */
 export type WriteOutcome =
   /** Durable. `stale` lines lost their reservation meanwhile (see StockReservations.settle). */
   | { kind: 'written'; stale: ReservedLine[] }
   /** An order with this idempotency key exists already; ours was not written. */
-  | { kind: 'duplicate' }
-  /** The order number was taken by another order; `ours` are the movements we did write. */
-  | { kind: 'number_taken'; ours: string[] }
-  /** Not written; the ledger movements may have been. */
-  | { kind: 'failed'; error: Error };
+  | { kind: 'duplicate'; inLedger: string[] }
+  /** The order number was taken by another order; ours was not written. */
+  | { kind: 'number_taken'; inLedger: string[] }
+  /** Not written. */
+  | { kind: 'failed'; error: Error; inLedger: string[] | 'unknown' };
 
 export interface OrderWriterOptions {
   stock: StockReservations;
@@ -98,18 +110,22 @@ export class OrderWriter {
     try {
       // Ledger first, then the orders: a crash in between leaves units held without an order
       // (under-selling, given back by the lease reaper), never an order without held units.
-      const ledger = await recordMovements(batch.flatMap((w) => w.write.movements));
+      const movements = batchReservations(batch.map((w) => w.write));
+      const ledger = await recordMovements(movements);
+      const failedSkus = new Map(
+        movements
+          .filter((m) => ledger.failed.has(m.movementId))
+          .map((m) => [String(m.skuId), ledger.failed.get(m.movementId)!]),
+      );
       const ready: Waiting[] = [];
       for (const waiting of batch) {
-        const ids = waiting.write.movements.map((m) => m.movementId);
-        const failed = ids.map((id) => ledger.failed.get(id)).find(Boolean);
-        // A fresh order number whose movement id exists belongs to another order: retry.
-        const taken = ids.some((id) => ledger.existed.has(id));
-        if (failed) outcomes.set(waiting, { kind: 'failed', error: failed });
-        else if (taken)
+        const skus = waiting.write.reserved.map((l) => l.skuId);
+        const failed = skus.map((sku) => failedSkus.get(sku)).find(Boolean);
+        if (failed)
           outcomes.set(waiting, {
-            kind: 'number_taken',
-            ours: ids.filter((id) => !ledger.existed.has(id)),
+            kind: 'failed',
+            error: failed,
+            inLedger: skus.filter((sku) => !failedSkus.has(sku)),
           });
         else ready.push(waiting);
       }
@@ -133,7 +149,7 @@ export class OrderWriter {
       this.options.logger.error({ err: error, batch: batch.length }, 'order batch not written');
       for (const waiting of batch)
         if (!outcomes.has(waiting))
-          outcomes.set(waiting, { kind: 'failed', error: error as Error });
+          outcomes.set(waiting, { kind: 'failed', error: error as Error, inLedger: 'unknown' });
     }
     for (const waiting of batch) waiting.resolve(outcomes.get(waiting)!);
   }
@@ -167,14 +183,12 @@ export class OrderWriter {
             ).map((o) => o.idempotencyKey),
       );
       for (const [waiting, code] of notWritten) {
-        if (code !== 11000) outcomes.set(waiting, { kind: 'failed', error: error as Error });
+        const inLedger = waiting.write.reserved.map((l) => l.skuId);
+        if (code !== 11000)
+          outcomes.set(waiting, { kind: 'failed', error: error as Error, inLedger });
         else if (keysTaken.has(waiting.write.idempotencyKey))
-          outcomes.set(waiting, { kind: 'duplicate' });
-        else
-          outcomes.set(waiting, {
-            kind: 'number_taken',
-            ours: waiting.write.movements.map((m) => m.movementId),
-          });
+          outcomes.set(waiting, { kind: 'duplicate', inLedger });
+        else outcomes.set(waiting, { kind: 'number_taken', inLedger });
       }
       return ready.filter((w) => !notWritten.has(w));
     }
@@ -200,7 +214,12 @@ export class OrderWriter {
     );
     const written = ready.filter((w) => landed.has(w.write.orderNo));
     const rest = ready.filter((w) => !landed.has(w.write.orderNo));
-    if (rest.length === 1) outcomes.set(rest[0]!, { kind: 'failed', error });
+    if (rest.length === 1)
+      outcomes.set(rest[0]!, {
+        kind: 'failed',
+        error,
+        inLedger: rest[0]!.write.reserved.map((l) => l.skuId),
+      });
     if (rest.length <= 1) return written;
     const half = Math.ceil(rest.length / 2);
     return [
@@ -232,4 +251,33 @@ export class OrderWriter {
       );
     }
   }
+}
+
+/**
+ * One reservation movement per SKU for the whole batch: the sum of its orders' units, listing
+ * them. A batch id that is new every flush keeps the movement ids unique.
+ */
+function batchReservations(writes: PendingWrite[]): MovementInput[] {
+  const batchId = randomBytes(6).toString('hex');
+  const bySku = new Map<string, MovementInput & { orderNos: string[] }>();
+  for (const write of writes) {
+    for (const line of write.reserved) {
+      let movement = bySku.get(line.skuId);
+      if (!movement) {
+        movement = {
+          movementId: movementIds.reserveBatch(batchId, line.skuId),
+          skuId: new Types.ObjectId(line.skuId),
+          hubId: write.hubId,
+          kind: 'reserved',
+          delta: 0,
+          orderNos: [],
+          reason: 'orders placed',
+        };
+        bySku.set(line.skuId, movement);
+      }
+      movement.delta -= line.quantity;
+      movement.orderNos.push(write.orderNo);
+    }
+  }
+  return [...bySku.values()];
 }

@@ -13,13 +13,16 @@ export interface MovementInput {
   kind: MovementKind;
   delta: number;
   binCode?: string;
+  orderNos?: string[];
   reason?: string;
 }
 
 /** The business keys of movements: one per order line and reservation round. */
 export const movementIds = {
-  /** A placement takes units for its order. */
+  /** A placement takes units for its order (one movement per order). */
   reserve: (orderNo: string, skuId: string) => `reserve:${orderNo}:${skuId}`,
+  /** A write batch takes units for all its orders of one SKU (one movement per batch). */
+  reserveBatch: (batchId: string, skuId: string) => `reserve-batch:${batchId}:${skuId}`,
   /** An order gives its units back (expired, cancelled); `round` for a second reservation. */
   release: (orderNo: string, skuId: string, round = '') => `release:${orderNo}:${skuId}${round}`,
   /** A placement whose order was never written (or whose process died) gives its units back. */
@@ -76,6 +79,35 @@ export async function recordMovements(movements: MovementInput[]): Promise<Ledge
     }
   }
   return result;
+}
+
+/**
+ * The order numbers, of those given, whose reservation of `skuId` reached the ledger: an order's
+ * own `reserve:` movement, or a batch reservation that lists it.
+ */
+export async function reservedInLedger(
+  lines: { orderNo: string; skuId: string }[],
+): Promise<Set<string>> {
+  if (lines.length === 0) return new Set();
+  const rows = await StockMovementModel.find(
+    {
+      $or: [
+        { movementId: { $in: lines.map((l) => movementIds.reserve(l.orderNo, l.skuId)) } },
+        { orderNos: { $in: lines.map((l) => l.orderNo) } },
+      ],
+    },
+    { movementId: 1, skuId: 1, orderNos: 1 },
+  ).lean();
+  const found = new Set<string>();
+  for (const l of lines) {
+    const hit = rows.some(
+      (r) =>
+        r.movementId === movementIds.reserve(l.orderNo, l.skuId) ||
+        (String(r.skuId) === l.skuId && (r.orderNos ?? []).includes(l.orderNo)),
+    );
+    if (hit) found.add(`${l.orderNo}:${l.skuId}`);
+  }
+  return found;
 }
 
 /** Which of these movement ids are in the ledger. */

@@ -16,6 +16,11 @@ const stockMovementSchema = new Schema(
     /** Signed change to sellable stock: received +, reserved −, released +, adjusted ±. */
     delta: { type: Number, required: true, validate: Number.isSafeInteger },
     binCode: { type: String },
+    /**
+     * The orders a group-committed reservation covers (one movement per write batch and SKU,
+     * `delta` the sum of theirs); each order's own give-backs are movements of their own.
+     */
+    orderNos: { type: [String], default: undefined, index: true },
     reason: { type: String, maxlength: 200 },
     at: { type: Date, required: true, default: () => new Date() },
   },

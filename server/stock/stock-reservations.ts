@@ -12,8 +12,8 @@ import type { Redis } from 'ioredis';
 import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import {
-  existingMovements,
   movementIds,
+  reservedInLedger,
   recordMovements,
   sellableStockBySku,
   theHubId,
@@ -235,13 +235,11 @@ export class StockReservations {
       const lines = lost.flatMap((orderNo) =>
         inflightLines(entries[orderNo]!).map((line) => ({ orderNo, ...line })),
       );
-      const reserved = await existingMovements(
-        lines.map((l) => movementIds.reserve(l.orderNo, l.skuId)),
-      );
+      const reserved = await reservedInLedger(lines);
       const hubId = await theHubId();
       const { failed } = await recordMovements(
         lines
-          .filter((l) => reserved.has(movementIds.reserve(l.orderNo, l.skuId)))
+          .filter((l) => reserved.has(`${l.orderNo}:${l.skuId}`))
           .map((l) => ({
             movementId: movementIds.abandon(l.orderNo, l.skuId),
             skuId: new Types.ObjectId(l.skuId),

@@ -64,7 +64,12 @@ describe('placing orders under a rush, across two web processes', function () {
 
     // The ledger: 50 received, 50 reserved, nothing left; the live counter agrees.
     const movements = await StockMovementModel.find({ skuId: sku._id }).lean();
-    expect(movements.filter((m) => m.kind === 'reserved')).to.have.length(50);
+    // Group-committed: one reservation per write batch, listing its orders; 50 units in all.
+    const reservations = movements.filter((m) => m.kind === 'reserved');
+    expect(reservations.reduce((sum, m) => sum - m.delta, 0)).to.equal(50);
+    expect(reservations.flatMap((m) => m.orderNos ?? []).sort()).to.deep.equal(
+      orders.map((o) => o.orderNo).sort(),
+    );
     expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(0);
     const stock = new StockReservations(getRuntime().redis, getRuntime().keys);
     expect((await stock.available([String(sku._id)])).get(String(sku._id))).to.equal(0);
