@@ -60,6 +60,8 @@ export interface Services {
   close(): Promise<void>;
 }
 
+const SHOP_PING_MS = 500;
+
 export function queuePrefix(runtime: Pick<Runtime, 'keys'>): string {
   return runtime.keys.key('bull');
 }
@@ -73,11 +75,22 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const liveHolds = new Queue(LIVE_HOLDS_QUEUE, queueOptions);
   const hubRouting = new Queue(HUB_ROUTING_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
+  // A shop's open order list reloads when told something changed: in a rush that is hundreds of
+  // orders a second, so each process tells a shop at most twice a second.
+  const shopPings = new Map<string, NodeJS.Timeout>();
+  const pingShop = (shopId: string) => {
+    if (shopPings.has(shopId)) return;
+    const timer = setTimeout(() => {
+      shopPings.delete(shopId);
+      realtime.toRoom(`shop:${shopId}`, 'order:changed', { shopId });
+    }, SHOP_PING_MS);
+    timer.unref();
+    shopPings.set(shopId, timer);
+  };
   const orderEvents = {
     orderChanged(order: Order) {
-      const view = publicOrderView(order);
-      realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', view);
-      realtime.toRoom(`shop:${String(order.shopId)}`, 'order:changed', view);
+      realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', publicOrderView(order));
+      pingShop(String(order.shopId));
       // A paid order goes to the hub (the job id is the order number: repeats are harmless).
       if (order.status === 'paid')
         routing.requestRouting(order.orderNo).catch((error: unknown) => {
