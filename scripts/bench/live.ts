@@ -318,6 +318,20 @@ function describeGenerator({ stats }: LoadRun) {
   );
 }
 
+/** When each accepted buy got its first ok answer. */
+const okTimes = (run: LoadRun) => run.results.flatMap((r) => (r.okAt ? [r.okAt] : []));
+
+/** Counts per 10 s from firing, e.g. "0-10 s 1200 | 10-20 s 800 | …". */
+function perTenSeconds(run: LoadRun, times: number[]) {
+  const buckets: number[] = [];
+  for (const t of times) {
+    const b = Math.max(0, Math.floor((t - run.fireAt) / 10_000));
+    while (buckets.length <= b) buckets.push(0);
+    buckets[b]!++;
+  }
+  return buckets.map((n, b) => `${b * 10}-${b * 10 + 10} s ${n}`).join(' | ') || 'none';
+}
+
 /** What a run's answers say, before MongoDB is asked. */
 function judge(run: LoadRun) {
   const accepted = [];
@@ -521,7 +535,7 @@ try {
   // Judge by what is in MongoDB. A buy that timed out may still be written: give it a moment.
   phase = Date.now();
   if (run.results.some((r) => [r.first, r.resend].some((a) => a && NO_ANSWER.includes(a.code!))))
-    await sleep(10_000);
+    await sleep(5_000);
   const okOrderNos = (r: (typeof run.results)[number]) =>
     [r.first, r.resend].filter((a) => a?.ok).map((a) => a!.data!.orderNo!);
   const ackedOrderNos = new Set(run.results.flatMap(okOrderNos));
@@ -574,6 +588,12 @@ try {
     warn(`${judged.soldOut.length} buys of a plentiful offer were answered sold out`);
   const { pacedBuys, pacedMs, disconnects, connectRetries } = run.stats;
   warn(`generator: ${describeGenerator(run)}`);
+  warn(`ok answers per 10 s: ${perTenSeconds(run, okTimes(run))}`);
+  if (run.stats.lateAt.length)
+    warn(
+      `answers after the buy had timed out per 10 s (${run.stats.lateOk} of ` +
+        `${run.stats.lateAt.length} ok, not counted): ${perTenSeconds(run, run.stats.lateAt)}`,
+    );
   if (pacedBuys) warn(`pacing: ${pacedBuys} buys waited ${pacedMs} ms in all for the flood limit`);
   if (disconnects) warn(`${disconnects} sockets dropped during the buys`);
   if (connectRetries) log(`${connectRetries} socket connections needed another attempt`);

@@ -44,6 +44,7 @@ function ask(socket: Socket, event: string, payload: unknown, timeoutMs: number)
     });
   return new Promise<Answer>((resolve) => {
     let settled = false;
+    let timedOut = false;
     const finish = (ack: Ack, real: boolean) => {
       if (settled) return;
       settled = true;
@@ -52,11 +53,20 @@ function ask(socket: Socket, event: string, payload: unknown, timeoutMs: number)
       resolve({ ack, t: performance.now(), real });
     };
     const dropped = () => finish({ ok: false, code: 'bench.disconnected' }, false);
-    const timer = setTimeout(() => finish({ ok: false, code: 'bench.timeout' }, false), timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      awaitingLate++;
+      finish({ ok: false, code: 'bench.timeout' }, false);
+    }, timeoutMs);
     socket.on('disconnect', dropped);
-    socket.emit(event, payload, (ack: Ack | undefined) =>
-      finish(ack ?? { ok: false, code: 'bench.emptyAck' }, true),
-    );
+    socket.emit(event, payload, (ack: Ack | undefined) => {
+      if (settled && timedOut && counting) {
+        awaitingLate--;
+        stats.lateAt.push(Math.round(wallClock(performance.now())));
+        if (ack?.ok) stats.lateOk++;
+      }
+      finish(ack ?? { ok: false, code: 'bench.emptyAck' }, true);
+    });
   });
 }
 
@@ -74,6 +84,10 @@ async function pool<T>(limit: number, items: T[], run: (item: T, i: number) => P
 
 const stats = emptyStats();
 let counting = false;
+/** Buys given up on whose answer may still come. */
+let awaitingLate = 0;
+/** After the last buy, how long answers to buys given up on are still waited for. */
+const LINGER_MS = 15_000;
 
 async function open(plan: LoadPlan, target: Target): Promise<Socket> {
   let last: unknown;
@@ -191,13 +205,17 @@ process.on('message', (message: ToGenerator) => {
         const perBuyer = await Promise.all(
           targets.map((target, i) => runBuyer(plan!, sockets[i]!, target)),
         );
-        counting = false;
         loop.disable();
         const used = process.cpuUsage(cpu);
         stats.cpuMs = Math.round((used.user + used.system) / 1000);
         stats.wallMs = Math.round(performance.now() - started);
-        stats.loopDelayP99Ms = Math.round(loop.percentile(99) / 1e6);
-        stats.loopDelayMaxMs = Math.round(loop.max / 1e6);
+        // No sample at all means the loop never turned during the buys: one block, all of it.
+        stats.loopDelayP99Ms = loop.count ? Math.round(loop.percentile(99) / 1e6) : stats.wallMs;
+        stats.loopDelayMaxMs = loop.count ? Math.round(loop.max / 1e6) : stats.wallMs;
+        // Late answers say whether the server was still working: give them a moment.
+        const lingerUntil = performance.now() + LINGER_MS;
+        while (awaitingLate > 0 && performance.now() < lingerUntil) await sleep(100);
+        counting = false;
         send({ type: 'done', results: perBuyer.flat(), stats });
         break;
       }

@@ -76,6 +76,12 @@ export interface GeneratorStats {
   /** CPU the generator processes used while the buys ran, and the longest buy phase. */
   cpuMs: number;
   wallMs: number;
+  /**
+   * Answers that came after the generator had given up on them (`bench.timeout`), as wall-clock
+   * ms, and how many of them were ok: the server was still working, just too slowly.
+   */
+  lateAt: number[];
+  lateOk: number;
 }
 
 const SUMMED = [
@@ -85,6 +91,7 @@ const SUMMED = [
   'connectRetries',
   'pushes',
   'cpuMs',
+  'lateOk',
 ] as const;
 
 export function emptyStats(): GeneratorStats {
@@ -98,6 +105,8 @@ export function emptyStats(): GeneratorStats {
     loopDelayMaxMs: 0,
     cpuMs: 0,
     wallMs: 0,
+    lateAt: [],
+    lateOk: 0,
   };
 }
 
@@ -106,6 +115,7 @@ function mergeStats(into: GeneratorStats, more: GeneratorStats) {
   into.loopDelayP99Ms = Math.max(into.loopDelayP99Ms, more.loopDelayP99Ms);
   into.loopDelayMaxMs = Math.max(into.loopDelayMaxMs, more.loopDelayMaxMs);
   into.wallMs = Math.max(into.wallMs, more.wallMs);
+  into.lateAt.push(...more.lateAt);
 }
 
 export interface LoadRun {
