@@ -10,6 +10,8 @@ export interface Realtime {
   toRoom(room: string, event: string, payload: unknown): void;
   /** Closes every socket in the room, in every web process (after a sign-out). */
   disconnectRoom(room: string): void;
+  /** How many of this process's own sockets are in the room. */
+  localRoomSize(room: string): number;
 }
 
 export function socketStreamName(keys: RedisKeys): string {
@@ -20,6 +22,7 @@ export function realtimeFrom(io: Server): Realtime {
   return {
     toRoom: (room, event, payload) => void io.to(room).emit(event, payload),
     disconnectRoom: (room) => io.in(room).disconnectSockets(true),
+    localRoomSize: (room) => io.of('/').adapter.rooms.get(room)?.size ?? 0,
   };
 }
 

@@ -64,6 +64,9 @@ const HOLDING = STOCK_HOLDING_STATUSES;
 const PAID = PAID_STATUSES;
 const CHAT_KEEP = 50;
 const FLUSH_MS = 250;
+/** A room this big (on one process) is pushed once a second: each push is a write per viewer. */
+const BIG_ROOM = 500;
+const BIG_ROOM_FLUSH_MS = 1000;
 /** Purchases the room's feed shows (public/js/live-room.js keeps as many). */
 const FEED_SHOWN = 5;
 
@@ -713,15 +716,21 @@ export class LiveService {
       timer: setTimeout(() => {
         this.dirty.delete(sessionId);
         void this.pushState(sessionId, entry.feed).catch(() => {});
-      }, FLUSH_MS),
+      }, this.pushInterval(sessionId)),
     };
     entry.timer.unref();
     this.dirty.set(sessionId, entry);
   }
 
+  private pushInterval(sessionId: string): number {
+    return this.deps.realtime.localRoomSize(`live:${sessionId}`) > BIG_ROOM
+      ? BIG_ROOM_FLUSH_MS
+      : FLUSH_MS;
+  }
+
   private async pushState(sessionId: string, feed: unknown[]) {
-    const session = await LiveSessionModel.findById(sessionId, { offers: 1, status: 1 }).lean();
-    if (!session) return;
+    // Through the one-second cache: the counters, which move, come from Redis.
+    const session = await this.sessions.get(sessionId, () => this.session(sessionId));
     const offers = [];
     for (const offer of session.offers) {
       const c = await this.deps.stock.counters(sessionId, offer.offerId);
