@@ -1,7 +1,9 @@
 // Paid orders to the hub: a job per order puts it in a parcel, a delayed job per parcel closes
 // it when the consolidation window ends (courier, waybill), and a periodic sweep routes any paid
-// order whose job was lost. One job at a time: batch allocation reads what is left of a batch
-// and then takes it, which only one allocator may do at once on FerretDB.
+// order whose job was lost. Many jobs are taken at once, and the routing service serves the
+// ones waiting in this process in batches, one batch at a time (server/hub/routing-service.ts):
+// batch allocation reads what is left of a batch and then takes it, which only one allocator
+// may do at once on FerretDB (its SKUs' locks keep other processes out).
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -44,8 +46,10 @@ export function hubRoutingWorker(opts: {
     {
       connection: opts.connection,
       prefix: opts.prefix,
-      concurrency: 1,
-      // A worker that dies mid-job gives the job back within seconds (jobs take milliseconds).
+      // Jobs wait for their batch here; the batch, not the job, is what costs.
+      concurrency: 100,
+      // A worker that dies mid-job gives the job back within seconds (a job waiting for its
+      // batch keeps its lock renewed meanwhile).
       lockDuration: 10_000,
       stalledInterval: 5_000,
     },

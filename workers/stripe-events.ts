@@ -26,12 +26,19 @@ export function stripeEventsWorker(opts: {
 }): Worker {
   return new Worker(
     STRIPE_EVENTS_QUEUE,
-    async (job: Job<{ eventId?: string }>) => {
+    async (job: Job<{ eventId?: string; payload?: string }>) => {
       if (job.name === STRIPE_EVENT_JOB && job.data.eventId)
-        return opts.payments.applyEvent(job.data.eventId);
+        // A job's first run applies the payload it carries; a rerun (a retry, or a worker that
+        // stalled mid-job) reads the stored event, which says whether it was applied already.
+        return opts.payments.applyEvent(
+          job.data.eventId,
+          job.attemptsStarted <= 1 ? job.data.payload : undefined,
+        );
       if (job.name === RECONCILE_JOB) return opts.payments.reconcilePending();
       throw new Error(`unknown job ${job.name}`);
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: 4 },
+    // Each event is a few sequential writes; more in flight than the process's MongoDB pool
+    // (MONGODB_POOL_SIZE) only queues in the driver, which keeps FerretDB's updates bounded.
+    { connection: opts.connection, prefix: opts.prefix, concurrency: 8 },
   );
 }

@@ -1,9 +1,19 @@
 // Routing paid orders to the county hub: each paid order joins its buyer's open parcel to the
 // same address (across shops) or opens one; when the consolidation window closes, the parcel
 // gets a courier chosen by the rules and a waybill number.
+//
+// A live session pays thousands of orders in minutes, and every MongoDB round trip counts
+// (DESIGN, "Writing under a rush"). So the worker's jobs (one per order, one per parcel) are
+// served in batches: the jobs waiting in a process are taken together, one batch at a time, and a
+// batch reads the open parcels once, allocates all its lines under their SKUs' locks in one pass,
+// writes new parcels and allocations with insertMany and schedules the closing with one addBulk.
+// Closing reads the couriers once per batch and counts what each courier has booked from a
+// snapshot (see BookedParcels). Every step can be repeated after a crash: an order names its
+// parcel before it joins it, a parcel is named after the order that opened it (unique parcelNo),
+// lines are added only if the order is not in the parcel yet, allocations carry unique ids.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import type { Logger } from '../core/logger.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -11,9 +21,14 @@ import type { Address } from '../orders/address.schema.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine } from '../orders/order-states.ts';
 import { OrderModel, type Order } from '../orders/order.model.ts';
-import { allocateFirstExpiryFirst } from './batch-allocation.ts';
-import { BatchAllocationModel } from './batch.model.ts';
-import { candidateShipDates, chooseCourier, type CourierUsage } from './courier-choice.ts';
+import { BatchAllocationModel, BatchModel } from './batch.model.ts';
+import type { LineAllocation } from './batch-allocation.ts';
+import {
+  candidateShipDates,
+  chooseCourier,
+  type CourierRules,
+  type CourierUsage,
+} from './courier-choice.ts';
 import { recordedChoice } from './courier-choice.schema.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
@@ -46,9 +61,38 @@ export interface HubRoutingDeps {
 
 type ParcelDoc = Parcel & { _id: unknown };
 type OrderDoc = Order & { _id: Types.ObjectId };
+/** A parcel line as routing writes it (picking and packing fill in the rest). */
+interface ParcelLine {
+  orderNo: string;
+  shopId: Types.ObjectId;
+  skuId: Types.ObjectId;
+  skuCode: string;
+  barcode: string;
+  title: string;
+  spec: string;
+  quantity: number;
+  weightGrams: number;
+  allocations: LineAllocation[];
+}
+/** What closing needs to know of a parcel once its courier is decided. */
+type Decided = Pick<ParcelDoc, 'status' | 'orderNos' | 'courierCode' | 'waybillNo'>;
+
+/** Jobs served together at most (the worker's concurrency bounds it too). */
+const MAX_BATCH = 100;
+/** MongoDB calls a batch keeps in flight (the process's pool bounds them anyway). */
+const IN_FLIGHT = 4;
 
 export class HubRouting {
   private readonly deps: HubRoutingDeps;
+  // One batch at a time per process and kind: allocation reads what is left of a batch, then
+  // takes it, and courier capacity is counted the same way.
+  private readonly routing = new BatchLane<{ orderNo: string; now: Date }, string>((requests) =>
+    this.routeBatch(requests),
+  );
+  private readonly closing = new BatchLane<{ parcelNo: string; now: Date }, string>((requests) =>
+    this.closeBatch(requests),
+  );
+  private readonly booked = new BookedParcels();
 
   constructor(deps: HubRoutingDeps) {
     this.deps = deps;
@@ -123,117 +167,294 @@ export class HubRouting {
   }
 
   /**
-   * Puts a paid order into a parcel. Every step can be repeated: a parcel is named after the
-   * order that opened it (unique parcelNo), lines are added only if the order is not in the
-   * parcel yet, and batch allocations carry unique ids.
+   * Puts a paid order into a parcel (with the other orders waiting in this process). Safe to
+   * repeat; see the file's header.
    */
-  async routeOrder(orderNo: string, now = new Date()): Promise<string> {
-    const order = await OrderModel.findOne({ orderNo }).lean();
-    if (!order) return 'no such order';
-    // Only a paid order travels; a cancelled one is taken out of its parcel by unrouteOrder.
-    if (order.status !== 'paid') return `not routed: order is ${order.status}`;
-
-    const addressKey = addressKeyOf(String(order.buyerId), order.address);
-    let parcel = order.parcelNo
-      ? await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean()
-      : await this.openParcelFor(String(order.buyerId), addressKey, now);
-    if (!parcel) parcel = await this.openParcel(order, addressKey, now);
-    // Its parcel left for picking before this order got in (a crash in between): a new parcel.
-    if (!['open', 'routed'].includes(parcel.status) && !parcel.orderNos.includes(orderNo))
-      parcel = await this.openParcel(order, addressKey, now, '-2');
-    // Named on the order first: a retry after a crash finds the same parcel again.
-    if (order.parcelNo !== parcel.parcelNo)
-      await OrderModel.updateOne({ orderNo }, { $set: { parcelNo: parcel.parcelNo } });
-
-    const added = await this.deps.locks.withParcel(parcel.parcelNo, () =>
-      this.addOrderToParcel(parcel.parcelNo, order),
-    );
-    if (!added) return this.closeParcel(parcel.parcelNo, now);
-    // The window closed while this order was on its way in: finish routing it now.
-    if (added.status !== 'open') return this.closeParcel(parcel.parcelNo, now);
-    await this.deps.queue.add(
-      CLOSE_PARCEL_JOB,
-      { parcelNo: parcel.parcelNo },
-      {
-        jobId: `close-${parcel.parcelNo}`,
-        delay: Math.max(0, added.openUntil.getTime() - now.getTime()),
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-        ...RETRY,
-      },
-    );
-    return `in parcel ${parcel.parcelNo}`;
-  }
-
-  /** Adds the order's lines (with their batch allocations) unless the parcel holds them already. */
-  private async addOrderToParcel(parcelNo: string, order: OrderDoc) {
-    const parcel = await ParcelModel.findOne({ parcelNo }).lean();
-    if (!parcel) return null;
-    const orderNo = order.orderNo;
-    if (!parcel.orderNos.includes(orderNo)) {
-      const hub = (await HubModel.findById(parcel.hubId).lean())!;
-      const walk = new Map(hub.bins.map((b) => [b.code, b.walkOrder]));
-      const skus = await SkuModel.find({ _id: { $in: order.lines.map((l) => l.skuId) } }).lean();
-      const lines = [];
-      for (const line of order.lines) {
-        const sku = skus.find((s) => String(s._id) === String(line.skuId))!;
-        lines.push({
-          orderNo,
-          shopId: order.shopId,
-          skuId: line.skuId,
-          skuCode: line.skuCode,
-          barcode: sku.barcode,
-          title: pickLocalized(line.title, 'zh-CN'),
-          spec: pickLocalized(line.spec, 'zh-CN'),
-          quantity: line.quantity,
-          weightGrams: line.weightGrams,
-          allocations: await this.deps.locks.withSkuAllocation(String(line.skuId), () =>
-            allocateFirstExpiryFirst(
-              parcel.parcelNo,
-              orderNo,
-              line.skuId,
-              line.quantity,
-              (bin) => walk.get(bin) ?? Number.MAX_SAFE_INTEGER,
-            ),
-          ),
-        });
-      }
-      await ParcelModel.updateOne(
-        { parcelNo: parcel.parcelNo },
-        {
-          $push: { lines: { $each: lines }, orderNos: orderNo },
-          // The first preference among the parcel's orders is the parcel's.
-          ...(!parcel.preferredCourier && order.preferredCourier
-            ? { $set: { preferredCourier: order.preferredCourier } }
-            : {}),
-        },
-      );
-    }
-    return parcel;
+  routeOrder(orderNo: string, now = new Date()): Promise<string> {
+    return this.routing.submit({ orderNo, now });
   }
 
   /**
    * The window has closed: weigh the parcel, choose its courier by the rules, take a waybill
    * number and move its orders to `routed`. Repeating it finishes what a crash interrupted.
    */
-  async closeParcel(parcelNo: string, now = new Date()): Promise<string> {
-    const found = await ParcelModel.findOne({ parcelNo }).lean();
-    if (!found) return 'no such parcel';
-    let parcel: ParcelDoc = found;
-    if (parcel.status === 'open') {
-      if (parcel.openUntil.getTime() > now.getTime()) return 'still open';
-      const decided = await this.deps.locks.withParcel(parcelNo, async () => {
-        const fresh = (await ParcelModel.findOne({ parcelNo }).lean())!;
-        if (fresh.status !== 'open') return fresh; // another closer won
-        if (fresh.orderNos.length === 0) {
-          await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'cancelled' } });
-          return undefined;
-        }
-        return this.chooseFor(fresh, now);
-      });
-      if (!decided) return 'not routed';
-      parcel = decided;
+  closeParcel(parcelNo: string, now = new Date()): Promise<string> {
+    return this.closing.submit({ parcelNo, now });
+  }
+
+  /**
+   * Heals what lost jobs left behind (a Redis wipe, retries exhausted): paid orders not yet in a
+   * parcel are routed here and now, and parcels whose window has passed are closed.
+   */
+  async sweepUnrouted(now = new Date()): Promise<number> {
+    const stale = new Date(now.getTime() - 60_000);
+    const orders = await OrderModel.find(
+      { status: 'paid', updatedAt: { $lt: stale } },
+      { orderNo: 1, parcelNo: 1 },
+    ).lean();
+    const open = await ParcelModel.find(
+      { status: 'open', openUntil: { $lt: stale } },
+      { parcelNo: 1 },
+    ).lean();
+    await Promise.all([
+      ...orders.map(async (order) => {
+        // An order names its parcel before the parcel is written: if it never was, route again.
+        const closed = order.parcelNo ? await this.closeParcel(order.parcelNo, now) : undefined;
+        if (!closed || closed === 'no such parcel') await this.routeOrder(order.orderNo, now);
+      }),
+      ...open.map((parcel) => this.closeParcel(parcel.parcelNo, now)),
+    ]);
+    return orders.length + open.length;
+  }
+
+  private async routeBatch(requests: { orderNo: string; now: Date }[]): Promise<string[]> {
+    const now = new Date(Math.max(...requests.map((r) => r.now.getTime())));
+    const orderNos = [...new Set(requests.map((r) => r.orderNo))];
+    const outcomes = new Map<string, string>();
+    const found = await inParallel(orderNos, (orderNo) => OrderModel.findOne({ orderNo }).lean());
+    const paid: OrderDoc[] = [];
+    orderNos.forEach((orderNo, i) => {
+      const order = found[i];
+      if (!order) outcomes.set(orderNo, 'no such order');
+      // Only a paid order travels; a cancelled one is taken out of its parcel by unrouteOrder.
+      else if (order.status !== 'paid')
+        outcomes.set(orderNo, `not routed: order is ${order.status}`);
+      else paid.push(order);
+    });
+    if (paid.length > 0)
+      for (const [orderNo, outcome] of await this.placeInParcels(paid, now))
+        outcomes.set(orderNo, outcome);
+    return requests.map((r) => outcomes.get(r.orderNo)!);
+  }
+
+  /** Where each order goes, the lines it brings, and the writes that put it there. */
+  private async placeInParcels(orders: OrderDoc[], now: Date): Promise<Map<string, string>> {
+    const hub = (await HubModel.findOne({}, { _id: 1, bins: 1 }).lean())!;
+    // The parcels still collecting orders: few, however many the hub holds.
+    const parcels = new Map<string, ParcelDoc>();
+    const openFor = new Map<string, string>();
+    for (const parcel of await ParcelModel.find({ status: 'open' }).lean()) {
+      parcels.set(parcel.parcelNo, parcel);
+      if (parcel.openUntil > now)
+        openFor.set(`${String(parcel.buyerId)}|${parcel.addressKey}`, parcel.parcelNo);
     }
+    // A retry: the parcel its order named may have moved on since.
+    for (const order of orders)
+      if (order.parcelNo && !parcels.has(order.parcelNo)) {
+        const parcel = await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean();
+        if (parcel) parcels.set(parcel.parcelNo, parcel);
+      }
+
+    const target = new Map<string, string>();
+    const opening = new Map<string, { opener: OrderDoc; addressKey: string }>();
+    for (const order of orders) {
+      const addressKey = addressKeyOf(String(order.buyerId), order.address);
+      const key = `${String(order.buyerId)}|${addressKey}`;
+      let parcelNo = order.parcelNo ?? openFor.get(key) ?? parcelNoFor(order.orderNo);
+      const parcel = parcels.get(parcelNo);
+      // Its parcel left for picking before this order got in (a crash in between): a new parcel.
+      if (
+        parcel &&
+        !['open', 'routed'].includes(parcel.status) &&
+        !parcel.orderNos.includes(order.orderNo)
+      )
+        parcelNo = parcelNoFor(order.orderNo, '-2');
+      if (!parcels.has(parcelNo) && !opening.has(parcelNo)) {
+        opening.set(parcelNo, { opener: order, addressKey });
+        // The same buyer's next orders to this address in the batch join the parcel it opens.
+        if (!order.parcelNo) openFor.set(key, parcelNo);
+      }
+      target.set(order.orderNo, parcelNo);
+    }
+
+    // Named on the order before anything is taken for it: a retry after a crash finds the same
+    // parcel, and with it the same allocations, again.
+    await inParallel(
+      orders.filter((o) => o.parcelNo !== target.get(o.orderNo)),
+      (o) =>
+        OrderModel.updateOne({ orderNo: o.orderNo }, { $set: { parcelNo: target.get(o.orderNo) } }),
+    );
+    const joining = orders.filter(
+      (o) => !parcels.get(target.get(o.orderNo)!)?.orderNos.includes(o.orderNo),
+    );
+    const lines = await this.linesFor(joining, target, hub.bins);
+
+    const joiners = Map.groupBy(joining, (o) => target.get(o.orderNo)!);
+    const created = await this.openParcels(
+      [...opening].map(([parcelNo, { opener, addressKey }]) => {
+        const members = joiners.get(parcelNo) ?? [];
+        return {
+          parcelNo,
+          hubId: hub._id,
+          buyerId: opener.buyerId,
+          addressKey,
+          address: opener.address,
+          orderNos: members.map((o) => o.orderNo),
+          lines: members.flatMap((o) => lines.get(o.orderNo) ?? []),
+          // The first preference among the parcel's orders is the parcel's.
+          ...preferenceOf(members),
+          status: 'open' as const,
+          openUntil: new Date(now.getTime() + this.deps.consolidationWindowMs),
+        };
+      }),
+    );
+    // Parcels that existed (or were opened meanwhile by a retry): add the orders not in them yet.
+    const statuses = new Map<string, ParcelDoc>(created.map((p) => [p.parcelNo, p]));
+    await inParallel(
+      [...joiners.keys()].filter((parcelNo) => !statuses.has(parcelNo)),
+      async (parcelNo) => {
+        const parcel = await this.addToParcel(parcelNo, joiners.get(parcelNo)!, lines);
+        if (parcel) statuses.set(parcelNo, parcel);
+      },
+    );
+    for (const [parcelNo, parcel] of parcels)
+      if (!statuses.has(parcelNo)) statuses.set(parcelNo, parcel);
+
+    const outcomes = new Map<string, string>();
+    const stillOpen = [...new Set(target.values())].flatMap((parcelNo) => {
+      const parcel = statuses.get(parcelNo);
+      return parcel?.status === 'open' ? [parcel] : [];
+    });
+    await this.deps.queue.addBulk(
+      stillOpen.map((parcel) => ({
+        name: CLOSE_PARCEL_JOB,
+        data: { parcelNo: parcel.parcelNo },
+        opts: {
+          jobId: `close-${parcel.parcelNo}`,
+          delay: Math.max(0, parcel.openUntil.getTime() - now.getTime()),
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+          ...RETRY,
+        },
+      })),
+    );
+    await Promise.all(
+      orders.map(async (order) => {
+        const parcelNo = target.get(order.orderNo)!;
+        const parcel = statuses.get(parcelNo);
+        if (!parcel) outcomes.set(order.orderNo, 'not routed: its parcel is gone');
+        else if (parcel.status === 'open') outcomes.set(order.orderNo, `in parcel ${parcelNo}`);
+        // The window closed while this order was on its way in: finish routing it now.
+        else outcomes.set(order.orderNo, await this.closeParcel(parcelNo, now));
+      }),
+    );
+    return outcomes;
+  }
+
+  /** Inserts the parcels this batch opens; a parcel that exists already (a retry) is skipped. */
+  private async openParcels(docs: Record<string, unknown>[]): Promise<ParcelDoc[]> {
+    if (docs.length === 0) return [];
+    const made = docs.map((doc) => new ParcelModel(doc));
+    const existed = new Set<number>();
+    try {
+      await ParcelModel.insertMany(made, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] })
+        .writeErrors;
+      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw error;
+      for (const e of writeErrors) existed.add(e.index);
+    }
+    return made.flatMap((doc, i) => (existed.has(i) ? [] : [doc.toObject() as ParcelDoc]));
+  }
+
+  /** Adds the orders' lines to an existing parcel, under its lock, unless they are in it. */
+  private addToParcel(parcelNo: string, orders: OrderDoc[], lines: Map<string, ParcelLine[]>) {
+    return this.deps.locks.withParcel(parcelNo, async () => {
+      const parcel = await ParcelModel.findOne({ parcelNo }).lean();
+      if (!parcel) return null;
+      const joining = orders.filter((o) => !parcel.orderNos.includes(o.orderNo));
+      if (joining.length === 0) return parcel;
+      // A parcel of that name was opened earlier and has left for picking: the orders now name
+      // it, so their retry opens a new parcel instead (see placeInParcels).
+      if (parcel.status !== 'open' && parcel.status !== 'routed')
+        throw new Error(`parcel ${parcelNo} is ${parcel.status}: its new orders go elsewhere`);
+      const preference = parcel.preferredCourier ? {} : preferenceOf(joining);
+      await ParcelModel.updateOne(
+        { parcelNo },
+        {
+          $push: {
+            lines: { $each: joining.flatMap((o) => lines.get(o.orderNo) ?? []) },
+            orderNos: { $each: joining.map((o) => o.orderNo) },
+          },
+          ...(preference.preferredCourier ? { $set: preference } : {}),
+        },
+      );
+      return parcel;
+    });
+  }
+
+  /**
+   * Each joining order's parcel lines, with their units allocated from the batches that passed
+   * inspection, earliest expiry first. The batch's SKUs are locked (in a fixed order, so two
+   * routers cannot deadlock) while what is left of each batch is read and taken:
+   * FerretDB offers no transaction to arbitrate two allocators. An allocation is a document with
+   * a unique id, so a retry finds what it already took instead of taking it twice. A line gets
+   * fewer units than ordered when the hub holds fewer; the pick list then shows the gap.
+   */
+  private async linesFor(
+    orders: OrderDoc[],
+    target: Map<string, string>,
+    bins: { code: string; walkOrder: number }[],
+  ) {
+    const lines = new Map<string, ParcelLine[]>();
+    if (orders.length === 0) return lines;
+    const walk = new Map(bins.map((b) => [b.code, b.walkOrder]));
+    const skuIds = [...new Set(orders.flatMap((o) => o.lines.map((l) => String(l.skuId))))].sort();
+    const barcodes = new Map(
+      (await SkuModel.find({ _id: { $in: skuIds } }, { barcode: 1 }).lean()).map((s) => [
+        String(s._id),
+        s.barcode,
+      ]),
+    );
+    const allocations = await holdAll(skuIds, this.deps.locks, () =>
+      allocateBatchUnits(orders, target, skuIds),
+    );
+    for (const order of orders)
+      lines.set(
+        order.orderNo,
+        order.lines.map((line) => ({
+          orderNo: order.orderNo,
+          shopId: order.shopId,
+          skuId: line.skuId,
+          skuCode: line.skuCode,
+          barcode: barcodes.get(String(line.skuId))!,
+          title: pickLocalized(line.title, 'zh-CN'),
+          spec: pickLocalized(line.spec, 'zh-CN'),
+          quantity: line.quantity,
+          weightGrams: line.weightGrams,
+          allocations: (allocations.get(`${order.orderNo}:${String(line.skuId)}`) ?? []).map(
+            (a) => ({ ...a, walkOrder: walk.get(a.binCode) ?? Number.MAX_SAFE_INTEGER }),
+          ),
+        })),
+      );
+    return lines;
+  }
+
+  private async closeBatch(requests: { parcelNo: string; now: Date }[]): Promise<string[]> {
+    // The rules as they are now, read once for the batch (not once per parcel).
+    const couriers = await CourierModel.find().lean();
+    const parcels = [...new Map(requests.map((r) => [r.parcelNo, r.now]))];
+    const results = await inParallel(parcels, ([parcelNo, now]) =>
+      this.closeOne(parcelNo, now, couriers),
+    );
+    const outcomes = new Map(parcels.map(([parcelNo], i) => [parcelNo, results[i]!]));
+    return requests.map((r) => outcomes.get(r.parcelNo)!);
+  }
+
+  private async closeOne(parcelNo: string, now: Date, couriers: CourierRules[]): Promise<string> {
+    const decided = await this.deps.locks.withParcel(parcelNo, async () => {
+      const parcel = await ParcelModel.findOne({ parcelNo }).lean();
+      if (!parcel) return 'no such parcel';
+      if (parcel.status !== 'open') return parcel; // decided before (a retry, or another closer)
+      if (parcel.openUntil.getTime() > now.getTime()) return 'still open';
+      if (parcel.orderNos.length === 0) {
+        await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'cancelled' } });
+        return 'not routed';
+      }
+      return (await this.chooseFor(parcel, now, couriers)) ?? 'not routed';
+    });
+    if (typeof decided === 'string') return decided;
+    const parcel = decided;
     if (parcel.status !== 'routed') return `already ${parcel.status}`;
     for (const orderNo of parcel.orderNos) {
       const result = await this.deps.states.transition(
@@ -251,71 +472,15 @@ export class HubRouting {
     return `routed to ${parcel.courierCode}`;
   }
 
-  /**
-   * Heals what lost jobs left behind (a Redis wipe, retries exhausted): paid orders not yet in a
-   * parcel are routed here and now, and parcels whose window has passed are closed.
-   */
-  async sweepUnrouted(now = new Date()): Promise<number> {
-    const stale = new Date(now.getTime() - 60_000);
-    const orders = await OrderModel.find(
-      { status: 'paid', updatedAt: { $lt: stale } },
-      { orderNo: 1, parcelNo: 1 },
-    ).lean();
-    for (const order of orders) {
-      if (order.parcelNo) await this.closeParcel(order.parcelNo, now);
-      else await this.routeOrder(order.orderNo, now);
-    }
-    const open = await ParcelModel.find(
-      { status: 'open', openUntil: { $lt: stale } },
-      { parcelNo: 1 },
-    ).lean();
-    for (const parcel of open) await this.closeParcel(parcel.parcelNo, now);
-    return orders.length + open.length;
-  }
-
-  private openParcelFor(buyerId: string, addressKey: string, now: Date) {
-    return ParcelModel.findOne({
-      buyerId,
-      addressKey,
-      status: 'open',
-      openUntil: { $gt: now },
-    }).lean();
-  }
-
-  private async openParcel(
-    order: {
-      orderNo: string;
-      buyerId: Types.ObjectId;
-      address: Address;
-      preferredCourier?: string | null;
-    },
-    addressKey: string,
+  private async chooseFor(
+    parcel: ParcelDoc,
     now: Date,
-    suffix = '',
-  ) {
-    const hub = (await HubModel.findOne({}, { _id: 1 }).lean())!;
-    const parcelNo = `P${order.orderNo.replace(/^CB/, '')}${suffix}`;
-    try {
-      await ParcelModel.create({
-        parcelNo,
-        hubId: hub._id,
-        buyerId: order.buyerId,
-        addressKey,
-        address: order.address,
-        ...(order.preferredCourier ? { preferredCourier: order.preferredCourier } : {}),
-        status: 'open',
-        openUntil: new Date(now.getTime() + this.deps.consolidationWindowMs),
-      });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error; // a retry: it exists
-    }
-    return (await ParcelModel.findOne({ parcelNo }).lean())!;
-  }
-
-  private async chooseFor(parcel: Parcel, now: Date): Promise<ParcelDoc | undefined> {
+    couriers: CourierRules[],
+  ): Promise<Decided | undefined> {
     const weightGrams =
       parcel.lines.reduce((sum, l) => sum + l.weightGrams * l.quantity, 0) + PACKAGING_GRAMS;
-    const couriers = await CourierModel.find().lean();
+    await this.booked.refresh(now);
+    // From here to the booking nothing waits, so parcels closing side by side count each other.
     const choice = chooseCourier(
       {
         destination: {
@@ -328,7 +493,7 @@ export class HubRouting {
         now,
       },
       couriers,
-      await bookedPerShipDate(now),
+      this.booked.usage(),
     );
     if (choice.kind === 'none') {
       await ParcelModel.updateOne(
@@ -341,42 +506,238 @@ export class HubRouting {
       );
       return undefined;
     }
+    // Counted before the write: a failure after it under-uses a courier, never over-books it.
+    const booking = this.booked.book(choice.courierCode, choice.shipDate);
     const waybillNo = await this.deps.adapterFor(choice.courierCode).issueWaybill({
       parcelNo: parcel.parcelNo,
       courierCode: choice.courierCode,
       weightGrams,
       address: parcel.address,
     });
-    await ParcelModel.updateOne(
-      { parcelNo: parcel.parcelNo },
-      {
-        $set: {
-          status: 'routed',
-          courierCode: choice.courierCode,
-          courierChoice: recordedChoice(choice, now),
-          waybillNo,
-          shipDate: choice.shipDate,
-          estimatedWeightGrams: weightGrams,
-        },
-      },
-    );
-    return (await ParcelModel.findOne({ parcelNo: parcel.parcelNo }).lean())!;
+    const routed = {
+      status: 'routed' as const,
+      courierCode: choice.courierCode,
+      courierChoice: recordedChoice(choice, now),
+      waybillNo,
+      shipDate: choice.shipDate,
+      estimatedWeightGrams: weightGrams,
+    };
+    await ParcelModel.updateOne({ parcelNo: parcel.parcelNo }, { $set: routed });
+    booking.written();
+    return { orderNos: parcel.orderNos, ...routed };
   }
 }
 
-/** Parcels already given to each courier for today and tomorrow (its daily capacity). */
-async function bookedPerShipDate(now: Date): Promise<CourierUsage> {
-  const parcels = await ParcelModel.find(
-    { shipDate: { $in: candidateShipDates(now) } },
-    { courierCode: 1, shipDate: 1 },
-  ).lean();
-  const usage: Record<string, Record<string, number>> = {};
-  for (const p of parcels) {
-    if (!p.courierCode || !p.shipDate) continue;
-    const perDate = (usage[p.courierCode] ??= {});
-    perDate[p.shipDate] = (perDate[p.shipDate] ?? 0) + 1;
+/** The parcel an order opens: named after it, so a retry opens the same one. */
+function parcelNoFor(orderNo: string, suffix = ''): string {
+  return `P${orderNo.replace(/^CB/, '')}${suffix}`;
+}
+
+function preferenceOf(orders: OrderDoc[]): { preferredCourier?: string } {
+  const preferred = orders.find((o) => o.preferredCourier)?.preferredCourier;
+  return preferred ? { preferredCourier: preferred } : {};
+}
+
+/**
+ * First expiry, first out, for many order lines at once (the caller holds their SKUs' locks).
+ * Returns each line's allocations by `<orderNo>:<skuId>`: what a previous attempt took, plus
+ * what was taken now from the units not yet promised to any parcel.
+ */
+async function allocateBatchUnits(
+  orders: OrderDoc[],
+  target: Map<string, string>,
+  skuIds: string[],
+): Promise<Map<string, Omit<LineAllocation, 'walkOrder'>[]>> {
+  const result = new Map<string, Omit<LineAllocation, 'walkOrder'>[]>();
+  const fresh: Record<string, unknown>[] = [];
+  await inParallel(skuIds, async (skuId) => {
+    const batches = await BatchModel.find({ skuId, 'qc.result': 'passed' })
+      .sort({ expiresAt: 1, receivedAt: 1 })
+      .lean();
+    // Everything promised from this SKU's batches so far (an equality FerretDB filters in
+    // PostgreSQL; `batchId: {$in}` would read every allocation of every SKU).
+    const promised = await BatchAllocationModel.find(
+      { skuId },
+      { batchId: 1, parcelNo: 1, orderNo: 1, quantity: 1, batchNo: 1 },
+    ).lean();
+    const used = new Map<string, number>();
+    for (const a of promised)
+      used.set(String(a.batchId), (used.get(String(a.batchId)) ?? 0) + a.quantity);
+    const binOf = new Map(batches.map((b) => [String(b._id), b.binCode]));
+    for (const order of orders)
+      for (const line of order.lines) {
+        if (String(line.skuId) !== skuId) continue;
+        const parcelNo = target.get(order.orderNo)!;
+        const key = `${order.orderNo}:${skuId}`;
+        const taken = promised
+          .filter((a) => a.parcelNo === parcelNo && a.orderNo === order.orderNo)
+          .map((a) => ({
+            batchNo: a.batchNo,
+            binCode: binOf.get(String(a.batchId)) ?? '',
+            quantity: a.quantity,
+          }));
+        let missing = line.quantity - taken.reduce((sum, a) => sum + a.quantity, 0);
+        for (const batch of batches) {
+          if (missing <= 0) break;
+          const free = batch.quantity - (used.get(String(batch._id)) ?? 0);
+          if (free <= 0) continue;
+          const take = Math.min(free, missing);
+          used.set(String(batch._id), (used.get(String(batch._id)) ?? 0) + take);
+          fresh.push({
+            _id: new Types.ObjectId(),
+            allocationId: `${parcelNo}:${order.orderNo}:${skuId}:${batch.batchNo}`,
+            batchId: batch._id,
+            batchNo: batch.batchNo,
+            parcelNo,
+            orderNo: order.orderNo,
+            skuId: batch.skuId,
+            quantity: take,
+          });
+          taken.push({ batchNo: batch.batchNo, binCode: batch.binCode, quantity: take });
+          missing -= take;
+        }
+        result.set(key, taken);
+      }
+  });
+  if (fresh.length > 0) {
+    const now = new Date();
+    try {
+      await BatchAllocationModel.collection.insertMany(
+        fresh.map((doc) => ({ ...doc, createdAt: now, updatedAt: now })),
+        { ordered: false },
+      );
+    } catch (error) {
+      // Only an allocation a previous attempt already made may exist (same id): it stands.
+      const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
+      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw error;
+    }
   }
-  return usage;
+  return result;
+}
+
+/** Runs `work` holding every SKU's allocation lock, taken in sorted order. */
+function holdAll<T>(skuIds: string[], locks: ParcelLocks, work: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = skuIds;
+  return first === undefined
+    ? work()
+    : locks.withSkuAllocation(first, () => holdAll(rest, locks, work));
+}
+
+/** Maps `items` through `work`, at most IN_FLIGHT at a time, in order. */
+async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * Jobs of one kind, served in batches, one batch at a time: what arrives while a batch runs
+ * waits for the next. Each caller gets its own item's outcome; a batch that fails fails its
+ * callers (their jobs retry, each on its own).
+ */
+class BatchLane<I, O> {
+  private readonly run: (items: I[]) => Promise<O[]>;
+  private waiting: { item: I; resolve(o: O): void; reject(e: unknown): void }[] = [];
+  private running = false;
+
+  constructor(run: (items: I[]) => Promise<O[]>) {
+    this.run = run;
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    // Let the jobs that arrive in the same tick join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      try {
+        const outcomes = await this.run(batch.map((w) => w.item));
+        batch.forEach((w, i) => w.resolve(outcomes[i]!));
+      } catch (error) {
+        batch.forEach((w) => w.reject(error));
+      }
+    }
+    this.running = false;
+  }
+}
+
+/**
+ * Parcels booked per courier and ship date (a courier's daily capacity). Counting them means
+ * reading every parcel of the day, so the count is read at most every few seconds (more seldom
+ * when reading takes long), and this process's bookings are added as it makes them, until a read
+ * that started after they were written includes them. Another worker process's bookings since
+ * the last read are missed until the next: capacity is a courier's daily plan, not stock, and the
+ * miss is a few seconds' worth.
+ */
+class BookedParcels {
+  private counted = new Map<string, number>();
+  private readonly mine = new Map<number, { key: string; writtenAt?: number }>();
+  private next = 0;
+  private dates = '';
+  private readStartedAt = 0;
+  private readTookMs = 0;
+  private reading: Promise<void> | undefined;
+
+  /** Reads the count again if it is old, or the candidate ship dates changed. */
+  async refresh(now: Date): Promise<void> {
+    const dates = candidateShipDates(now);
+    const stale = Date.now() - this.readStartedAt > Math.max(5_000, 5 * this.readTookMs);
+    if (this.dates !== dates.join() || stale)
+      await (this.reading ??= this.read(dates).finally(() => (this.reading = undefined)));
+  }
+
+  usage(): CourierUsage {
+    const usage: Record<string, Record<string, number>> = {};
+    const count = (key: string, n: number) => {
+      const [code, shipDate] = key.split('|') as [string, string];
+      (usage[code] ??= {})[shipDate] = (usage[code]?.[shipDate] ?? 0) + n;
+    };
+    for (const [key, n] of this.counted) count(key, n);
+    for (const { key } of this.mine.values()) count(key, 1);
+    return usage;
+  }
+
+  /** Counts a booking from now on; `written` once its parcel is stored. */
+  book(courierCode: string, shipDate: string): { written(): void } {
+    const id = this.next++;
+    const booking: { key: string; writtenAt?: number } = { key: `${courierCode}|${shipDate}` };
+    this.mine.set(id, booking);
+    return { written: () => (booking.writtenAt = Date.now()) };
+  }
+
+  private async read(dates: string[]): Promise<void> {
+    const started = Date.now();
+    const counted = new Map<string, number>();
+    for (const shipDate of dates)
+      for (const p of await ParcelModel.find({ shipDate }, { courierCode: 1 }).lean())
+        if (p.courierCode)
+          counted.set(
+            `${p.courierCode}|${shipDate}`,
+            (counted.get(`${p.courierCode}|${shipDate}`) ?? 0) + 1,
+          );
+    this.counted = counted;
+    this.dates = dates.join();
+    this.readStartedAt = started;
+    this.readTookMs = Date.now() - started;
+    // Written before this read began: the read counted them.
+    for (const [id, b] of this.mine)
+      if (b.writtenAt !== undefined && b.writtenAt < started) this.mine.delete(id);
+  }
 }
 
 /** The same buyer and the same address, however it was typed (spaces, full-width digits). */

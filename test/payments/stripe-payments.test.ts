@@ -167,6 +167,41 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
     expect(await status(order.orderNo)).to.equal('pending_payment');
   });
 
+  it('takes a burst of webhooks together: each answered, each event stored and applied once, a forged one refused alone', async () => {
+    const orders = await Promise.all(Array.from({ length: 8 }, () => unpaidOrder(1, 5)));
+    for (const { order } of orders)
+      await services().payments.startPayment(
+        { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
+        order.orderNo,
+      );
+    const payloads = orders.map(({ order }) => succeeded(order));
+    const events = await StripeEventModel.countDocuments();
+    const forged = new StripeGateway({
+      ...getRuntime().services.stripe,
+      webhookSecret: 'whsec_not_the_real_one',
+    });
+    // Every event twice at once (Stripe retries a delivery it thinks timed out), and a forgery.
+    const replies = await Promise.all([
+      ...payloads.flatMap((p) => [deliver(p), deliver(p)]),
+      deliver(payloads[0]!, forged.signForLocalDelivery(payloads[0]!)),
+    ]);
+    expect(replies.slice(0, -1).map((r) => r.status)).to.deep.equal(Array(16).fill(200));
+    expect(replies.at(-1)!.status).to.equal(400);
+    expect(await StripeEventModel.countDocuments()).to.equal(events + 8);
+    for (const { order } of orders) {
+      await eventually(async () => (await status(order.orderNo)) === 'paid');
+      const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+      expect(paid.timeline.filter((t) => t.to === 'paid')).to.have.length(1);
+    }
+    await eventually(
+      async () =>
+        (await StripeEventModel.countDocuments({
+          eventId: { $in: payloads.map((p) => (JSON.parse(p) as { id: string }).id) },
+          outcome: 'paid',
+        })) === 8,
+    );
+  });
+
   it('applies a replayed event once', async () => {
     const { order } = await unpaidOrder();
     await services().payments.startPayment(
