@@ -21,6 +21,7 @@ import { connectRedisForQueues } from './core/redis.ts';
 import type { Runtime } from './core/runtime.ts';
 import { CartService } from './orders/cart-service.ts';
 import { OrderStateMachine } from './orders/order-states.ts';
+import { OrderNumbers } from './orders/order-numbers.ts';
 import { OrderService } from './orders/order-service.ts';
 import { publicOrderView } from './orders/order-view.ts';
 import type { Order } from './orders/order.model.ts';
@@ -114,6 +115,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const addresses = new AddressBook(redis, keys);
   const orders: OrderService = new OrderService({
     stock,
+    numbers: new OrderNumbers(redis, keys),
     states: orderStates,
     expiryQueue: orderExpiry,
     logger,

@@ -39,6 +39,8 @@
 // durations go to stderr). The processes take MONGODB_POOL_SIZE (and the rest of the
 // configuration) from the environment: against a FerretDB whose PostgreSQL pool is P, keep
 // 4 × MONGODB_POOL_SIZE (bench, two web processes, worker) below P / 2 (DESIGN).
+// BENCH_LOG_LEVEL=debug sends the processes' logs to stderr (each write batch's size and step
+// timings among them); BENCH_CPU_PROFILE_DIR=dir runs them with --cpu-prof.
 //
 // The last stdout line is one JSON object:
 //   scenario        "rush" | "session"
@@ -187,14 +189,14 @@ async function start(script: string, port?: number) {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=debug shows e.g. each write batch's timings (server/orders/order-writer.ts).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     MONGODB_URI: runtime.services.mongo.uri,
     MONGODB_DB: config.MONGODB_DB,
     REDIS_URL: runtime.services.redis.url,
     REDIS_PREFIX: config.REDIS_PREFIX,
     STRIPE_MOCK_PORT: String(config.STRIPE_MOCK_PORT),
     SEED_ON_START: 'false',
-    ...(process.env.ORDER_WRITER_TRACE ? { ORDER_WRITER_TRACE: '1' } : {}),
     ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
   };
   const profile = process.env.BENCH_CPU_PROFILE_DIR
@@ -202,7 +204,8 @@ async function start(script: string, port?: number) {
     : [];
   const child = spawn(process.execPath, [...profile, path.join(PROJECT_ROOT, script)], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // Their logs go to our stderr when asked for; stdout carries only the JSON line.
+    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 2 : 'ignore', 'inherit'],
   });
   children.push(child);
   if (port) {

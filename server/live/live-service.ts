@@ -445,6 +445,7 @@ export class LiveService {
     const placement: Placement = {
       idempotencyKey: `live-${input.clientKey}`,
       lines: [{ skuId: String(offer.skuId), quantity: input.quantity }],
+      resend: input.resend === true,
     };
     const step: ReservationStep = {
       channel,
@@ -477,18 +478,7 @@ export class LiveService {
         return address;
       },
     };
-    let order: Order;
-    try {
-      order = await this.deps.orders.placeOrder(actor, placement, step);
-    } catch (error) {
-      // A resend whose first answer was lost, after Redis forgot the key: ask MongoDB.
-      const recorded =
-        input.resend && error instanceof AppError && error.status < 500
-          ? await this.deps.orders.findPlaced(actor, placement.idempotencyKey)
-          : undefined;
-      if (!recorded) throw error;
-      order = recorded;
-    }
+    const order = await this.deps.orders.placeOrder(actor, placement, step);
     this.markDirty(input.sessionId, {
       name: maskName(actor.displayName),
       quantity: input.quantity,

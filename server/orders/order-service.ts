@@ -6,6 +6,7 @@ import { ProductModel } from '../catalogue/product.model.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import {
+  type AppError,
   Conflict,
   Invalid,
   NotFound,
@@ -30,7 +31,7 @@ import type {
   StockReservations,
 } from '../stock/stock-reservations.ts';
 import type { Address } from './address.schema.ts';
-import { newOrderNo } from './order-numbers.ts';
+import type { OrderNumbers } from './order-numbers.ts';
 import {
   OrderModel,
   PAID_STATUSES,
@@ -48,6 +49,7 @@ export interface OrderEvents {
 
 export interface OrderServiceDeps {
   stock: StockReservations;
+  numbers: OrderNumbers;
   states: OrderStateMachine;
   expiryQueue: Queue;
   events: OrderEvents;
@@ -69,6 +71,12 @@ export interface Placement {
   /** Checkout names its address; a live buy leaves it to its reservation step. */
   address?: Address;
   preferredCourier?: string;
+  /**
+   * The phone sent this placement before and lost the answer (a reconnect). If its step refuses
+   * it, MongoDB is asked whether the first copy was placed after all: Redis may have forgotten
+   * the key in between (a wipe), and a placed order must never be answered "sold out".
+   */
+  resend?: boolean;
 }
 
 export type StepOutcome =
@@ -95,6 +103,11 @@ export interface ReservationStep {
 
 const PAID = new Set<OrderStatus>(PAID_STATUSES);
 const NUMBER_TRIES = 3;
+/** How long a repeat waits for another process to finish writing its order: 10 s at most. */
+const AWAIT_POLLS = 400;
+const AWAIT_POLL_MS = 25;
+/** Placements answered moments ago are kept this long for a phone's resend. */
+const RECENT_PLACEMENTS_MS = 60_000;
 
 export class OrderService {
   private readonly deps: OrderServiceDeps;
@@ -103,6 +116,8 @@ export class OrderService {
   private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000, 1000, {
     staleWhileRevalidate: true,
   });
+  /** Placements in flight in this process, and those answered in the last minute. */
+  private readonly placements = new TtlCache<Order>(RECENT_PLACEMENTS_MS, 5000);
   /** Checkout's step: the SKU counters alone, at the shop's price. */
   readonly checkout: ReservationStep;
 
@@ -132,6 +147,19 @@ export class OrderService {
   ): Promise<Order> {
     if (!actor) throw new Unauthenticated();
     const idempotencyKey = `${actor.id}:${placement.idempotencyKey}`;
+    // A copy of a placement that this process is placing (or placed moments ago) shares its
+    // answer: a phone's resend costs neither a script nor a MongoDB read.
+    return this.placements.get(idempotencyKey, () =>
+      this.place(actor, idempotencyKey, placement, step),
+    );
+  }
+
+  private async place(
+    actor: Actor,
+    idempotencyKey: string,
+    placement: Placement,
+    step: ReservationStep,
+  ): Promise<Order> {
     const lines = mergeLines(placement.lines);
     const catalogue = await this.catalogue.get(
       lines
@@ -141,24 +169,33 @@ export class OrderService {
       () => loadCatalogue(lines.map((l) => l.skuId)),
     );
     const hubId = await theHubId();
+    const refused = async (error: AppError): Promise<Order> => {
+      const placed = placement.resend
+        ? await OrderModel.findOne({ idempotencyKey }).lean()
+        : undefined;
+      if (placed) return placed;
+      throw error;
+    };
 
     for (let attempt = 1; ; attempt++) {
-      const orderNo = newOrderNo();
+      const orderNo = await this.deps.numbers.next();
       // No look-up of the key first: the reservation script recognises a repeat (and, if Redis
       // lost it, the unique index does), which spares every buy in a rush a MongoDB query.
       const outcome = await step.reserve(idempotencyKey, orderNo, lines);
       if (outcome.kind === 'duplicate') return this.awaitOrder(idempotencyKey, outcome.orderNo);
       if (outcome.kind === 'sold_out') {
         const sku = catalogue.skus.find((s) => String(s._id) === outcome.skuId)!;
-        throw new SoldOut('errors.soldOut', { sku: sku.code, available: outcome.available });
+        return refused(
+          new SoldOut('errors.soldOut', { sku: sku.code, available: outcome.available }),
+        );
       }
-      if (outcome.kind === 'closed') throw new Conflict('errors.offerClosed');
-      if (outcome.kind === 'missing_offer') throw new Conflict('errors.tryAgain');
+      if (outcome.kind === 'closed') return refused(new Conflict('errors.offerClosed'));
+      if (outcome.kind === 'missing_offer') return refused(new Conflict('errors.tryAgain'));
       if (outcome.kind === 'limit')
-        throw new Invalid(
-          'errors.buyerLimit',
-          [{ field: 'quantity', code: 'validation.buyerLimit' }],
-          { left: outcome.left },
+        return refused(
+          new Invalid('errors.buyerLimit', [{ field: 'quantity', code: 'validation.buyerLimit' }], {
+            left: outcome.left,
+          }),
         );
 
       const reserved = outcome.lines;
@@ -428,14 +465,6 @@ export class OrderService {
     });
   }
 
-  /** The buyer's order placed under their key, if it was written. */
-  async findPlaced(actor: Actor, idempotencyKey: string): Promise<Order | undefined> {
-    const order = await OrderModel.findOne({
-      idempotencyKey: `${actor.id}:${idempotencyKey}`,
-    }).lean();
-    return order ?? undefined;
-  }
-
   async getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     if (!actor) throw new Unauthenticated();
     if (typeof orderNo !== 'string' || !/^CB[0-9]{14}$/.test(orderNo))
@@ -551,15 +580,22 @@ export class OrderService {
   }
 
   /**
-   * The order of a key that was placed before. Redis told us its number, or a concurrent request
-   * with the same key is writing it (its write batch lands within milliseconds).
+   * The order of a key that was placed before. Redis told us its number, or the unique index
+   * found it. Another process may still be writing it: its reservation stays in that process's
+   * in-flight record until the order is durable (a write batch takes milliseconds to a few
+   * seconds), so that record is watched in Redis and MongoDB is read once, afterwards. FerretDB
+   * answers a look-up by field with a scan of the collection, so a rush must not poll it.
    */
   private async awaitOrder(idempotencyKey: string, orderNo?: string): Promise<Order> {
-    for (let i = 0; i < 50; i++) {
+    if (orderNo)
+      for (let i = 0; i < AWAIT_POLLS && (await this.deps.stock.inFlight(orderNo)); i++)
+        await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
+    for (let i = 0; i < 3; i++) {
       const order = await OrderModel.findOne(orderNo ? { orderNo } : { idempotencyKey }).lean();
       if (order && order.idempotencyKey === idempotencyKey) return order;
-      await new Promise((r) => setTimeout(r, i < 10 ? 20 : 100));
+      await new Promise((r) => setTimeout(r, 200));
     }
+    // Not written (its placement failed and gave its units back): the phone may try again.
     throw new Unavailable('errors.orderInProgress');
   }
 }

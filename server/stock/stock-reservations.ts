@@ -115,6 +115,16 @@ export class StockReservations {
       .exec();
   }
 
+  /** Whether any process still holds this order's reservation in flight (not yet written). */
+  async inFlight(orderNo: string): Promise<boolean> {
+    const owners = await this.redis.smembers(this.ownersKey());
+    if (owners.length === 0) return false;
+    const pipeline = this.redis.pipeline();
+    for (const owner of owners) pipeline.hexists(this.inflightKey(owner), orderNo);
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.some(([error, held]) => !error && held === 1);
+  }
+
   /** The order number remembered for a placement key, if Redis still has it. */
   async placedOrderNo(idempotencyKey: string): Promise<string | null> {
     return this.redis.get(this.placementKey(idempotencyKey));

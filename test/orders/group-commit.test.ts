@@ -23,9 +23,12 @@ async function buyers(count: number): Promise<Actor[]> {
 
 describe('group commit of placed orders', () => {
   let services: Services;
+  /** Another web process: what it placed, `services` knows only from Redis and MongoDB. */
+  let other: Services;
   let io: Server;
   before(() => {
     io = new Server();
+    other = createServices(getRuntime(), realtimeFrom(io));
     // One flush at a time, held open 300 ms: placements sent together share one batch.
     services = createServices(
       {
@@ -42,6 +45,7 @@ describe('group commit of placed orders', () => {
   });
   after(async () => {
     await services.close();
+    await other.close();
     await io.close().catch(() => {});
   });
 
@@ -55,9 +59,9 @@ describe('group commit of placed orders', () => {
       address,
     });
 
-    // An order placed earlier, whose key Redis has since forgotten (a wipe of that one key):
-    // its repeat is only recognised by the unique index, inside the batch.
-    const earlier = await services.orders.placeOrder(repeat!, placement('batch-repeat-01'));
+    // An order placed earlier on another process, whose key Redis has since forgotten (a wipe of
+    // that one key): its repeat is only recognised by the unique index, inside the batch.
+    const earlier = await other.orders.placeOrder(repeat!, placement('batch-repeat-01'));
     const { redis } = getRuntime();
     await redis.del(services.stock.placementKey(`${repeat!.id}:batch-repeat-01`));
 
@@ -108,5 +112,23 @@ describe('group commit of placed orders', () => {
       const orderNo = m.movementId.split(':')[1]!;
       expect(reserved.some((r) => (r.orderNos ?? []).includes(orderNo))).to.equal(true);
     }
+  });
+
+  it('a repeat on another process while the first copy is still being written gets that order', async () => {
+    const sku = await skuWithStock(5);
+    const [buyer] = await buyers(1);
+    const placement: Placement = {
+      idempotencyKey: 'cross-process-01',
+      lines: [{ skuId: String(sku._id), quantity: 1 }],
+      address: DEMO_ADDRESS,
+    };
+    // `services` holds its batch open for 300 ms; the repeat reaches `other` meanwhile, finds
+    // the key taken in Redis and waits for the first copy's order instead of placing a second.
+    const first = services.orders.placeOrder(buyer!, placement);
+    await new Promise((r) => setTimeout(r, 50));
+    const repeat = await other.orders.placeOrder(buyer!, placement);
+    expect(repeat.orderNo).to.equal((await first).orderNo);
+    expect(await OrderModel.countDocuments({ buyerId: buyer!.id })).to.equal(1);
+    expect((await services.stock.available([String(sku._id)])).get(String(sku._id))).to.equal(4);
   });
 });
