@@ -285,21 +285,39 @@ export class OrderService {
       };
     });
     const itemsTotalFen = orderLines.reduce((sum, l) => sum + l.lineTotalFen, 0);
-    const doc = new OrderModel({
+    // The document as Mongoose would cast it (test/orders/order-document.test.ts holds the two
+    // together), built by hand: casting and validating through a Mongoose document costs about
+    // 0.3 ms of the event loop per order, which a rush of thousands pays in its tail latency.
+    const order = {
+      _id: new Types.ObjectId(),
       orderNo: w.orderNo,
       idempotencyKey: w.idempotencyKey,
-      buyerId: actor.id,
+      buyerId: new Types.ObjectId(actor.id),
       shopId: shop._id,
       channel: step.channel,
-      ...(step.live ? { live: { ...step.live, epoch: w.offerEpoch ?? '' } } : {}),
+      ...(step.live
+        ? {
+            live: {
+              sessionId: new Types.ObjectId(step.live.sessionId),
+              offerId: step.live.offerId,
+              epoch: w.offerEpoch ?? '',
+            },
+          }
+        : {}),
       lines: orderLines,
       itemsTotalFen,
       shippingFen: 0,
       totalFen: itemsTotalFen,
-      address: w.address,
+      currency: 'CNY',
+      address: {
+        ...w.address,
+        township: w.address.township ?? '',
+        village: w.address.village ?? '',
+      },
       ...(placement.preferredCourier ? { preferredCourier: placement.preferredCourier } : {}),
       status: 'pending_payment',
       payBy,
+      stockRound: 1,
       timeline: [
         {
           at: now,
@@ -311,22 +329,27 @@ export class OrderService {
       ],
       createdAt: now,
       updatedAt: now,
-    });
-    try {
-      await doc.validate();
-    } catch (error) {
-      const fields = Object.keys((error as { errors?: object }).errors ?? { order: 1 });
-      throw new Invalid(
-        'errors.invalid',
-        fields.map((field) => ({ field, code: 'validation.invalid' })),
-      );
+    };
+    // Everything in it was checked before (the edge's schemas, the catalogue, the address book,
+    // which saves through Mongoose) except an address typed at checkout, which Mongoose checks
+    // here against the stored schema's own limits.
+    if (placement.address) {
+      try {
+        await OrderModel.validate(order, ['address']);
+      } catch (error) {
+        const fields = Object.keys((error as { errors?: object }).errors ?? { address: 1 });
+        throw new Invalid(
+          'errors.invalid',
+          fields.map((field) => ({ field, code: 'validation.invalid' })),
+        );
+      }
     }
     return {
       orderNo: w.orderNo,
       idempotencyKey: w.idempotencyKey,
       payBy,
       hubId: w.hubId,
-      order: doc.toObject({ depopulate: true }),
+      order,
       reserved: w.reserved,
     };
   }
