@@ -5,6 +5,7 @@ import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
+import { createBuyers } from '../support/fixtures.ts';
 import { ask, buyerSocket, liveSession } from '../support/live-room.ts';
 import { eventually, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
@@ -204,6 +205,23 @@ describe('live rooms', function () {
       Array.from({ length: 14 }, () => ask(a.socket, 'live:join', { sessionId })),
     );
     expect(acks.filter((x) => x.code === 'errors.tooManyRequests').length).to.be.at.least(1);
+  });
+
+  it('limits flooding per person, across their sockets', async () => {
+    const { sessionId } = await liveSession(10);
+    const [login] = await createBuyers(1);
+    const sockets = [
+      track(await buyerSocket(base, login)),
+      track(await buyerSocket(base, login)),
+      track(await buyerSocket(base, login)),
+    ];
+    // Eight joins per socket stay under each socket's limit of ten; 24 are over the person's 20.
+    const acks = await Promise.all(
+      sockets.flatMap((s) =>
+        Array.from({ length: 8 }, () => ask(s.socket, 'live:join', { sessionId })),
+      ),
+    );
+    expect(acks.filter((x) => x.code === 'errors.tooManyRequests')).to.have.length(4);
   });
 
   it('never lets the allotment go below what is already sold', async () => {

@@ -61,12 +61,9 @@ export async function startWebServer(
     accepting: () => accepting,
   });
   attachSocketHandlers(io, sessions);
-  createSocketDispatcher(io, {
-    redis: runtime.redis,
-    keys: runtime.keys,
-    i18n: runtime.i18n,
-    logger,
-  }).register(...liveSocketEvents(services.live));
+  createSocketDispatcher(io, { i18n: runtime.i18n, logger }).register(
+    ...liveSocketEvents(services.live),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
