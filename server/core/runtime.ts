@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import type { Config } from './config.ts';
 import { connectMongo } from './db.ts';
 import { createI18n } from './i18n/index.ts';
+import { addFerretLookupIndexes } from './local-services/ferretdb-lookups.ts';
 import { ensureLocalServices, type LocalServices } from './local-services/index.ts';
 import type { Logger } from './logger.ts';
 import { connectRedis, RedisKeys } from './redis.ts';
@@ -28,6 +29,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const services = await ensureLocalServices(config, logger);
   try {
     await connectMongo(services.mongo.uri, config.MONGODB_DB, logger, config.MONGODB_POOL_SIZE);
+    // connectMongo made the collections and their indexes; on FerretDB's PostgreSQL backend they
+    // need a twin that its equality filters can use (see ferretdb-lookups.ts).
+    if (services.mongo.source === 'ferretdb' && config.FERRETDB_BACKEND !== 'sqlite')
+      await addFerretLookupIndexes(config.FERRETDB_POSTGRESQL_URL, config.MONGODB_DB, logger);
     const redis = connectRedis(services.redis.url, logger, 'main');
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', resolve);

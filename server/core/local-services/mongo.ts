@@ -83,9 +83,10 @@ export type FerretBackend =
   { handler: 'postgresql'; url: string } | { handler: 'sqlite'; dataDir: string };
 
 /**
- * FerretDB keeps its data in PostgreSQL when the machine has one (it answers queries on fields
- * other than _id through PostgreSQL's indexes, some thirty times faster than its SQLite backend
- * scanning), else in SQLite under the data folder. FERRETDB_BACKEND forces either.
+ * FerretDB keeps its data in PostgreSQL when the machine has one (with the lookup indexes the
+ * runtime adds, see ferretdb-lookups.ts, it finds documents by field through an index; its SQLite
+ * backend reads the whole collection), else in SQLite under the data folder. FERRETDB_BACKEND
+ * forces either.
  */
 export async function chooseFerretBackend(config: Config, logger: Logger): Promise<FerretBackend> {
   const sqlite = { handler: 'sqlite' as const, dataDir: path.join(config.DATA_DIR, 'ferretdb') };

@@ -1,0 +1,48 @@
+// A look-up by an indexed field uses an index, as on MongoDB. On FerretDB's PostgreSQL backend
+// its own btree indexes cannot serve its equality filters, so the runtime adds GIN twins
+// (server/core/local-services/ferretdb-lookups.ts). Asked through explain: FerretDB answers with
+// PostgreSQL's plan ("Index Scan", "Seq Scan"), MongoDB with its own ("IXSCAN", "COLLSCAN").
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { addFerretLookupIndexes } from '../../server/core/local-services/ferretdb-lookups.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+
+describe('look-ups by indexed fields', () => {
+  async function plan(collection: string, filter: object): Promise<string> {
+    const db = mongoose.connection.db!;
+    const answer = await db.command({ explain: { find: collection, filter } });
+    return JSON.stringify(answer.queryPlanner);
+  }
+
+  it('a field of an index and _id are found through an index, not by reading the collection', async () => {
+    const { config, logger, services } = getRuntime();
+    const db = mongoose.connection.db!;
+    const probe = db.collection('lookup_probes');
+    await probe.drop().catch(() => {});
+    await probe.createIndex({ code: 1 }, { unique: true });
+    await probe.createIndex({ village: 1 });
+    const docs = Array.from({ length: 3000 }, (_, i) => ({
+      code: `P${i}`,
+      village: `V${i % 150}`,
+      note: 'x'.repeat(200),
+    }));
+    await probe.insertMany(docs);
+    // What the runtime does after connecting, twice at once, as processes starting together
+    // would (on MongoDB this is not called: its own indexes serve).
+    if (services.mongo.source === 'ferretdb')
+      await Promise.all([
+        addFerretLookupIndexes(config.FERRETDB_POSTGRESQL_URL, config.MONGODB_DB, logger),
+        addFerretLookupIndexes(config.FERRETDB_POSTGRESQL_URL, config.MONGODB_DB, logger),
+      ]);
+
+    const one = await probe.findOne({ code: 'P1234' });
+    expect(one?.village).to.equal('V34');
+    for (const filter of [{ code: 'P1234' }, { village: 'V7' }, { _id: one!._id }]) {
+      const explained = await plan('lookup_probes', filter);
+      expect(explained, JSON.stringify(filter)).to.match(/Index Scan|IXSCAN|IDHACK/);
+      expect(explained, JSON.stringify(filter)).to.not.match(/Seq Scan|COLLSCAN/);
+    }
+    expect(await probe.countDocuments({ village: 'V7' })).to.equal(20);
+    await probe.drop();
+  });
+});
