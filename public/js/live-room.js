@@ -77,7 +77,59 @@
     } else el.textContent = '';
   }
 
+  // A first-time buyer's units are held by their order; the address is asked for right here,
+  // and the pay button appears once it is saved.
+  function askAddress(d) {
+    var sheet = $('address-sheet');
+    say(
+      fill(labels.wonNeedsAddress, {
+        time: new Date(d.payBy).toLocaleTimeString(),
+        total: yuan(d.totalFen),
+      }),
+      'ok',
+    );
+    sheet.hidden = false;
+    $('answer').scrollIntoView({ block: 'start' });
+    sheet.querySelector('input[name=recipient]').focus({ preventScroll: true });
+    sheet.onsubmit = function (event) {
+      event.preventDefault();
+      var address = {};
+      Array.prototype.forEach.call(sheet.querySelectorAll('input[name]'), function (input) {
+        address[input.name] = input.value;
+      });
+      $('address-error').textContent = '';
+      fetch('/api/orders/' + encodeURIComponent(d.orderNo) + '/address', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: {
+          'content-type': 'application/json',
+          'x-csrf-token': root.querySelector('input[name=_csrf]').value,
+        },
+        body: JSON.stringify({ address: address }),
+      })
+        .then(function (res) {
+          return res.json().then(function (body) {
+            if (!res.ok) throw body.error || {};
+            sheet.hidden = true;
+            d.needsAddress = false;
+            answerBuy({ ok: true, data: d });
+          });
+        })
+        .catch(function (error) {
+          var fields = (error && error.fields) || [];
+          $('address-error').textContent = fields.length
+            ? fields
+                .map(function (f) {
+                  return f.message;
+                })
+                .join(' ')
+            : (error && error.message) || '';
+        });
+    };
+  }
+
   function answerBuy(ack) {
+    if (ack.ok && ack.data.needsAddress) return askAddress(ack.data);
     if (ack.ok) {
       var d = ack.data;
       var wrap = document.createElement('span');

@@ -132,7 +132,7 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
               `${pickLocalized(l.title, req.locale)} ${pickLocalized(l.spec, req.locale)} ×${l.quantity}`,
           )
           .join('，'),
-        recipient: o.address.recipient,
+        recipient: o.address?.recipient ?? req.t('orders.addressPending'),
       })),
     });
   });

@@ -219,6 +219,8 @@ export class HubRouting {
       // Only a paid order travels; a cancelled one is taken out of its parcel by unrouteOrder.
       else if (order.status !== 'paid')
         outcomes.set(orderNo, `not routed: order is ${order.status}`);
+      // Payment starts only once an order has an address (PaymentService.startPayment).
+      else if (!order.address) outcomes.set(orderNo, 'not routed: order has no address');
       else paid.push(order);
     });
     if (paid.length > 0)
@@ -248,7 +250,7 @@ export class HubRouting {
     const target = new Map<string, string>();
     const opening = new Map<string, { opener: OrderDoc; addressKey: string }>();
     for (const order of orders) {
-      const addressKey = addressKeyOf(String(order.buyerId), order.address);
+      const addressKey = addressKeyOf(String(order.buyerId), order.address!);
       const key = `${String(order.buyerId)}|${addressKey}`;
       let parcelNo = order.parcelNo ?? openFor.get(key) ?? parcelNoFor(order.orderNo);
       const parcel = parcels.get(parcelNo);

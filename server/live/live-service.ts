@@ -472,11 +472,8 @@ export class LiveService {
           throw new Conflict('errors.sessionNotLive');
         return outcome;
       },
-      deliverTo: async () => {
-        const address = await this.deps.addresses.defaultAddress(actor.id);
-        if (!address) throw new Conflict('errors.needAddress');
-        return address;
-      },
+      // A first-time buyer has none yet: the order is placed anyway and asks for it.
+      deliverTo: () => this.deps.addresses.defaultAddress(actor.id),
     };
     const order = await this.deps.orders.placeOrder(actor, placement, step);
     this.markDirty(input.sessionId, {
@@ -490,6 +487,7 @@ export class LiveService {
       payBy: order.payBy,
       totalFen: order.totalFen,
       quantity: order.lines.reduce((sum, l) => sum + l.quantity, 0),
+      needsAddress: !order.address,
     };
   }
 

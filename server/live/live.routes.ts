@@ -94,6 +94,7 @@ function roomLabels(t: TFunction) {
     soldOutShort: t('live.soldOut'),
     payNow: t('orders.pay'),
     won: t('live.won'),
+    wonNeedsAddress: t('live.wonNeedsAddress'),
     sending: t('live.sending'),
     countdown: t('live.countdown'),
     flashOver: t('live.flashOver'),

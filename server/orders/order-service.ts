@@ -97,8 +97,11 @@ export interface ReservationStep {
   /** The live price, where the step sells at one. */
   unitPriceFen?: number;
   live?: { sessionId: string; offerId: string };
-  /** Where a live buy is delivered: read once units are won. */
-  deliverTo?(): Promise<Address>;
+  /**
+   * Where a live buy is delivered: read once units are won. Undefined for a buyer who has no
+   * address yet: the order is placed without one and the buyer gives it before paying.
+   */
+  deliverTo?(): Promise<Address | undefined>;
 }
 
 const PAID = new Set<OrderStatus>(PAID_STATUSES);
@@ -201,7 +204,7 @@ export class OrderService {
       const reserved = outcome.lines;
       let write: PendingWrite;
       try {
-        const address = placement.address ?? (await step.deliverTo!());
+        const address = placement.address ?? (await step.deliverTo?.());
         write = await this.orderDocument(actor, placement, step, catalogue, {
           orderNo,
           idempotencyKey,
@@ -259,7 +262,7 @@ export class OrderService {
       idempotencyKey: string;
       hubId: Types.ObjectId;
       reserved: ReservedLine[];
-      address: Address;
+      address: Address | undefined;
       offerEpoch: string | undefined;
     },
   ): Promise<PendingWrite> {
@@ -309,11 +312,15 @@ export class OrderService {
       shippingFen: 0,
       totalFen: itemsTotalFen,
       currency: 'CNY',
-      address: {
-        ...w.address,
-        township: w.address.township ?? '',
-        village: w.address.village ?? '',
-      },
+      ...(w.address
+        ? {
+            address: {
+              ...w.address,
+              township: w.address.township ?? '',
+              village: w.address.village ?? '',
+            },
+          }
+        : {}),
       ...(placement.preferredCourier ? { preferredCourier: placement.preferredCourier } : {}),
       status: 'pending_payment',
       payBy,
@@ -486,6 +493,35 @@ export class OrderService {
       const written = await OrderModel.find({ orderNo: { $in: orderNos } }, { orderNo: 1 }).lean();
       return new Set(written.map((o) => o.orderNo));
     });
+  }
+
+  /**
+   * Gives an unpaid order its delivery address: a first-time buyer's live buy is placed without
+   * one (the units are held as for any unpaid order), and the buyer adds it before paying. It
+   * can be corrected until the order is paid.
+   */
+  async setAddress(actor: Actor | undefined, orderNo: string, address: Address): Promise<Order> {
+    const order = await this.getOrder(actor, orderNo);
+    if (String(order.buyerId) !== actor!.id) throw new NotFound('errors.orderNotFound');
+    if (order.status !== 'pending_payment')
+      throw new Conflict('errors.addressTooLate', { status: order.status });
+    let updated: Order | null;
+    try {
+      updated = await OrderModel.findOneAndUpdate(
+        { orderNo: order.orderNo, status: 'pending_payment' },
+        { $set: { address } },
+        { returnDocument: 'after', runValidators: true },
+      ).lean();
+    } catch (error) {
+      const fields = Object.keys((error as { errors?: object }).errors ?? { address: 1 });
+      throw new Invalid(
+        'errors.invalid',
+        fields.map((field) => ({ field: field.replace(/^address\./, ''), code: 'validation.invalid' })),
+      );
+    }
+    if (!updated) throw new Conflict('errors.addressTooLate', { status: 'closed' });
+    this.deps.events.orderChanged(updated);
+    return updated;
   }
 
   async getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {

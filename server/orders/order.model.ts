@@ -94,7 +94,8 @@ const orderSchema = new Schema(
     shippingFen: integerFen,
     totalFen: integerFen,
     currency: { type: String, required: true, enum: ['CNY'], default: 'CNY' },
-    address: { type: addressSchema, required: true },
+    /** Missing only while a live order waits for its first-time buyer to give one (before paying). */
+    address: { type: addressSchema, required: false },
     status: { type: String, enum: ORDER_STATUSES, required: true, index: true },
     payBy: { type: Date, required: true },
     /** 1 for the order's own reservation; 2 after a late payment took the stock again. */

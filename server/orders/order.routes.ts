@@ -6,7 +6,8 @@ import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { cartView } from './cart-view.ts';
-import { checkoutPlacement } from './order-input.ts';
+import { parseInput } from '../core/validation.ts';
+import { addressInput, checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
 
@@ -139,7 +140,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     }
     // Remember the address for next time (the first address is the default).
     // The order holds the address as validated (trimmed), so that is the one remembered.
-    await services.addresses.remember(actor.id, placed[0]!.address);
+    await services.addresses.remember(actor.id, placed[0]!.address!);
     res.redirect(303, placed.length === 1 ? `/orders/${placed[0]!.orderNo}` : '/orders');
   });
 
@@ -165,14 +166,28 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     });
   });
 
-  // The hub could not deliver: the buyer corrects the address, and the parcel goes on.
+  // An unpaid order gets (or corrects) its address, then goes to payment; a paid one the hub could
+  // not deliver gets a corrected address, and its parcel goes on.
   router.post('/orders/:orderNo/address', async (req, res) => {
-    await services.hub.fixHeldAddress(
-      req.actor,
-      String(req.params.orderNo),
-      addressFromForm(req.body ?? {}),
-    );
+    const order = await orders.getOrder(req.actor, String(req.params.orderNo));
+    if (order.status === 'pending_payment') {
+      const address = parseInput(addressInput, addressFromForm(req.body ?? {}));
+      await orders.setAddress(req.actor, order.orderNo, address);
+      await services.addresses.remember(req.actor!.id, address);
+      res.redirect(303, `/orders/${order.orderNo}/pay`);
+      return;
+    }
+    await services.hub.fixHeldAddress(req.actor, order.orderNo, addressFromForm(req.body ?? {}));
     res.redirect(303, `/orders/${req.params.orderNo}?addressFixed=1`);
+  });
+
+  // The live room's address sheet: a first-time buyer's order gets its address, which also
+  // becomes the buyer's default for the next buy.
+  router.post('/api/orders/:orderNo/address', async (req, res) => {
+    const address = parseInput(addressInput, (req.body as { address?: unknown })?.address);
+    const order = await orders.setAddress(req.actor, String(req.params.orderNo), address);
+    await services.addresses.remember(req.actor!.id, address);
+    res.json(publicOrderView(order));
   });
 
   router.post('/orders/:orderNo/cancel', async (req, res) => {
@@ -218,6 +233,7 @@ function viewModel(order: Order, locale: string) {
       spec: pickLocalized(l.spec, locale),
     })),
     pending: order.status === 'pending_payment',
+    needsAddress: order.status === 'pending_payment' && !order.address,
     cancellable:
       order.status === 'pending_payment' || order.status === 'paid' || order.status === 'routed',
   };

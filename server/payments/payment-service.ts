@@ -75,6 +75,7 @@ export class PaymentService {
     if (order.status !== 'pending_payment')
       throw new Conflict('errors.notPayable', { status: order.status });
     if (order.payBy.getTime() <= Date.now()) throw new Conflict('errors.payByPassed');
+    if (!order.address) throw new Conflict('errors.addressFirst');
 
     const customer = await this.customerFor(actor!.id);
     const intent = await this.deps.gateway.sdk.paymentIntents.create(

@@ -45,6 +45,12 @@ export function paymentRoutes(services: Services, publishableKey: string | undef
   const { payments } = services;
 
   router.get('/orders/:orderNo/pay', async (req, res) => {
+    // An order placed without an address asks for it on its own page first.
+    const order = await services.orders.getOrder(req.actor, String(req.params.orderNo));
+    if (!order.address && order.status === 'pending_payment') {
+      res.redirect(303, `/orders/${order.orderNo}`);
+      return;
+    }
     const started = await payments.startPayment(req.actor, req.params.orderNo);
     res.render('payments/pay', {
       title: req.t('payments.title'),

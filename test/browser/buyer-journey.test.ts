@@ -76,7 +76,7 @@ describe('browser: a buyer on a phone', function () {
     const orderNo = page.url().split('/').at(-1)!;
     const order = (await OrderModel.findOne({ orderNo }).lean())!;
     expect(order.status).to.equal('pending_payment');
-    expect(order.address.detail).to.equal('望京西路 8 号院 3 号楼 1201');
+    expect(order.address!.detail).to.equal('望京西路 8 号院 3 号楼 1201');
 
     // The cart is empty now, and the address is remembered for next time.
     await page.goto('/cart');

@@ -250,7 +250,7 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       expect(resumed.address.detail).to.equal(fixed.detail);
       expect(resumed.exceptions.every((e) => e.resolvedAt)).to.equal(true);
       const after = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
-      expect(after.address.detail).to.equal(fixed.detail);
+      expect(after.address!.detail).to.equal(fixed.detail);
       expect(after.hubNotice).to.equal(undefined);
       // Someone else cannot touch it.
       const stranger = new Client(base);

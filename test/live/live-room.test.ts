@@ -6,6 +6,7 @@ import { startWebServer, type WebServer } from '../../server/core/http/web-serve
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
+import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { ask, buyerSocket, liveSession } from '../support/live-room.ts';
 import { eventually, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
@@ -222,6 +223,60 @@ describe('live rooms', function () {
       ),
     );
     expect(acks.filter((x) => x.code === 'errors.tooManyRequests')).to.have.length(4);
+  });
+
+  it('a buyer with no address wins the units; the order asks for the address before it can be paid', async () => {
+    const { sessionId, offerId } = await liveSession(10);
+    const first = track(await buyerSocket(base, undefined, undefined, { withAddress: false }));
+    const won = await ask(first.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 2,
+      clientKey: 'first-time-0001',
+    });
+    expect(won.ok, JSON.stringify(won)).to.equal(true);
+    const { orderNo, needsAddress } = won.data as { orderNo: string; needsAddress: boolean };
+    expect(needsAddress).to.equal(true);
+    expect((await OrderModel.findOne({ orderNo }).lean())!.address ?? null).to.equal(null);
+
+    // Not payable yet: the pay page sends the buyer to the order, which asks for the address.
+    const pay = await first.client.get(`/orders/${orderNo}/pay`);
+    expect(pay.status).to.equal(303);
+    expect(pay.headers.get('location')).to.equal(`/orders/${orderNo}`);
+    const page = await first.client.get<string>(`/orders/${orderNo}`);
+    expect(page.body).to.include('data-testid="order-address"');
+
+    // A bad address is refused field by field, and changes nothing.
+    const bad = await first.client.post<{ error: { code: string; fields: { field: string }[] } }>(
+      `/api/orders/${orderNo}/address`,
+      { address: { ...DEMO_ADDRESS, phone: '12345', recipient: '\u0000' } },
+    );
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.fields.map((f) => f.field).sort()).to.deep.equal(['phone', 'recipient']);
+    expect((await OrderModel.findOne({ orderNo }).lean())!.address ?? null).to.equal(null);
+    // Nobody else can give it an address.
+    const stranger = track(await buyerSocket(base));
+    const theirs = await stranger.client.post(`/api/orders/${orderNo}/address`, {
+      address: DEMO_ADDRESS,
+    });
+    expect(theirs.status).to.equal(404);
+
+    const saved = await first.client.post<{ orderNo: string }>(`/api/orders/${orderNo}/address`, {
+      address: DEMO_ADDRESS,
+    });
+    expect(saved.status).to.equal(200);
+    expect((await OrderModel.findOne({ orderNo }).lean())!.address?.phone).to.equal(
+      DEMO_ADDRESS.phone,
+    );
+    expect((await first.client.get(`/orders/${orderNo}/pay`)).status).to.equal(200);
+    // The address is the buyer's default now: the next buy needs nothing more.
+    const again = await ask(first.socket, 'live:buy', {
+      sessionId,
+      offerId,
+      quantity: 1,
+      clientKey: 'first-time-0002',
+    });
+    expect((again.data as { needsAddress: boolean }).needsAddress).to.equal(false);
   });
 
   it('never lets the allotment go below what is already sold', async () => {

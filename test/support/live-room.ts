@@ -26,11 +26,19 @@ export async function liveSession(allotment: number, perBuyerLimit = 3, stock = 
   return { sessionId: String(session._id), offerId, sku };
 }
 
-/** A signed-in buyer with a delivery address, and their socket to a web process. */
-export async function buyerSocket(base: string, login?: string, password = BUYER_PASSWORD) {
+/**
+ * A signed-in buyer with a delivery address (or, `withAddress: false`, one who never gave one),
+ * and their socket to a web process.
+ */
+export async function buyerSocket(
+  base: string,
+  login?: string,
+  password = BUYER_PASSWORD,
+  { withAddress = true } = {},
+) {
   const email = login ?? (await createBuyers(1))[0]!;
   await UserModel.updateOne(email.includes('@') ? { email } : { phone: email }, {
-    $set: { addresses: [DEMO_ADDRESS] },
+    $set: { addresses: withAddress ? [DEMO_ADDRESS] : [] },
   });
   const client = new Client(base);
   await client.signIn(email, password);
