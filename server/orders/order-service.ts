@@ -516,7 +516,10 @@ export class OrderService {
       const fields = Object.keys((error as { errors?: object }).errors ?? { address: 1 });
       throw new Invalid(
         'errors.invalid',
-        fields.map((field) => ({ field: field.replace(/^address\./, ''), code: 'validation.invalid' })),
+        fields.map((field) => ({
+          field: field.replace(/^address\./, ''),
+          code: 'validation.invalid',
+        })),
       );
     }
     if (!updated) throw new Conflict('errors.addressTooLate', { status: 'closed' });
