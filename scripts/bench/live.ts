@@ -8,6 +8,8 @@
 //                        another (the next once the previous is answered), all buyers at once.
 //     --buys-per-buyer K (default 5, at most 99); `--buyers 4000 --buys-per-buyer 5
 //                        --retry-share 0.2` is the 20,000-order session
+//   --no-address-share A share of buyers who never gave an address (default 0): their buys are
+//                        placed all the same and wait for the address (issue #12); stderr counts them
 //   --retry-share R      share of buys sent twice at once with the same clientKey, as a phone's
 //                        retry after a reconnect (rush: the first R×N buyers; session: a fixed,
 //                        seeded choice of R×N×K buys) (default 0)
@@ -95,6 +97,7 @@ const { values } = parseArgs({
     stock: { type: 'string' },
     'buys-per-buyer': { type: 'string' },
     'retry-share': { type: 'string', default: '0' },
+    'no-address-share': { type: 'string', default: '0' },
     generators: { type: 'string', default: '1' },
     'sign-in-concurrency': { type: 'string', default: '24' },
     'connect-concurrency': { type: 'string', default: '50' },
@@ -132,6 +135,12 @@ const BUYS_PER_BUYER = SCENARIO === 'session' ? integer('buys-per-buyer', 1, 99,
 const STOCK = SCENARIO === 'rush' ? integer('stock', 1, 1_000_000, '50') : BUYERS * BUYS_PER_BUYER;
 const RETRY_SHARE = Number(values['retry-share']);
 if (!(RETRY_SHARE >= 0 && RETRY_SHARE <= 1)) fail('--retry-share must be from 0 to 1');
+const NO_ADDRESS_SHARE = Number(values['no-address-share']);
+if (!(NO_ADDRESS_SHARE >= 0 && NO_ADDRESS_SHARE <= 1))
+  fail('--no-address-share must be from 0 to 1');
+/** Buyer i has never given an address (spread evenly over the buyers). */
+const withoutAddress = (i: number) =>
+  Math.floor((i + 1) * NO_ADDRESS_SHARE) > Math.floor(i * NO_ADDRESS_SHARE);
 const GENERATORS = integer('generators', 1, 16);
 const SIGN_IN_CONCURRENCY = integer('sign-in-concurrency', 1, 200);
 const CONNECT_CONCURRENCY = integer('connect-concurrency', 1, 1000);
@@ -451,7 +460,7 @@ try {
         displayName: `买家${from + j}`,
         passwordHash,
         role: 'buyer',
-        addresses: [address],
+        addresses: withoutAddress(from + j) ? [] : [address],
       })),
     );
   }
@@ -544,8 +553,13 @@ try {
   const ackedOrderNos = new Set(run.results.flatMap(okOrderNos));
   const orders = await OrderModel.find(
     { 'live.sessionId': session._id },
-    { orderNo: 1, idempotencyKey: 1, lines: 1, status: 1 },
+    { orderNo: 1, idempotencyKey: 1, lines: 1, status: 1, address: 1 },
   ).lean();
+  if (NO_ADDRESS_SHARE > 0)
+    log(
+      `buyers without an address: ${Array.from({ length: BUYERS }, (_, i) => i).filter(withoutAddress).length}; ` +
+        `their orders, placed to wait for one: ${orders.filter((o) => !o.address).length}`,
+    );
   const inMongo = new Set(orders.map((o) => o.orderNo));
   const byKey = new Map<string, number>();
   for (const o of orders) byKey.set(o.idempotencyKey, (byKey.get(o.idempotencyKey) ?? 0) + 1);
