@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseChinaLocalTime } from '../core/china-time.ts';
 import { objectIdSchema, quantitySchema } from '../orders/order-input.ts';
 
 const offerIdSchema = z.string().regex(/^[a-z0-9]{6,12}$/, 'validation.offer');
@@ -43,7 +44,12 @@ export const announceInput = chatInput;
 export const scheduleInput = z.object({
   title_zh: z.string().trim().min(2, 'validation.titleZh').max(60, 'validation.titleZh'),
   title_en: z.string().trim().max(100, 'validation.titleEn').default(''),
-  scheduled_at: z.coerce.date({ error: 'validation.scheduledAt' }),
+  // Typed in China time (a datetime-local field); stored as the instant, in UTC.
+  scheduled_at: z.string({ error: 'validation.scheduledAt' }).transform((text, ctx) => {
+    const at = parseChinaLocalTime(text);
+    if (!at) ctx.addIssue({ code: 'custom', message: 'validation.scheduledAt' });
+    return at ?? new Date(NaN);
+  }),
   stream_url: z
     .string()
     .trim()

@@ -1,0 +1,79 @@
+// A streamer types the session's start in China time; every page shows that same time, whatever
+// the server's own zone (it runs in UTC here). Before, 20:00 was read as 20:00 UTC and listed as
+// 04:00 the next day.
+import { expect } from 'chai';
+import { parseChinaLocalTime } from '../../server/core/china-time.ts';
+import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { ensureDemoCounty } from '../support/fixtures.ts';
+import { Client } from '../support/http-client.ts';
+import { getRuntime } from '../support/root-hooks.ts';
+
+describe('live session times are China time', () => {
+  let web: WebServer;
+  let base: string;
+  before(async () => {
+    await ensureDemoCounty();
+    web = await startWebServer(getRuntime(), { port: 0 });
+    base = `http://127.0.0.1:${web.port}`;
+  });
+  after(() => web.close());
+
+  it('reads a datetime-local value as Beijing time and refuses what is not a real time', () => {
+    expect(parseChinaLocalTime('2026-11-29T20:00')?.toISOString()).to.equal(
+      '2026-11-29T12:00:00.000Z',
+    );
+    expect(parseChinaLocalTime('2026-12-01T05:30:15')?.toISOString()).to.equal(
+      '2026-11-30T21:30:15.000Z',
+    );
+    for (const bad of ['0', '-1', '\u0000', '', '2026-02-30T20:00', '2026-11-29T24:00', 'tomorrow'])
+      expect(parseChinaLocalTime(bad), JSON.stringify(bad)).to.equal(undefined);
+  });
+
+  it('a session entered as 20:00 is stored as 12:00 UTC and shown as 20:00 on the studio list and the home page', async () => {
+    const streamer = new Client(base);
+    expect((await streamer.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
+    const form = {
+      title_zh: '平安夜花椒专场',
+      title_en: '',
+      // Early in the year, so the home page (soonest first) lists it among its twelve.
+      scheduled_at: '2026-01-05T20:00',
+      stream_url: '',
+      sku_code_0: 'HJ-DHP-TJ-250',
+      live_price_fen_0: '2980',
+      allotment_0: '50',
+      per_buyer_limit_0: '3',
+    };
+    const made = await streamer.postForm('/studio/live', form);
+    expect(made.status, String(made.body).slice(0, 300)).to.equal(303);
+    const id = made.headers.get('location')!.split('/').at(-1)!;
+    const session = (await LiveSessionModel.findById(id).lean())!;
+    expect(session.scheduledAt.toISOString()).to.equal('2026-01-05T12:00:00.000Z');
+
+    const list = await streamer.get<string>('/studio/live');
+    expect(list.body).to.include('2026-01-05 20:00');
+    const home = await new Client(base).get<string>('/');
+    expect(home.body).to.include('平安夜花椒专场');
+    expect(home.body).to.include('2026-01-05 20:00');
+    await LiveSessionModel.deleteOne({ _id: id });
+  });
+
+  it('a start that is not a time is refused beside its field, and nothing is stored', async () => {
+    const streamer = new Client(base);
+    expect((await streamer.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
+    const before = await LiveSessionModel.countDocuments();
+    for (const scheduled of ['0', '-1', '%00', '2026-13-45T99:99']) {
+      const refused = await streamer.postForm('/studio/live', {
+        title_zh: '时间不对的专场',
+        scheduled_at: scheduled,
+        sku_code_0: 'HJ-DHP-TJ-250',
+        live_price_fen_0: '2980',
+        allotment_0: '50',
+        per_buyer_limit_0: '3',
+      });
+      expect(refused.status, scheduled).to.equal(400);
+      expect(String(refused.body)).to.include('开播时间');
+    }
+    expect(await LiveSessionModel.countDocuments()).to.equal(before);
+  });
+});
