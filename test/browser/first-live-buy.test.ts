@@ -75,11 +75,9 @@ describe('browser: a first live buy, without an address', function () {
     expect(await room.locator('[data-testid=pay-amount]').textContent()).to.equal('¥19.90');
     await room.click('[data-testid=pay-alipay]');
     // Paid (the hub may already have routed it by the time the page shows it).
-    await room.waitForFunction(
-      "['已付款', '已转仓库'].includes(document.querySelector('[data-testid=order-status]')?.textContent)",
-      null,
-      { timeout: 15_000 },
-    );
+    await room.waitForSelector('[data-testid=order-status]:text-matches("^(已付款|已转仓库)$")', {
+      timeout: 15_000,
+    });
 
     // Back in the room, 扣1 goes straight to a pay link: the address is the buyer's default now.
     await room.goto(`/live/${sessionId}`);

@@ -33,11 +33,9 @@ describe('browser: paying for an order', function () {
     expect(await payTab.locator('[data-testid=pay-amount]').textContent()).to.equal('¥36.80');
     await payTab.click('[data-testid=pay-wechat_pay]');
 
-    await page.waitForFunction(
-      "document.querySelector('[data-testid=order-status]').textContent === '已付款'",
-      null,
-      { timeout: 15_000 },
-    );
+    await page.waitForSelector('[data-testid=order-status]:text-is("已付款")', {
+      timeout: 15_000,
+    });
     expect(page.url()).to.equal(orderUrl);
     expect(await page.locator('[data-testid=timeline] li').count()).to.equal(2);
     expect(await page.locator('[data-testid=pay]').count()).to.equal(0);

@@ -307,9 +307,7 @@ describe('hub: courier tracking', function () {
       await post(COURIER, {
         events: [event(waybillNo, 'collected', new Date(), { location: '平顺县揽投部' })],
       });
-      await page.waitForFunction(
-        "document.querySelector('[data-testid=order-status]').textContent === '已发货'",
-      );
+      await page.waitForSelector('[data-testid=order-status]:text-is("已发货")');
       await page.waitForSelector('[data-testid=tracking-events] li:has-text("已揽收")');
       expect(await page.locator('[data-testid=tracking-none]').isVisible()).to.equal(false);
 

@@ -27,7 +27,8 @@ import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
-import { queueDashboard } from './queue-dashboard.ts';
+import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard.ts';
+import { privatePagesNotStored, securityHeaders } from './security-headers.ts';
 import { testOnlyRoutes } from './test-routes.ts';
 import { createViewEngine } from './views.ts';
 
@@ -72,6 +73,12 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(healthRoutes(deps));
   app.use(
+    securityHeaders({
+      https: config.PUBLIC_URL.startsWith('https:'),
+      thirdPartyUi: QUEUE_DASHBOARD_PATH,
+    }),
+  );
+  app.use(
     express.static(path.join(PROJECT_ROOT, 'public'), {
       maxAge: config.NODE_ENV === 'production' ? '7d' : 0,
       index: false,
@@ -90,6 +97,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(sessions.middleware);
+  app.use(privatePagesNotStored);
   app.use(cartOwnerMiddleware(config.PUBLIC_URL.startsWith('https:')));
   app.use((req, res, next) => {
     res.locals.t = req.t;
