@@ -49,7 +49,6 @@ describe('browser: a first live buy, without an address', function () {
     const held = (await OrderModel.findOne({ buyerId: user._id }).lean())!;
     expect(held.status).to.equal('pending_payment');
     expect(held.address ?? null).to.equal(null);
-    await room.screenshot({ path: 'docs/screenshots/live-address-sheet-phone.png' });
 
     // A mistyped phone is answered beside the form, which keeps what was typed.
     const sheet = room.locator('[data-testid=address-sheet]');
