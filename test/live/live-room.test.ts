@@ -7,7 +7,7 @@ import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
-import { ask, buyerSocket, liveSession } from '../support/live-room.ts';
+import { ask, buyerSocket, liveSession, type Ack } from '../support/live-room.ts';
 import { eventually, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
@@ -206,6 +206,14 @@ describe('live rooms', function () {
       Array.from({ length: 14 }, () => ask(a.socket, 'live:join', { sessionId })),
     );
     expect(acks.filter((x) => x.code === 'errors.tooManyRequests').length).to.be.at.least(1);
+  });
+
+  it('answers an emit that carries only its acknowledgement, refusing the missing input', async () => {
+    const a = track(await buyerSocket(base));
+    const answer = (await a.socket.timeout(5000).emitWithAck('live:buy')) as Ack;
+    expect(answer.ok).to.equal(false);
+    expect(answer.code).to.equal('errors.invalid');
+    expect(answer.message).to.be.a('string').and.not.equal('');
   });
 
   it('limits flooding per person, across their sockets', async () => {

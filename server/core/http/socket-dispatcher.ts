@@ -87,8 +87,12 @@ export function createSocketDispatcher(io: Server, deps: { i18n: i18n; logger: L
     const cookieLang = /(?:^|;\s*)lang=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
     const locale: Locale = isLocale(cookieLang) ? cookieLang : 'zh-CN';
     for (const event of events) {
-      socket.on(event.name, async (input: unknown, ack?: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => {};
+      socket.on(event.name, async (...args: unknown[]) => {
+        // The acknowledgement is the last argument: an emit with no payload still gets its answer
+        // (the missing input is then refused like any bad input).
+        const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+        const input = args[0];
+        const reply = ack ? (ack as (a: Ack) => void) : () => {};
         // The session may have changed (signed in elsewhere in this browser): read it each time.
         const actor = request.session?.actor;
         try {
