@@ -3,21 +3,12 @@
 // 04:00 the next day.
 import { expect } from 'chai';
 import { parseChinaLocalTime } from '../../server/core/china-time.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
-import { ensureDemoCounty } from '../support/fixtures.ts';
 import { Client } from '../support/http-client.ts';
-import { getRuntime } from '../support/root-hooks.ts';
+import { inProcessWeb } from '../support/web-scene.ts';
 
 describe('live session times are China time', () => {
-  let web: WebServer;
-  let base: string;
-  before(async () => {
-    await ensureDemoCounty();
-    web = await startWebServer(getRuntime(), { port: 0 });
-    base = `http://127.0.0.1:${web.port}`;
-  });
-  after(() => web.close());
+  const scene = inProcessWeb();
 
   it('reads a datetime-local value as Beijing time and refuses what is not a real time', () => {
     expect(parseChinaLocalTime('2026-11-29T20:00')?.toISOString()).to.equal(
@@ -31,7 +22,7 @@ describe('live session times are China time', () => {
   });
 
   it('a session entered as 20:00 is stored as 12:00 UTC and shown as 20:00 on the studio list and in its room', async () => {
-    const streamer = new Client(base);
+    const streamer = new Client(scene.base);
     expect((await streamer.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
     const form = {
       title_zh: '平安夜花椒专场',
@@ -55,13 +46,13 @@ describe('live session times are China time', () => {
     expect(list.body).to.include('2031-12-24 20:00');
     // A buyer who opens the room before it starts sees when it will (the home page's list uses
     // the same dateTime helper).
-    const room = await new Client(base).get<string>(`/live/${id}`);
+    const room = await new Client(scene.base).get<string>(`/live/${id}`);
     expect(room.body).to.match(/data-testid="starts-at">2031-12-24 20:00 开播/);
     await LiveSessionModel.deleteOne({ _id: id });
   });
 
   it('a start that is not a time is refused beside its field, and nothing is stored', async () => {
-    const streamer = new Client(base);
+    const streamer = new Client(scene.base);
     expect((await streamer.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
     const before = await LiveSessionModel.countDocuments();
     for (const scheduled of ['0', '-1', '%00', '2026-13-45T99:99']) {

@@ -7,12 +7,8 @@
 // FerretDB indexes uniquely, and `_id`, so finding a document by its key works as on MongoDB. It only adds indexes to FerretDB's own tables and is safe to run again, from
 // several processes at once. FerretDB v1 does not hand filters on nested fields ('a.b') or with
 // operators ($in, $or…) to PostgreSQL at all: those still read the whole collection.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Logger } from '../logger.ts';
-import { findExecutable } from './processes.ts';
-
-const execFileAsync = promisify(execFile);
+import { runPsql } from './mongo.ts';
 
 const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -68,20 +64,8 @@ export async function addFerretLookupIndexes(
   database: string,
   logger: Logger,
 ): Promise<void> {
-  const psql = findExecutable('psql');
-  if (!psql) {
-    logger.debug('psql not installed: FerretDB lookups by field will scan their collections');
-    return;
-  }
   try {
-    await execFileAsync(
-      psql,
-      ['-d', postgresUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c', lookupIndexesSql(database)],
-      {
-        timeout: 60_000,
-        env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
-      },
-    );
+    await runPsql(postgresUrl, lookupIndexesSql(database), 60_000);
   } catch (error) {
     logger.warn(
       { err: String((error as { stderr?: string }).stderr || error).trim() },

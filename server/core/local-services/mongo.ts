@@ -102,21 +102,34 @@ export async function chooseFerretBackend(config: Config, logger: Logger): Promi
   return sqlite;
 }
 
+/**
+ * Runs one SQL text with the machine's psql (stopping at the first error); its output is what
+ * it printed, unaligned and without headers. Rejects with psql's stderr when it fails, or when
+ * psql is not installed.
+ */
+export async function runPsql(
+  url: string,
+  sql: string,
+  timeoutMs: number,
+): Promise<{ stdout: string }> {
+  const psql = findExecutable('psql');
+  if (!psql) throw new Error('psql (the PostgreSQL client) is not installed');
+  return execFileAsync(psql, ['-d', url, '-v', 'ON_ERROR_STOP=1', '-tAc', sql], {
+    timeout: timeoutMs,
+    env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
+  });
+}
+
 /** Creates the database named in the URL if it is missing. Returns why not, or undefined. */
 async function ensurePostgresDatabase(url: string): Promise<string | undefined> {
   const parsed = new URL(url);
   if (!(await isPortOpen(Number(parsed.port || 5432), parsed.hostname)))
     return 'nothing listens there';
-  const psql = findExecutable('psql');
-  if (!psql) return 'psql (the PostgreSQL client) is not installed';
+  if (!findExecutable('psql')) return 'psql (the PostgreSQL client) is not installed';
   const database = parsed.pathname.slice(1);
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const run = (sql: string) =>
-    execFileAsync(psql, ['-d', admin.toString(), '-tAc', sql], {
-      timeout: 10_000,
-      env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
-    });
+  const run = (sql: string) => runPsql(admin.toString(), sql, 10_000);
   try {
     const { stdout } = await run(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
     if (stdout.trim() !== '1') await run(`CREATE DATABASE "${database}"`);
