@@ -3,10 +3,16 @@
 -- KEYS[1]  the order's state key
 -- ARGV[1]  expected current state (from)
 -- ARGV[2]  new state (to)
--- ARGV[3]  the state stored in MongoDB, used when the key is missing (after a Redis wipe)
+-- ARGV[3]  the state stored in MongoDB, or '' when the caller has not read it
 -- ARGV[4]  seconds to keep the key
--- Returns 'won', or the state that is current instead (the caller lost).
-local current = redis.call('GET', KEYS[1]) or ARGV[3]
+-- Returns 'won', the state that is current instead (the caller lost), or '?' when the stored
+-- state is needed and was not given: the key is missing (a new order, a Redis wipe) or already
+-- shows the target. The caller reads the order and asks again.
+local current = redis.call('GET', KEYS[1])
+if not current or current == ARGV[2] then
+  if ARGV[3] == '' then return '?' end
+  current = current or ARGV[3]
+end
 -- Redis already moved to the same target but MongoDB still shows the old state: the earlier
 -- winner's write never landed (crash, timeout). Let this retry finish it.
 if current == ARGV[2] and ARGV[3] == ARGV[1] then

@@ -91,16 +91,14 @@ export class OrderStateMachine {
     if (!rule) throw new Conflict('errors.illegalTransition', { from, to });
     if (!rule.by.includes(actor.kind)) throw new Conflict('errors.illegalTransition', { from, to });
 
-    const stored = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
-    if (!stored) throw new Conflict('errors.orderNotFound', { orderNo });
-    const verdict = await this.redis.decideOrderState(
-      1,
-      this.keys.key('order-state', orderNo),
-      from,
-      to,
-      stored.status,
-      STATE_KEY_TTL_S,
-    );
+    const key = this.keys.key('order-state', orderNo);
+    // Redis usually knows the current state; MongoDB is read only when it does not.
+    let verdict = await this.redis.decideOrderState(1, key, from, to, '', STATE_KEY_TTL_S);
+    if (verdict === '?') {
+      const stored = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
+      if (!stored) throw new Conflict('errors.orderNotFound', { orderNo });
+      verdict = await this.redis.decideOrderState(1, key, from, to, stored.status, STATE_KEY_TTL_S);
+    }
     if (verdict !== 'won') return { won: false, current: verdict as OrderStatus };
 
     const entry = { at: new Date(), from, to, actor: `${actor.kind}:${actor.id}`, reason };
@@ -110,6 +108,8 @@ export class OrderStateMachine {
       { $set: { status: to }, $push: { timeline: entry } },
       { returnDocument: 'after' },
     ).lean();
-    return { won: true, order: order ?? (await OrderModel.findOne({ orderNo }).lean())! };
+    const current = order ?? (await OrderModel.findOne({ orderNo }).lean());
+    if (!current) throw new Conflict('errors.orderNotFound', { orderNo });
+    return { won: true, order: current };
   }
 }

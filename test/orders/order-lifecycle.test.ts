@@ -49,6 +49,43 @@ describe('the order core', () => {
     await io.close().catch(() => {}); // no HTTP server to close
   });
 
+  it('decides a transition once, reading MongoDB only when Redis does not know the state', async () => {
+    const runtime = getRuntime();
+    const sku = await skuWithStock(5);
+    const placed = await services.orders.placeOrder(
+      await buyer(),
+      order(String(sku._id), 1, `arbiter-${Date.now()}`),
+    );
+    const stateKey = runtime.keys.key('order-state', placed.orderNo);
+    const system = { kind: 'system' as const, id: 'test' };
+    const pay = () =>
+      services.orderStates.transition(placed.orderNo, 'pending_payment', 'paid', system, 'paid');
+    // Redis knows nothing yet: MongoDB's pending_payment decides, and the first payment wins.
+    expect(await runtime.redis.get(stateKey)).to.equal(null);
+    expect((await pay()).won).to.equal(true);
+    expect(await runtime.redis.get(stateKey)).to.equal('paid');
+    // Redis and MongoDB both say paid: a second payment loses, and no second timeline entry.
+    expect(await pay()).to.deep.equal({ won: false, current: 'paid' });
+    // Redis says paid but the winner's write never reached MongoDB: its retry finishes it.
+    const before = (await OrderModel.findOne({ orderNo: placed.orderNo }).lean())!;
+    await OrderModel.updateOne(
+      { orderNo: placed.orderNo },
+      {
+        $set: {
+          status: 'pending_payment',
+          timeline: before.timeline.filter((t) => t.to !== 'paid'),
+        },
+      },
+    );
+    expect((await pay()).won).to.equal(true);
+    const stored = (await OrderModel.findOne({ orderNo: placed.orderNo }).lean())!;
+    expect(stored.status).to.equal('paid');
+    expect(stored.timeline.filter((t) => t.to === 'paid')).to.have.length(1);
+    // A Redis wipe: MongoDB's paid decides again.
+    await runtime.redis.del(stateKey);
+    expect(await pay()).to.deep.equal({ won: false, current: 'paid' });
+  });
+
   it('releases the stock of an order not paid in time, through the delayed job', async () => {
     const sku = await skuWithStock(5);
     const who = await buyer();
