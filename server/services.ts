@@ -12,6 +12,7 @@ import { HubService } from './hub/hub-service.ts';
 import { HubReceiving } from './hub/receiving-service.ts';
 import { TraceService } from './trace/trace-service.ts';
 import { storeDocument } from './trace/uploads.ts';
+import { RoutingMemory } from './hub/routing-memory.ts';
 import { HubRouting } from './hub/routing-service.ts';
 import { HUB_ROUTING_QUEUE } from '../workers/hub-routing.ts';
 import { StudioService } from './catalogue/studio.service.ts';
@@ -166,6 +167,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     logger,
     consolidationWindowMs: config.HUB_CONSOLIDATION_WINDOW_S * 1000,
     locks: parcelLocks,
+    memory: new RoutingMemory(redis, keys),
   });
   const hub = new HubService({
     states: orderStates,

@@ -5,10 +5,11 @@
 // A live session pays thousands of orders in minutes, and every MongoDB round trip counts
 // (DESIGN, "Writing under a rush"). So the worker's jobs (one per order, one per parcel) are
 // served in batches: the jobs waiting in a process are taken together, one batch at a time, and a
-// batch reads the open parcels once, allocates all its lines under their SKUs' locks in one pass,
-// writes new parcels and allocations with insertMany and schedules the closing with one addBulk.
-// Closing reads the couriers once per batch and counts what each courier has booked from a
-// snapshot (see BookedParcels). Every step can be repeated after a crash: an order names its
+// batch reads only the parcels its buyers may join (Redis remembers which are open: see
+// RoutingMemory), allocates all its lines under their SKUs' locks in one pass, writes new parcels
+// and allocations with insertMany and schedules the closing with one addBulk. Closing reads the
+// couriers and what each has booked (counted in Redis) once per batch. Nothing a batch reads
+// grows with the day's parcels. Every step can be repeated after a crash: an order names its
 // parcel before it joins it, a parcel is named after the order that opened it (unique parcelNo),
 // lines are added only if the order is not in the parcel yet, allocations carry unique ids.
 import { createHash } from 'node:crypto';
@@ -23,18 +24,14 @@ import type { OrderStateMachine } from '../orders/order-states.ts';
 import { OrderModel, type Order } from '../orders/order.model.ts';
 import { BatchAllocationModel, BatchModel } from './batch.model.ts';
 import type { LineAllocation } from './batch-allocation.ts';
-import {
-  candidateShipDates,
-  chooseCourier,
-  type CourierRules,
-  type CourierUsage,
-} from './courier-choice.ts';
+import { candidateShipDates, chooseCourier, type CourierRules } from './courier-choice.ts';
 import { recordedChoice } from './courier-choice.schema.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
 import { HubModel } from './hub.model.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
+import { addBooking, type RoutingMemory } from './routing-memory.ts';
 
 export const HUB_ROUTING_QUEUE = 'hub-routing';
 export const ROUTE_ORDER_JOB = 'route-order';
@@ -55,11 +52,14 @@ export interface HubRoutingDeps {
   adapterFor: (courierCode: string) => CourierAdapter;
   logger: Logger;
   locks: ParcelLocks;
+  /** Which parcels are collecting orders, what couriers have booked (hints kept in Redis). */
+  memory: RoutingMemory;
   /** How long a parcel waits for the same buyer's other paid orders. */
   consolidationWindowMs: number;
 }
 
 type ParcelDoc = Parcel & { _id: unknown };
+type Bookings = Record<string, Record<string, number>>;
 type OrderDoc = Order & { _id: Types.ObjectId };
 /** A parcel line as routing writes it (picking and packing fill in the rest). */
 interface ParcelLine {
@@ -92,7 +92,6 @@ export class HubRouting {
   private readonly closing = new BatchLane<{ parcelNo: string; now: Date }, string>((requests) =>
     this.closeBatch(requests),
   );
-  private readonly booked = new BookedParcels();
 
   constructor(deps: HubRoutingDeps) {
     this.deps = deps;
@@ -232,26 +231,33 @@ export class HubRouting {
   /** Where each order goes, the lines it brings, and the writes that put it there. */
   private async placeInParcels(orders: OrderDoc[], now: Date): Promise<Map<string, string>> {
     const hub = (await HubModel.findOne({}, { _id: 1, bins: 1 }).lean())!;
-    // The parcels still collecting orders: few, however many the hub holds.
+    // The parcels still collecting these buyers' orders: Redis remembers which (RoutingMemory);
+    // MongoDB says whether each still is.
+    const keyOf = new Map(
+      orders.map((o) => [o.orderNo, buyerAddressKey(String(o.buyerId), o.address!)] as const),
+    );
+    const hinted = await this.deps.memory.openParcels([...new Set(keyOf.values())]);
+    const wanted = new Set([
+      ...hinted.values(),
+      // A retry: the parcel its order named may have moved on since.
+      ...orders.flatMap((o) => (o.parcelNo ? [o.parcelNo] : [])),
+    ]);
     const parcels = new Map<string, ParcelDoc>();
+    for (const parcel of await inParallel([...wanted], (parcelNo) =>
+      ParcelModel.findOne({ parcelNo }).lean(),
+    ))
+      if (parcel) parcels.set(parcel.parcelNo, parcel);
     const openFor = new Map<string, string>();
-    for (const parcel of await ParcelModel.find({ status: 'open' }).lean()) {
-      parcels.set(parcel.parcelNo, parcel);
-      if (parcel.openUntil > now)
-        openFor.set(`${String(parcel.buyerId)}|${parcel.addressKey}`, parcel.parcelNo);
+    for (const [key, parcelNo] of hinted) {
+      const parcel = parcels.get(parcelNo);
+      if (parcel?.status === 'open' && parcel.openUntil > now) openFor.set(key, parcelNo);
     }
-    // A retry: the parcel its order named may have moved on since.
-    for (const order of orders)
-      if (order.parcelNo && !parcels.has(order.parcelNo)) {
-        const parcel = await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean();
-        if (parcel) parcels.set(parcel.parcelNo, parcel);
-      }
 
     const target = new Map<string, string>();
     const opening = new Map<string, { opener: OrderDoc; addressKey: string }>();
     for (const order of orders) {
       const addressKey = addressKeyOf(String(order.buyerId), order.address!);
-      const key = `${String(order.buyerId)}|${addressKey}`;
+      const key = keyOf.get(order.orderNo)!;
       let parcelNo = order.parcelNo ?? openFor.get(key) ?? parcelNoFor(order.orderNo);
       const parcel = parcels.get(parcelNo);
       // Its parcel left for picking before this order got in (a crash in between): a new parcel.
@@ -299,6 +305,13 @@ export class HubRouting {
           openUntil: new Date(now.getTime() + this.deps.consolidationWindowMs),
         };
       }),
+    );
+    await this.deps.memory.parcelsOpened(
+      created.map((p) => ({
+        buyerAddressKey: `${String(p.buyerId)}|${p.addressKey}`,
+        parcelNo: p.parcelNo,
+        ms: p.openUntil.getTime() - Date.now(),
+      })),
     );
     // Parcels that existed (or were opened meanwhile by a retry): add the orders not in them yet.
     const statuses = new Map<string, ParcelDoc>(created.map((p) => [p.parcelNo, p]));
@@ -436,14 +449,24 @@ export class HubRouting {
     // The rules as they are now, read once for the batch (not once per parcel).
     const couriers = await CourierModel.find().lean();
     const parcels = [...new Map(requests.map((r) => [r.parcelNo, r.now]))];
+    // What each courier has booked, read once for the batch; its own bookings are added as they
+    // are made, so parcels closing side by side count each other.
+    const usage = await this.deps.memory.bookings([
+      ...new Set(requests.flatMap((r) => candidateShipDates(r.now))),
+    ]);
     const results = await inParallel(parcels, ([parcelNo, now]) =>
-      this.closeOne(parcelNo, now, couriers),
+      this.closeOne(parcelNo, now, couriers, usage),
     );
     const outcomes = new Map(parcels.map(([parcelNo], i) => [parcelNo, results[i]!]));
     return requests.map((r) => outcomes.get(r.parcelNo)!);
   }
 
-  private async closeOne(parcelNo: string, now: Date, couriers: CourierRules[]): Promise<string> {
+  private async closeOne(
+    parcelNo: string,
+    now: Date,
+    couriers: CourierRules[],
+    usage: Bookings,
+  ): Promise<string> {
     const decided = await this.deps.locks.withParcel(parcelNo, async () => {
       const parcel = await ParcelModel.findOne({ parcelNo }).lean();
       if (!parcel) return 'no such parcel';
@@ -453,7 +476,7 @@ export class HubRouting {
         await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'cancelled' } });
         return 'not routed';
       }
-      return (await this.chooseFor(parcel, now, couriers)) ?? 'not routed';
+      return (await this.chooseFor(parcel, now, couriers, usage)) ?? 'not routed';
     });
     if (typeof decided === 'string') return decided;
     const parcel = decided;
@@ -478,10 +501,10 @@ export class HubRouting {
     parcel: ParcelDoc,
     now: Date,
     couriers: CourierRules[],
+    usage: Bookings,
   ): Promise<Decided | undefined> {
     const weightGrams =
       parcel.lines.reduce((sum, l) => sum + l.weightGrams * l.quantity, 0) + PACKAGING_GRAMS;
-    await this.booked.refresh(now);
     // From here to the booking nothing waits, so parcels closing side by side count each other.
     const choice = chooseCourier(
       {
@@ -495,7 +518,7 @@ export class HubRouting {
         now,
       },
       couriers,
-      this.booked.usage(),
+      usage,
     );
     if (choice.kind === 'none') {
       await ParcelModel.updateOne(
@@ -509,7 +532,8 @@ export class HubRouting {
       return undefined;
     }
     // Counted before the write: a failure after it under-uses a courier, never over-books it.
-    const booking = this.booked.book(choice.courierCode, choice.shipDate);
+    addBooking(usage, choice.courierCode, choice.shipDate);
+    await this.deps.memory.booked(choice.courierCode, choice.shipDate);
     const waybillNo = await this.deps.adapterFor(choice.courierCode).issueWaybill({
       parcelNo: parcel.parcelNo,
       courierCode: choice.courierCode,
@@ -525,9 +549,13 @@ export class HubRouting {
       estimatedWeightGrams: weightGrams,
     };
     await ParcelModel.updateOne({ parcelNo: parcel.parcelNo }, { $set: routed });
-    booking.written();
     return { orderNos: parcel.orderNos, ...routed };
   }
+}
+
+/** Who a parcel is for and where it goes: one open parcel collects their orders. */
+function buyerAddressKey(buyerId: string, address: Address): string {
+  return `${buyerId}|${addressKeyOf(buyerId, address)}`;
 }
 
 /** The parcel an order opens: named after it, so a retry opens the same one. */
@@ -675,70 +703,6 @@ class BatchLane<I, O> {
       }
     }
     this.running = false;
-  }
-}
-
-/**
- * Parcels booked per courier and ship date (a courier's daily capacity). Counting them means
- * reading every parcel of the day, so the count is read at most every few seconds (more seldom
- * when reading takes long), and this process's bookings are added as it makes them, until a read
- * that started after they were written includes them. Another worker process's bookings since
- * the last read are missed until the next: capacity is a courier's daily plan, not stock, and the
- * miss is a few seconds' worth.
- */
-class BookedParcels {
-  private counted = new Map<string, number>();
-  private readonly mine = new Map<number, { key: string; writtenAt?: number }>();
-  private next = 0;
-  private dates = '';
-  private readStartedAt = 0;
-  private readTookMs = 0;
-  private reading: Promise<void> | undefined;
-
-  /** Reads the count again if it is old, or the candidate ship dates changed. */
-  async refresh(now: Date): Promise<void> {
-    const dates = candidateShipDates(now);
-    const stale = Date.now() - this.readStartedAt > Math.max(5_000, 5 * this.readTookMs);
-    if (this.dates !== dates.join() || stale)
-      await (this.reading ??= this.read(dates).finally(() => (this.reading = undefined)));
-  }
-
-  usage(): CourierUsage {
-    const usage: Record<string, Record<string, number>> = {};
-    const count = (key: string, n: number) => {
-      const [code, shipDate] = key.split('|') as [string, string];
-      (usage[code] ??= {})[shipDate] = (usage[code]?.[shipDate] ?? 0) + n;
-    };
-    for (const [key, n] of this.counted) count(key, n);
-    for (const { key } of this.mine.values()) count(key, 1);
-    return usage;
-  }
-
-  /** Counts a booking from now on; `written` once its parcel is stored. */
-  book(courierCode: string, shipDate: string): { written(): void } {
-    const id = this.next++;
-    const booking: { key: string; writtenAt?: number } = { key: `${courierCode}|${shipDate}` };
-    this.mine.set(id, booking);
-    return { written: () => (booking.writtenAt = Date.now()) };
-  }
-
-  private async read(dates: string[]): Promise<void> {
-    const started = Date.now();
-    const counted = new Map<string, number>();
-    for (const shipDate of dates)
-      for (const p of await ParcelModel.find({ shipDate }, { courierCode: 1 }).lean())
-        if (p.courierCode)
-          counted.set(
-            `${p.courierCode}|${shipDate}`,
-            (counted.get(`${p.courierCode}|${shipDate}`) ?? 0) + 1,
-          );
-    this.counted = counted;
-    this.dates = dates.join();
-    this.readStartedAt = started;
-    this.readTookMs = Date.now() - started;
-    // Written before this read began: the read counted them.
-    for (const [id, b] of this.mine)
-      if (b.writtenAt !== undefined && b.writtenAt < started) this.mine.delete(id);
   }
 }
 

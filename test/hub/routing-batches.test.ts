@@ -13,6 +13,7 @@ import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { OrderModel, type Order } from '../../server/orders/order.model.ts';
 import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
+import { getRuntime } from '../support/root-hooks.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
 
 const PAID_BY_TEST = { kind: 'system' as const, id: 'test-payments' };
@@ -144,10 +145,52 @@ describe('the hub routes a rush of paid orders in batches', function () {
     for (const o of statuses) expect(o.timeline.filter((t) => t.to === 'routed')).to.have.length(1);
   });
 
+  it('finds a buyer’s open parcel from one batch to the next; after a Redis wipe it opens another and loses nothing', async () => {
+    const sku = await skuInTwoBatches(0, 10);
+    const [buyer] = await buyers(1);
+    const home = street();
+    const first = await paid(buyer!, String(sku._id), home);
+    expect(await services().routing.routeOrder(first.orderNo)).to.match(/^in parcel /);
+    // A later batch: Redis remembers the parcel still collecting this buyer's orders.
+    const second = await paid(buyer!, String(sku._id), home);
+    expect(await services().routing.routeOrder(second.orderNo)).to.match(/^in parcel /);
+    let parcels = await parcelsOf([first, second]);
+    expect(parcels).to.have.length(1);
+    expect(parcels[0]!.orderNos).to.deep.equal([first.orderNo, second.orderNo]);
+
+    // Redis forgets: the next order travels in a parcel of its own, and still travels.
+    const { redis, keys } = getRuntime();
+    for (const key of await redis.keys(keys.key('{hub}', 'open-parcel', '*'))) await redis.del(key);
+    const third = await paid(buyer!, String(sku._id), home);
+    expect(await services().routing.routeOrder(third.orderNo)).to.match(/^in parcel /);
+    parcels = await parcelsOf([first, second, third]);
+    expect(parcels).to.have.length(2);
+    const later = new Date(Date.now() + 10 * 60_000);
+    await Promise.all(parcels.map((p) => services().routing.closeParcel(p.parcelNo, later)));
+    const statuses = await OrderModel.find(
+      { orderNo: { $in: [first, second, third].map((o) => o.orderNo) } },
+      { status: 1 },
+    ).lean();
+    expect(statuses.map((o) => o.status)).to.deep.equal(['routed', 'routed', 'routed']);
+  });
+
   describe('a courier with room for one more parcel today', () => {
     const closeAt = new Date(Date.now() + 10 * 60_000);
     let saved: number | undefined;
     let shipDate = '';
+    // Village addresses in Shanxi: China Post is the cheapest courier that reaches them.
+    const village = {
+      ...DEMO_ADDRESS,
+      province: '山西省',
+      city: '长治市',
+      county: '平顺县',
+      township: '青羊镇',
+      village: '西沟村',
+    };
+    const bookedInRedis = async () => {
+      const { redis, keys } = getRuntime();
+      return Number(await redis.hget(keys.key('{hub}', 'booked', shipDate), 'chinapost'));
+    };
 
     before(async () => {
       const chinapost = (await CourierModel.findOne({ code: 'chinapost' }).lean())!;
@@ -164,15 +207,6 @@ describe('the hub routes a rush of paid orders in batches', function () {
     it('gives it to one of two parcels closing in the same batch, never both', async () => {
       const sku = await skuInTwoBatches(0, 10);
       const pair = await buyers(2);
-      // Village addresses in Shanxi: China Post is the cheapest courier that reaches them.
-      const village = {
-        ...DEMO_ADDRESS,
-        province: '山西省',
-        city: '长治市',
-        county: '平顺县',
-        township: '青羊镇',
-        village: '西沟村',
-      };
       const orders = await Promise.all(pair.map((b) => paid(b, String(sku._id), street(village))));
       await Promise.all(orders.map((o) => services().routing.routeOrder(o.orderNo)));
       const parcels = await parcelsOf(orders);
@@ -182,12 +216,32 @@ describe('the hub routes a rush of paid orders in batches', function () {
       const closed = await parcelsOf(orders);
       const takenBy = closed.filter((p) => p.courierCode === 'chinapost');
       expect(takenBy, 'parcels given to China Post').to.have.length(1);
+      expect(await bookedInRedis(), 'the count Redis keeps').to.equal(
+        await ParcelModel.countDocuments({ courierCode: 'chinapost', shipDate }),
+      );
       const other = closed.find((p) => p.courierCode !== 'chinapost')!;
       expect(other.courierChoice?.reason.rejected ?? []).to.deep.include({
         courierCode: 'chinapost',
         code: 'capacity_full',
         shipDate,
       });
+    });
+
+    it('counts the day again from MongoDB after a Redis wipe, and still books no more than the room left', async () => {
+      const { redis, keys } = getRuntime();
+      const booked = await ParcelModel.countDocuments({ courierCode: 'chinapost', shipDate });
+      await CourierModel.updateOne({ code: 'chinapost' }, { $set: { dailyCapacity: booked + 1 } });
+      await redis.del(keys.key('{hub}', 'booked', shipDate));
+      const sku = await skuInTwoBatches(0, 10);
+      const pair = await buyers(2);
+      const orders = await Promise.all(pair.map((b) => paid(b, String(sku._id), street(village))));
+      await Promise.all(orders.map((o) => services().routing.routeOrder(o.orderNo)));
+      // One after the other: two batches, the second counting what the first booked.
+      for (const parcel of await parcelsOf(orders))
+        await services().routing.closeParcel(parcel.parcelNo, closeAt);
+      const closed = await parcelsOf(orders);
+      expect(closed.filter((p) => p.courierCode === 'chinapost')).to.have.length(1);
+      expect(await bookedInRedis()).to.equal(booked + 1);
     });
   });
 });
