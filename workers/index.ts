@@ -69,10 +69,12 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     );
   }
   runtime.logger.info({ queues: workers.map((w) => w.name), workerId }, 'workers started');
+  const stopTidying = runtime.tidyDatabase();
 
   return {
     workers,
     async close() {
+      stopTidying();
       clearInterval(reschedule);
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(schedulers.map((q) => q.close()));

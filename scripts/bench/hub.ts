@@ -140,7 +140,11 @@ async function start(script: string, port?: number) {
     ...process.env,
     ...benchEnv,
     NODE_ENV: 'production',
-    MONGODB_URI: runtime.services.mongo.uri,
+    // A configured MongoDB is handed on; the FerretDB this run started, the children find as
+    // every process does (and so know it is FerretDB, whose tables the worker keeps tidy).
+    ...(runtime.services.mongo.source === 'configured'
+      ? { MONGODB_URI: runtime.services.mongo.uri }
+      : {}),
     REDIS_URL: runtime.services.redis.url,
     STRIPE_MOCK_PORT: String(config.STRIPE_MOCK_PORT),
     ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}),

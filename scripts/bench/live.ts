@@ -200,7 +200,11 @@ async function start(script: string, port?: number) {
     NODE_ENV: 'production',
     // BENCH_LOG_LEVEL=debug shows e.g. each write batch's timings (server/orders/order-writer.ts).
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    MONGODB_URI: runtime.services.mongo.uri,
+    // A configured MongoDB is handed on; the FerretDB this run started, the children find as
+    // every process does (and so know it is FerretDB, whose tables the worker keeps tidy).
+    ...(runtime.services.mongo.source === 'configured'
+      ? { MONGODB_URI: runtime.services.mongo.uri }
+      : {}),
     MONGODB_DB: config.MONGODB_DB,
     REDIS_URL: runtime.services.redis.url,
     REDIS_PREFIX: config.REDIS_PREFIX,

