@@ -5,7 +5,12 @@
 // PostgreSQL's plan ("Index Scan", "Seq Scan"), MongoDB with its own ("IXSCAN", "COLLSCAN").
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { addFerretLookupIndexes } from '../../server/core/local-services/ferretdb-lookups.ts';
+import {
+  addFerretLookupIndexes,
+  tidyFerretTables,
+} from '../../server/core/local-services/ferretdb-lookups.ts';
+import { runPsql } from '../../server/core/local-services/mongo.ts';
+import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
 describe('look-ups by indexed fields', () => {
@@ -44,6 +49,44 @@ describe('look-ups by indexed fields', () => {
       expect(explained, JSON.stringify(filter)).to.not.match(/Seq Scan|COLLSCAN/);
     }
     expect(await probe.countDocuments({ village: 'V7' })).to.equal(20);
+    await probe.drop();
+  });
+
+  it('keeps the tables analyzed and vacuumed where PostgreSQL runs without autovacuum', async () => {
+    const { config, services } = getRuntime();
+    const url = config.FERRETDB_POSTGRESQL_URL;
+    const sql = (text: string) => runPsql(url, text, 10_000).then((r) => r.stdout.trim());
+    if (services.mongo.source !== 'ferretdb') {
+      // MongoDB keeps its own statistics: there is no such schema in PostgreSQL to tidy.
+      expect(await tidyFerretTables(url, config.MONGODB_DB).catch(() => [])).to.deep.equal([]);
+      return;
+    }
+    const autovacuum = await sql('SHOW autovacuum');
+    const probe = mongoose.connection.db!.collection('tidy_probes');
+    await probe.drop().catch(() => {});
+    await probe.insertMany(Array.from({ length: 500 }, (_, i) => ({ n: i })));
+    await probe.updateMany({}, { $set: { seen: true } });
+    const table = await sql(
+      `SELECT _jsonb ->> 'table' FROM "${config.MONGODB_DB}"._ferretdb_database_metadata WHERE _jsonb ->> '_id' = 'tidy_probes'`,
+    );
+    const name = `${config.MONGODB_DB}.${table}`;
+    if (autovacuum === 'on')
+      // PostgreSQL's own does it.
+      expect(await tidyFerretTables(url, config.MONGODB_DB)).to.deep.equal([]);
+    else {
+      // PostgreSQL's statistics of the writes arrive within a second or so.
+      const tidied = await eventually(async () => {
+        const done = await tidyFerretTables(url, config.MONGODB_DB);
+        return done.includes(name) && done;
+      });
+      expect(tidied).to.include(name);
+      const stats = await sql(
+        `SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = '${config.MONGODB_DB}' AND relname = '${table}'`,
+      );
+      expect(stats).to.equal('t');
+      // Nothing changed since: the next round leaves the table alone.
+      expect(await tidyFerretTables(url, config.MONGODB_DB)).to.not.include(name);
+    }
     await probe.drop();
   });
 });

@@ -85,6 +85,14 @@ WHERE schemaname = ${quoteLiteral(database)} AND current_setting('autovacuum') =
   AND (n_mod_since_analyze > 50 + 0.1 * n_live_tup OR n_dead_tup > 50 + 0.2 * n_live_tup)`;
 }
 
+/** One round of keepFerretTablesTidy; returns the tables it vacuumed. */
+export async function tidyFerretTables(postgresUrl: string, database: string): Promise<string[]> {
+  const { stdout } = await runPsql(postgresUrl, staleTablesSql(database), 10_000);
+  const tables = stdout.split('\n').filter(Boolean);
+  for (const table of tables) await runPsql(postgresUrl, `VACUUM (ANALYZE) ${table}`, 120_000);
+  return tables;
+}
+
 /**
  * Vacuums and analyzes FerretDB's tables for `database` when PostgreSQL's own autovacuum is off
  * (as on this project's machines). Without statistics the planner guesses, and it guessed a
@@ -103,9 +111,7 @@ export function keepFerretTablesTidy(
     if (busy) return;
     busy = true;
     try {
-      const { stdout } = await runPsql(postgresUrl, staleTablesSql(database), 10_000);
-      for (const table of stdout.split('\n').filter(Boolean))
-        await runPsql(postgresUrl, `VACUUM (ANALYZE) ${table}`, 120_000);
+      await tidyFerretTables(postgresUrl, database);
     } catch (error) {
       logger.warn(
         { err: String((error as { stderr?: string }).stderr || error).trim() },
