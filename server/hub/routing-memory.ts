@@ -1,18 +1,25 @@
-// What routing remembers in Redis so that a batch does not read a day's parcels from MongoDB:
-// which parcel is still collecting a buyer's orders to an address, and how many parcels each
-// courier has booked for a ship date. Both are hints kept beside the truth in MongoDB. Losing
-// them (a Redis wipe) costs a consolidation (the buyer's next order opens a parcel of its own) or
-// a few bookings counted late (capacity is a courier's daily plan, not stock), never an order.
+// What routing remembers in Redis so that a batch does not read a day's parcels and allocations
+// from MongoDB: which parcel is still collecting a buyer's orders to an address, how many parcels
+// each courier has booked for a ship date, and how many units of each batch are promised to
+// parcels. All are kept beside the truth in MongoDB and counted from it again when missing. Losing
+// them (a Redis wipe) costs a consolidation (the buyer's next order opens a parcel of its own),
+// never an order; counts are rebuilt from MongoDB by the next reader.
 import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { Redis, RedisKeys } from '../core/redis.ts';
+import { BatchAllocationModel } from './batch.model.ts';
 import { ParcelModel } from './parcel.model.ts';
 
-/** How long a day's booking counts are kept after they were last touched. */
+/** How long a day's booking counts are kept after they were counted. */
 const BOOKINGS_TTL_S = 4 * 24 * 3600;
+/**
+ * How long a SKU's promised units are trusted before they are counted again from the
+ * allocations: a count that drifted (a crash between two steps) is put right within this time.
+ */
+const BATCH_USE_TTL_S = 10 * 60;
 
 type RoutingRedis = Redis & {
-  countBookingsIfKnown(numKeys: number, key: string, courierCode: string): Promise<number>;
-  rememberBookings(numKeys: number, key: string, ttl: number, ...pairs: string[]): Promise<number>;
+  addIfCounted(numKeys: number, key: string, ...pairs: string[]): Promise<number>;
+  rememberCounts(numKeys: number, key: string, ttl: number, ...pairs: string[]): Promise<number>;
 };
 
 export class RoutingMemory {
@@ -21,8 +28,8 @@ export class RoutingMemory {
 
   constructor(redis: Redis, keys: RedisKeys) {
     loadLuaScripts(redis, new URL('.', import.meta.url), {
-      countBookingsIfKnown: 'count-booking.lua',
-      rememberBookings: 'remember-bookings.lua',
+      addIfCounted: 'add-if-counted.lua',
+      rememberCounts: 'remember-counts.lua',
     });
     this.redis = redis as RoutingRedis;
     this.keys = keys;
@@ -34,6 +41,10 @@ export class RoutingMemory {
 
   private bookingsKey(shipDate: string): string {
     return this.keys.key('{hub}', 'booked', shipDate);
+  }
+
+  private batchUseKey(skuId: string): string {
+    return this.keys.key('{hub}', 'batch-use', skuId);
   }
 
   /** The parcel each buyer-and-address key was last seen collecting into (undefined: none). */
@@ -57,35 +68,74 @@ export class RoutingMemory {
     await pipeline.exec();
   }
 
-  /**
-   * Parcels booked per courier on each of the ship dates. A date Redis does not know yet (or
-   * forgot) is counted from MongoDB once and remembered.
-   */
+  /** Parcels booked per courier on each of the ship dates. */
   async bookings(shipDates: string[]): Promise<Record<string, Record<string, number>>> {
     const usage: Record<string, Record<string, number>> = {};
-    const counts = await Promise.all(shipDates.map((d) => this.redis.hgetall(this.bookingsKey(d))));
-    for (const [i, shipDate] of shipDates.entries()) {
-      let count = counts[i]!;
-      if (!('_counted' in count)) count = await this.countFromParcels(shipDate);
-      for (const [courierCode, n] of Object.entries(count))
-        if (courierCode !== '_counted') (usage[courierCode] ??= {})[shipDate] = Number(n);
-    }
+    const counts = await Promise.all(
+      shipDates.map((shipDate) =>
+        this.counted(this.bookingsKey(shipDate), BOOKINGS_TTL_S, async () => {
+          const booked = new Map<string, number>();
+          for (const p of await ParcelModel.find({ shipDate }, { courierCode: 1 }).lean())
+            if (p.courierCode) booked.set(p.courierCode, (booked.get(p.courierCode) ?? 0) + 1);
+          return booked;
+        }),
+      ),
+    );
+    for (const [i, shipDate] of shipDates.entries())
+      for (const [courierCode, n] of counts[i]!) (usage[courierCode] ??= {})[shipDate] = n;
     return usage;
   }
 
-  /** One more parcel for the courier on that date (if the date is counted in Redis at all). */
+  /** One more parcel for the courier on that date. */
   async booked(courierCode: string, shipDate: string): Promise<void> {
-    await this.redis.countBookingsIfKnown(1, this.bookingsKey(shipDate), courierCode);
+    await this.redis.addIfCounted(1, this.bookingsKey(shipDate), courierCode, '1');
   }
 
-  private async countFromParcels(shipDate: string): Promise<Record<string, string>> {
-    const counted: Record<string, number> = {};
-    for (const p of await ParcelModel.find({ shipDate }, { courierCode: 1 }).lean())
-      if (p.courierCode) counted[p.courierCode] = (counted[p.courierCode] ?? 0) + 1;
-    const pairs = Object.entries(counted).flatMap(([code, n]) => [code, String(n)]);
-    // Another process may have counted first; then its count (and what was booked since) stands.
-    await this.redis.rememberBookings(1, this.bookingsKey(shipDate), BOOKINGS_TTL_S, ...pairs);
-    return this.redis.hgetall(this.bookingsKey(shipDate));
+  /**
+   * Units promised to parcels from each of a SKU's batches, by batch id. The caller holds the
+   * SKU's allocation lock (ParcelLocks.withSkuAllocation), so no one else counts or allocates.
+   */
+  batchUse(skuId: string): Promise<Map<string, number>> {
+    return this.counted(this.batchUseKey(skuId), BATCH_USE_TTL_S, async () => {
+      const used = new Map<string, number>();
+      for (const a of await BatchAllocationModel.find(
+        { skuId },
+        { batchId: 1, quantity: 1 },
+      ).lean())
+        used.set(String(a.batchId), (used.get(String(a.batchId)) ?? 0) + a.quantity);
+      return used;
+    });
+  }
+
+  /**
+   * Counts units promised (positive) or given back (negative) by batch id. Promise before the
+   * allocations are written and give back after they are deleted: a crash in between leaves the
+   * count high (units kept back until the next recount), never low (units promised twice).
+   */
+  async batchesUsed(skuId: string, deltas: Map<string, number>): Promise<void> {
+    if (deltas.size === 0) return;
+    const pairs = [...deltas].flatMap(([batchId, n]) => [batchId, String(n)]);
+    await this.redis.addIfCounted(1, this.batchUseKey(skuId), ...pairs);
+  }
+
+  /** A hash of counts, counted from MongoDB (and remembered for `ttl` s) when Redis lacks it. */
+  private async counted(
+    key: string,
+    ttl: number,
+    count: () => Promise<Map<string, number>>,
+  ): Promise<Map<string, number>> {
+    let kept = await this.redis.hgetall(key);
+    if (!('_counted' in kept)) {
+      const fresh = [...(await count())].flatMap(([field, n]) => [field, String(n)]);
+      // Another process may have counted first; then its count (and what was added since) stands.
+      await this.redis.rememberCounts(1, key, ttl, ...fresh);
+      kept = await this.redis.hgetall(key);
+    }
+    return new Map(
+      Object.entries(kept).flatMap(([field, n]) =>
+        field === '_counted' ? [] : [[field, Number(n)]],
+      ),
+    );
   }
 }
 

@@ -156,7 +156,17 @@ export class HubRouting {
           },
         },
       );
+      const given = await BatchAllocationModel.find(
+        { parcelNo: parcel.parcelNo, orderNo },
+        { skuId: 1, batchId: 1, quantity: 1 },
+      ).lean();
       await BatchAllocationModel.deleteMany({ parcelNo: parcel.parcelNo, orderNo });
+      // Given back in Redis's count after the allocations are gone (see batchesUsed).
+      for (const [skuId, rows] of Map.groupBy(given, (a) => String(a.skuId)))
+        await this.deps.memory.batchesUsed(
+          skuId,
+          new Map(rows.map((a) => [String(a.batchId), -a.quantity])),
+        );
       if (orderNos.length === 0 && parcel.waybillNo && parcel.courierCode)
         await this.deps
           .adapterFor(parcel.courierCode)
@@ -285,7 +295,9 @@ export class HubRouting {
     const joining = orders.filter(
       (o) => !parcels.get(target.get(o.orderNo)!)?.orderNos.includes(o.orderNo),
     );
-    const lines = await this.linesFor(joining, target, hub.bins);
+    // An order that named its parcel before this batch is a retry: it may have allocations.
+    const retrying = new Set(orders.filter((o) => o.parcelNo).map((o) => o.orderNo));
+    const lines = await this.linesFor(joining, target, hub.bins, retrying);
 
     const joiners = Map.groupBy(joining, (o) => target.get(o.orderNo)!);
     const created = await this.openParcels(
@@ -410,6 +422,7 @@ export class HubRouting {
     orders: OrderDoc[],
     target: Map<string, string>,
     bins: { code: string; walkOrder: number }[],
+    retrying: Set<string>,
   ) {
     const lines = new Map<string, ParcelLine[]>();
     if (orders.length === 0) return lines;
@@ -422,7 +435,7 @@ export class HubRouting {
       ]),
     );
     const allocations = await holdAll(skuIds, this.deps.locks, () =>
-      allocateBatchUnits(orders, target, skuIds),
+      allocateBatchUnits(orders, target, skuIds, retrying, this.deps.memory),
     );
     for (const order of orders)
       lines.set(
@@ -577,42 +590,47 @@ async function allocateBatchUnits(
   orders: OrderDoc[],
   target: Map<string, string>,
   skuIds: string[],
+  retrying: Set<string>,
+  memory: RoutingMemory,
 ): Promise<Map<string, Omit<LineAllocation, 'walkOrder'>[]>> {
   const result = new Map<string, Omit<LineAllocation, 'walkOrder'>[]>();
   const fresh: Record<string, unknown>[] = [];
+  const promise = new Map<string, Map<string, number>>();
   await inParallel(skuIds, async (skuId) => {
     const batches = await BatchModel.find({ skuId, 'qc.result': 'passed' })
       .sort({ expiresAt: 1, receivedAt: 1 })
       .lean();
-    // Everything promised from this SKU's batches so far (an equality FerretDB filters in
-    // PostgreSQL; `batchId: {$in}` would read every allocation of every SKU).
-    const promised = await BatchAllocationModel.find(
-      { skuId },
-      { batchId: 1, parcelNo: 1, orderNo: 1, quantity: 1, batchNo: 1 },
-    ).lean();
-    const used = new Map<string, number>();
-    for (const a of promised)
-      used.set(String(a.batchId), (used.get(String(a.batchId)) ?? 0) + a.quantity);
+    // What is promised from this SKU's batches so far, counted in Redis (see RoutingMemory): the
+    // allocations themselves grow with every parcel of the day.
+    const used = await memory.batchUse(skuId);
     const binOf = new Map(batches.map((b) => [String(b._id), b.binCode]));
+    const adding = new Map<string, number>();
     for (const order of orders)
       for (const line of order.lines) {
         if (String(line.skuId) !== skuId) continue;
         const parcelNo = target.get(order.orderNo)!;
         const key = `${order.orderNo}:${skuId}`;
-        const taken = promised
-          .filter((a) => a.parcelNo === parcelNo && a.orderNo === order.orderNo)
-          .map((a) => ({
-            batchNo: a.batchNo,
-            binCode: binOf.get(String(a.batchId)) ?? '',
-            quantity: a.quantity,
-          }));
+        // A retry (the order named its parcel before): what the earlier attempt took stands.
+        const earlier = retrying.has(order.orderNo)
+          ? await BatchAllocationModel.find(
+              { orderNo: order.orderNo, skuId: line.skuId, parcelNo },
+              { batchId: 1, quantity: 1, batchNo: 1 },
+            ).lean()
+          : [];
+        const taken = earlier.map((a) => ({
+          batchNo: a.batchNo,
+          binCode: binOf.get(String(a.batchId)) ?? '',
+          quantity: a.quantity,
+        }));
         let missing = line.quantity - taken.reduce((sum, a) => sum + a.quantity, 0);
         for (const batch of batches) {
           if (missing <= 0) break;
-          const free = batch.quantity - (used.get(String(batch._id)) ?? 0);
+          const batchId = String(batch._id);
+          const free = batch.quantity - (used.get(batchId) ?? 0);
           if (free <= 0) continue;
           const take = Math.min(free, missing);
-          used.set(String(batch._id), (used.get(String(batch._id)) ?? 0) + take);
+          used.set(batchId, (used.get(batchId) ?? 0) + take);
+          adding.set(batchId, (adding.get(batchId) ?? 0) + take);
           fresh.push({
             _id: new Types.ObjectId(),
             allocationId: `${parcelNo}:${order.orderNo}:${skuId}:${batch.batchNo}`,
@@ -628,7 +646,10 @@ async function allocateBatchUnits(
         }
         result.set(key, taken);
       }
+    promise.set(skuId, adding);
   });
+  // Counted as promised before the allocations are written (see RoutingMemory.batchesUsed).
+  await Promise.all([...promise].map(([skuId, adding]) => memory.batchesUsed(skuId, adding)));
   if (fresh.length > 0) {
     const now = new Date();
     try {

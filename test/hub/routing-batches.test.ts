@@ -174,6 +174,40 @@ describe('the hub routes a rush of paid orders in batches', function () {
     expect(statuses.map((o) => o.status)).to.deep.equal(['routed', 'routed', 'routed']);
   });
 
+  it('promises each unit of a batch once, counting in Redis, and counts again from the allocations after a wipe', async () => {
+    const sku = await skuInTwoBatches(0, 4);
+    const skuId = String(sku._id);
+    const { redis, keys } = getRuntime();
+    const useKey = keys.key('{hub}', 'batch-use', skuId);
+    const promised = async () =>
+      Object.entries(await redis.hgetall(useKey))
+        .filter(([field]) => field !== '_counted')
+        .reduce((sum, [, n]) => sum + Number(n), 0);
+    const inAllocations = async () =>
+      (await BatchAllocationModel.find({ skuId: sku._id }).lean()).reduce(
+        (sum, a) => sum + a.quantity,
+        0,
+      );
+    const orders = await Promise.all((await buyers(4)).map((b) => paid(b, skuId, street())));
+    const route = (some: Order[]) =>
+      Promise.all(some.map((o) => services().routing.routeOrder(o.orderNo)));
+
+    await route(orders.slice(0, 2));
+    expect([await promised(), await inAllocations()]).to.deep.equal([2, 2]);
+    // Redis forgets, and a unit of the batch is gone (say, written off): the next batch counts
+    // the allocations again and takes only the one unit left.
+    await redis.del(useKey);
+    await BatchModel.updateOne({ batchNo: `T-${sku.code}-LATE` }, { $set: { quantity: 3 } });
+    const late = orders.slice(2);
+    await route(late);
+    expect([await promised(), await inAllocations()]).to.deep.equal([3, 3]);
+    const short = await parcelsOf(late);
+    expect(short.flatMap((p) => p.lines.flatMap((l) => l.allocations))).to.have.length(1);
+    // An order taken out of its parcel gives its unit back, in MongoDB and in the count.
+    expect(await services().routing.unrouteOrder(orders[0]!.orderNo)).to.equal('parcel cancelled');
+    expect([await promised(), await inAllocations()]).to.deep.equal([2, 2]);
+  });
+
   describe('a courier with room for one more parcel today', () => {
     const closeAt = new Date(Date.now() + 10 * 60_000);
     let saved: number | undefined;
