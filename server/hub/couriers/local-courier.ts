@@ -158,10 +158,9 @@ export class LocalCourierAdapter implements CourierAdapter {
   /** A retry for the same parcel and courier gets the same number until that number is voided. */
   async issueWaybill(request: WaybillRequest): Promise<string> {
     const { courierCode, parcelNo } = request;
-    const current = await WaybillModel.findOne(
-      { courierCode, parcelNo, voidedAt: { $exists: false } },
-      { waybillNo: 1 },
-    ).lean();
+    const activeKey = `${courierCode}:${parcelNo}`;
+    const inUse = () => WaybillModel.findOne({ activeKey }, { waybillNo: 1 }).lean();
+    const current = await inUse();
     if (current) return current.waybillNo;
 
     const counter = this.deps.keys.key('courier-waybill-seq', courierCode);
@@ -169,10 +168,20 @@ export class LocalCourierAdapter implements CourierAdapter {
       const seq = await this.deps.redis.incr(counter);
       const waybillNo = formatWaybillNo(courierCode, seq);
       try {
-        await WaybillModel.create({ courierCode, waybillNo, seq, parcelNo, issuedAt: new Date() });
+        await WaybillModel.create({
+          courierCode,
+          waybillNo,
+          seq,
+          parcelNo,
+          activeKey,
+          issuedAt: new Date(),
+        });
         return waybillNo;
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
+        // Issued for this parcel meanwhile (a retry running alongside): that number stands.
+        const issued = await inUse();
+        if (issued) return issued.waybillNo;
         // Redis lost its counter (or lags behind MongoDB): carry on above the highest on record.
         const top = await WaybillModel.findOne({ courierCode }, { seq: 1 })
           .sort({ seq: -1 })
@@ -189,7 +198,7 @@ export class LocalCourierAdapter implements CourierAdapter {
     // The record in MongoDB keeps the void when Redis does not.
     await WaybillModel.updateOne(
       { courierCode, waybillNo, voidedAt: { $exists: false } },
-      { $set: { voidedAt: new Date() } },
+      { $set: { voidedAt: new Date() }, $unset: { activeKey: 1 } },
     );
   }
 

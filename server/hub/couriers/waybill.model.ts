@@ -14,6 +14,12 @@ const waybillSchema = new Schema(
     parcelNo: { type: String, required: true, index: true },
     issuedAt: { type: Date, required: true },
     voidedAt: { type: Date },
+    /**
+     * `<courierCode>:<parcelNo>` while the number is in use, removed when it is voided: one
+     * number in use per parcel and courier, and the key a retry finds it by (a unique key is what
+     * FerretDB can look up without reading every waybill of the courier).
+     */
+    activeKey: { type: String, unique: true, sparse: true },
   },
   { timestamps: false },
 );
