@@ -190,6 +190,17 @@ describe('hub: courier tracking', function () {
     const third = await adapter.issueWaybill(request('PT-WAYBILL-3'));
     expect([first, second]).to.not.include(third);
     expect(hasValidCheckDigit(third)).to.equal(true);
+
+    // Two retries at once agree on one number; once it is voided, the parcel gets a new one.
+    const [a, b] = await Promise.all([
+      adapter.issueWaybill(request('PT-WAYBILL-4')),
+      adapter.issueWaybill(request('PT-WAYBILL-4')),
+    ]);
+    expect(a).to.equal(b);
+    await adapter.voidWaybill('zto', a);
+    const fresh = await adapter.issueWaybill(request('PT-WAYBILL-4'));
+    expect(fresh).to.not.equal(a);
+    expect(await adapter.issueWaybill(request('PT-WAYBILL-4'))).to.equal(fresh);
   });
 
   it("ships both orders on the courier's first scan, and the buyer sees it without reloading", async () => {
