@@ -221,6 +221,10 @@ export class OrderService {
       const result = await this.writer.write(write);
       if (result.kind === 'written') {
         const order = write.order as unknown as Order;
+        // Not waited for: the buyer's answer does not depend on it (see OrderStateMachine.begin).
+        this.deps.states.begin(orderNo).catch((error: unknown) => {
+          this.deps.logger.warn({ err: error, orderNo }, 'order state not noted in Redis');
+        });
         if (result.stale.length > 0)
           await this.reconfirm(order, idempotencyKey, result.stale, step);
         this.deps.events.orderChanged(order);

@@ -76,6 +76,20 @@ export class OrderStateMachine {
   }
 
   /**
+   * Tells Redis that a new order is waiting for payment (unless a transition got there first), so
+   * its first transition need not read MongoDB. Only a hint: without it, the state is read.
+   */
+  async begin(orderNo: string): Promise<void> {
+    await this.redis.set(
+      this.keys.key('order-state', orderNo),
+      'pending_payment',
+      'EX',
+      STATE_KEY_TTL_S,
+      'NX',
+    );
+  }
+
+  /**
    * Moves an order from `from` to `to` if the table allows it for this actor. The race is
    * decided in Redis (a conditional update is no arbiter on FerretDB); the winner writes the
    * status and the timeline entry. The loser learns the state that won.

@@ -60,8 +60,10 @@ describe('the order core', () => {
     const system = { kind: 'system' as const, id: 'test' };
     const pay = () =>
       services.orderStates.transition(placed.orderNo, 'pending_payment', 'paid', system, 'paid');
-    // Redis knows nothing yet: MongoDB's pending_payment decides, and the first payment wins.
-    expect(await runtime.redis.get(stateKey)).to.equal(null);
+    // A new order is noted in Redis as waiting for payment, so its payment reads no MongoDB.
+    await eventually(async () => (await runtime.redis.get(stateKey)) === 'pending_payment');
+    // Should Redis not know it, MongoDB's pending_payment decides; the first payment wins.
+    await runtime.redis.del(stateKey);
     expect((await pay()).won).to.equal(true);
     expect(await runtime.redis.get(stateKey)).to.equal('paid');
     // Redis and MongoDB both say paid: a second payment loses, and no second timeline entry.
