@@ -160,9 +160,8 @@ export class LocalCourierAdapter implements CourierAdapter {
     const { courierCode, parcelNo } = request;
     const activeKey = `${courierCode}:${parcelNo}`;
     const inUse = () => WaybillModel.findOne({ activeKey }, { waybillNo: 1 }).lean();
-    const current = await inUse();
-    if (current) return current.waybillNo;
-
+    // The usual case is a first issue, so no look-up first: a retry's insert clashes on the
+    // activeKey and finds the number in use then (the number it drew goes unused).
     const counter = this.deps.keys.key('courier-waybill-seq', courierCode);
     for (let attempt = 0; attempt < 5; attempt++) {
       const seq = await this.deps.redis.incr(counter);
@@ -179,7 +178,7 @@ export class LocalCourierAdapter implements CourierAdapter {
         return waybillNo;
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
-        // Issued for this parcel meanwhile (a retry running alongside): that number stands.
+        // Issued for this parcel before (a retry) or meanwhile (one running alongside).
         const issued = await inUse();
         if (issued) return issued.waybillNo;
         // Redis lost its counter (or lags behind MongoDB): carry on above the highest on record.
