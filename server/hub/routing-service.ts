@@ -21,9 +21,10 @@ import { pickLocalized } from '../core/localized-text.ts';
 import type { Address } from '../orders/address.schema.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine } from '../orders/order-states.ts';
-import { OrderModel, type Order } from '../orders/order.model.ts';
-import { BatchAllocationModel, BatchModel } from './batch.model.ts';
+import { OrderModel } from '../orders/order.model.ts';
+import { BatchAllocationModel } from './batch.model.ts';
 import type { LineAllocation } from './batch-allocation.ts';
+import { BatchLane, inParallel } from './batch-lane.ts';
 import { candidateShipDates, chooseCourier, type CourierRules } from './courier-choice.ts';
 import { recordedChoice } from './courier-choice.schema.ts';
 import { CourierModel } from './courier.model.ts';
@@ -32,6 +33,7 @@ import { HubModel } from './hub.model.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { addBooking, type RoutingMemory } from './routing-memory.ts';
+import { allocateBatchUnits, holdAll, type OrderDoc } from './unit-allocation.ts';
 
 export const HUB_ROUTING_QUEUE = 'hub-routing';
 export const ROUTE_ORDER_JOB = 'route-order';
@@ -60,7 +62,6 @@ export interface HubRoutingDeps {
 
 type ParcelDoc = Parcel & { _id: unknown };
 type Bookings = Record<string, Record<string, number>>;
-type OrderDoc = Order & { _id: Types.ObjectId };
 /** A parcel line as routing writes it (picking and packing fill in the rest). */
 interface ParcelLine {
   orderNo: string;
@@ -76,11 +77,6 @@ interface ParcelLine {
 }
 /** What closing needs to know of a parcel once its courier is decided. */
 type Decided = Pick<ParcelDoc, 'status' | 'orderNos' | 'courierCode' | 'waybillNo'>;
-
-/** Jobs served together at most (the worker's concurrency bounds it too). */
-const MAX_BATCH = 100;
-/** MongoDB calls a batch keeps in flight (the process's pool bounds them anyway). */
-const IN_FLIGHT = 4;
 
 export class HubRouting {
   private readonly deps: HubRoutingDeps;
@@ -579,152 +575,6 @@ function parcelNoFor(orderNo: string, suffix = ''): string {
 function preferenceOf(orders: OrderDoc[]): { preferredCourier?: string } {
   const preferred = orders.find((o) => o.preferredCourier)?.preferredCourier;
   return preferred ? { preferredCourier: preferred } : {};
-}
-
-/**
- * First expiry, first out, for many order lines at once (the caller holds their SKUs' locks).
- * Returns each line's allocations by `<orderNo>:<skuId>`: what a previous attempt took, plus
- * what was taken now from the units not yet promised to any parcel.
- */
-async function allocateBatchUnits(
-  orders: OrderDoc[],
-  target: Map<string, string>,
-  skuIds: string[],
-  retrying: Set<string>,
-  memory: RoutingMemory,
-): Promise<Map<string, Omit<LineAllocation, 'walkOrder'>[]>> {
-  const result = new Map<string, Omit<LineAllocation, 'walkOrder'>[]>();
-  const fresh: Record<string, unknown>[] = [];
-  const promise = new Map<string, Map<string, number>>();
-  await inParallel(skuIds, async (skuId) => {
-    const batches = await BatchModel.find({ skuId, 'qc.result': 'passed' })
-      .sort({ expiresAt: 1, receivedAt: 1 })
-      .lean();
-    // What is promised from this SKU's batches so far, counted in Redis (see RoutingMemory): the
-    // allocations themselves grow with every parcel of the day.
-    const used = await memory.batchUse(skuId);
-    const binOf = new Map(batches.map((b) => [String(b._id), b.binCode]));
-    const adding = new Map<string, number>();
-    for (const order of orders)
-      for (const line of order.lines) {
-        if (String(line.skuId) !== skuId) continue;
-        const parcelNo = target.get(order.orderNo)!;
-        const key = `${order.orderNo}:${skuId}`;
-        // A retry (the order named its parcel before): what the earlier attempt took stands.
-        const earlier = retrying.has(order.orderNo)
-          ? await BatchAllocationModel.find(
-              { orderNo: order.orderNo, skuId: line.skuId, parcelNo },
-              { batchId: 1, quantity: 1, batchNo: 1 },
-            ).lean()
-          : [];
-        const taken = earlier.map((a) => ({
-          batchNo: a.batchNo,
-          binCode: binOf.get(String(a.batchId)) ?? '',
-          quantity: a.quantity,
-        }));
-        let missing = line.quantity - taken.reduce((sum, a) => sum + a.quantity, 0);
-        for (const batch of batches) {
-          if (missing <= 0) break;
-          const batchId = String(batch._id);
-          const free = batch.quantity - (used.get(batchId) ?? 0);
-          if (free <= 0) continue;
-          const take = Math.min(free, missing);
-          used.set(batchId, (used.get(batchId) ?? 0) + take);
-          adding.set(batchId, (adding.get(batchId) ?? 0) + take);
-          fresh.push({
-            _id: new Types.ObjectId(),
-            allocationId: `${parcelNo}:${order.orderNo}:${skuId}:${batch.batchNo}`,
-            batchId: batch._id,
-            batchNo: batch.batchNo,
-            parcelNo,
-            orderNo: order.orderNo,
-            skuId: batch.skuId,
-            quantity: take,
-          });
-          taken.push({ batchNo: batch.batchNo, binCode: batch.binCode, quantity: take });
-          missing -= take;
-        }
-        result.set(key, taken);
-      }
-    promise.set(skuId, adding);
-  });
-  // Counted as promised before the allocations are written (see RoutingMemory.batchesUsed).
-  await Promise.all([...promise].map(([skuId, adding]) => memory.batchesUsed(skuId, adding)));
-  if (fresh.length > 0) {
-    const now = new Date();
-    try {
-      await BatchAllocationModel.collection.insertMany(
-        fresh.map((doc) => ({ ...doc, createdAt: now, updatedAt: now })),
-        { ordered: false },
-      );
-    } catch (error) {
-      // Only an allocation a previous attempt already made may exist (same id): it stands.
-      const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw error;
-    }
-  }
-  return result;
-}
-
-/** Runs `work` holding every SKU's allocation lock, taken in sorted order. */
-function holdAll<T>(skuIds: string[], locks: ParcelLocks, work: () => Promise<T>): Promise<T> {
-  const [first, ...rest] = skuIds;
-  return first === undefined
-    ? work()
-    : locks.withSkuAllocation(first, () => holdAll(rest, locks, work));
-}
-
-/** Maps `items` through `work`, at most IN_FLIGHT at a time, in order. */
-async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
-
-/**
- * Jobs of one kind, served in batches, one batch at a time: what arrives while a batch runs
- * waits for the next. Each caller gets its own item's outcome; a batch that fails fails its
- * callers (their jobs retry, each on its own).
- */
-class BatchLane<I, O> {
-  private readonly run: (items: I[]) => Promise<O[]>;
-  private waiting: { item: I; resolve(o: O): void; reject(e: unknown): void }[] = [];
-  private running = false;
-
-  constructor(run: (items: I[]) => Promise<O[]>) {
-    this.run = run;
-  }
-
-  submit(item: I): Promise<O> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    // Let the jobs that arrive in the same tick join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_BATCH);
-      try {
-        const outcomes = await this.run(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.resolve(outcomes[i]!));
-      } catch (error) {
-        batch.forEach((w) => w.reject(error));
-      }
-    }
-    this.running = false;
-  }
 }
 
 /** The same buyer and the same address, however it was typed (spaces, full-width digits). */
