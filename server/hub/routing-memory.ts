@@ -17,6 +17,9 @@ const BOOKINGS_TTL_S = 4 * 24 * 3600;
  */
 const BATCH_USE_TTL_S = 10 * 60;
 
+/** Parcels booked per courier code and ship date. */
+export type Bookings = Record<string, Record<string, number>>;
+
 type RoutingRedis = Redis & {
   addIfCounted(numKeys: number, key: string, ...pairs: string[]): Promise<number>;
   rememberCounts(numKeys: number, key: string, ttl: number, ...pairs: string[]): Promise<number>;
@@ -69,8 +72,8 @@ export class RoutingMemory {
   }
 
   /** Parcels booked per courier on each of the ship dates. */
-  async bookings(shipDates: string[]): Promise<Record<string, Record<string, number>>> {
-    const usage: Record<string, Record<string, number>> = {};
+  async bookings(shipDates: string[]): Promise<Bookings> {
+    const usage: Bookings = {};
     const counts = await Promise.all(
       shipDates.map((shipDate) =>
         this.counted(this.bookingsKey(shipDate), BOOKINGS_TTL_S, async () => {
@@ -126,9 +129,10 @@ export class RoutingMemory {
   ): Promise<Map<string, number>> {
     let kept = await this.redis.hgetall(key);
     if (!('_counted' in kept)) {
-      const fresh = [...(await count())].flatMap(([field, n]) => [field, String(n)]);
+      const fresh = await count();
+      const pairs = [...fresh].flatMap(([field, n]) => [field, String(n)]);
       // Another process may have counted first; then its count (and what was added since) stands.
-      await this.redis.rememberCounts(1, key, ttl, ...fresh);
+      if (await this.redis.rememberCounts(1, key, ttl, ...pairs)) return fresh;
       kept = await this.redis.hgetall(key);
     }
     return new Map(
@@ -140,11 +144,7 @@ export class RoutingMemory {
 }
 
 /** Adds one booking to a usage snapshot (parcels closing side by side count each other). */
-export function addBooking(
-  usage: Record<string, Record<string, number>>,
-  courierCode: string,
-  shipDate: string,
-): void {
+export function addBooking(usage: Bookings, courierCode: string, shipDate: string): void {
   const courier = (usage[courierCode] ??= {});
   courier[shipDate] = (courier[shipDate] ?? 0) + 1;
 }

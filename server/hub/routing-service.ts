@@ -32,7 +32,7 @@ import type { CourierAdapter } from './couriers/courier-adapter.ts';
 import { HubModel } from './hub.model.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
-import { addBooking, type RoutingMemory } from './routing-memory.ts';
+import { addBooking, type Bookings, type RoutingMemory } from './routing-memory.ts';
 import { allocateBatchUnits, holdAll, type OrderDoc } from './unit-allocation.ts';
 
 export const HUB_ROUTING_QUEUE = 'hub-routing';
@@ -61,7 +61,6 @@ export interface HubRoutingDeps {
 }
 
 type ParcelDoc = Parcel & { _id: unknown };
-type Bookings = Record<string, Record<string, number>>;
 /** A parcel line as routing writes it (picking and packing fill in the rest). */
 interface ParcelLine {
   orderNo: string;
@@ -239,10 +238,12 @@ export class HubRouting {
     const hub = (await HubModel.findOne({}, { _id: 1, bins: 1 }).lean())!;
     // The parcels still collecting these buyers' orders: Redis remembers which (RoutingMemory);
     // MongoDB says whether each still is.
-    const keyOf = new Map(
-      orders.map((o) => [o.orderNo, buyerAddressKey(String(o.buyerId), o.address!)] as const),
+    const addressKeys = new Map(
+      orders.map((o) => [o.orderNo, addressKeyOf(String(o.buyerId), o.address!)] as const),
     );
-    const hinted = await this.deps.memory.openParcels([...new Set(keyOf.values())]);
+    const keyOf = (o: { buyerId: unknown; orderNo: string }) =>
+      openParcelKey(o.buyerId, addressKeys.get(o.orderNo)!);
+    const hinted = await this.deps.memory.openParcels([...new Set(orders.map(keyOf))]);
     const wanted = new Set([
       ...hinted.values(),
       // A retry: the parcel its order named may have moved on since.
@@ -262,8 +263,8 @@ export class HubRouting {
     const target = new Map<string, string>();
     const opening = new Map<string, { opener: OrderDoc; addressKey: string }>();
     for (const order of orders) {
-      const addressKey = addressKeyOf(String(order.buyerId), order.address!);
-      const key = keyOf.get(order.orderNo)!;
+      const addressKey = addressKeys.get(order.orderNo)!;
+      const key = keyOf(order);
       let parcelNo = order.parcelNo ?? openFor.get(key) ?? parcelNoFor(order.orderNo);
       const parcel = parcels.get(parcelNo);
       // Its parcel left for picking before this order got in (a crash in between): a new parcel.
@@ -316,7 +317,7 @@ export class HubRouting {
     );
     await this.deps.memory.parcelsOpened(
       created.map((p) => ({
-        buyerAddressKey: `${String(p.buyerId)}|${p.addressKey}`,
+        buyerAddressKey: openParcelKey(p.buyerId, p.addressKey),
         parcelNo: p.parcelNo,
         ms: p.openUntil.getTime() - Date.now(),
       })),
@@ -563,8 +564,8 @@ export class HubRouting {
 }
 
 /** Who a parcel is for and where it goes: one open parcel collects their orders. */
-function buyerAddressKey(buyerId: string, address: Address): string {
-  return `${buyerId}|${addressKeyOf(buyerId, address)}`;
+function openParcelKey(buyerId: unknown, addressKey: string): string {
+  return `${String(buyerId)}|${addressKey}`;
 }
 
 /** The parcel an order opens: named after it, so a retry opens the same one. */
