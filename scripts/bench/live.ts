@@ -60,6 +60,8 @@
 //   acceptedPerSec  accepted / seconds from firing to the last ok answer
 //   secondsToAckAll seconds from firing to the last answer of any kind from the server
 //   baselinePerSec  the same as acceptedPerSec, for the acknowledge-only baseline
+//   baselineAckP99Ms  ackP99Ms of the acknowledge-only baseline (0 with --skip-baseline): the
+//                   tail the transport and the load generator alone give on this machine
 //   ratio           acceptedPerSec / baselinePerSec, 3 decimals
 import { randomBytes } from 'node:crypto';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -510,6 +512,7 @@ try {
   };
 
   let baselinePerSec = 0;
+  let baselineAckP99Ms = 0;
   if (!values['skip-baseline']) {
     phase = Date.now();
     const baseline = await startBaseline();
@@ -525,6 +528,12 @@ try {
     await stop(baseline.child);
     const judged = judge(run);
     baselinePerSec = judged.perSec;
+    baselineAckP99Ms = Math.round(
+      quantile(
+        run.results.map((r) => r.ms).sort((a, b) => a - b),
+        0.99,
+      ),
+    );
     log(
       `baseline (acknowledge only): ${judged.accepted.length} acks in ` +
         `${judged.secondsToAckAll.toFixed(2)} s, ${baselinePerSec} a second; ` +
@@ -589,6 +598,7 @@ try {
     acceptedPerSec,
     secondsToAckAll: Number(judged.secondsToAckAll.toFixed(2)),
     baselinePerSec,
+    baselineAckP99Ms,
     ratio: baselinePerSec ? Number((acceptedPerSec / baselinePerSec).toFixed(3)) : 0,
   };
   phases.push(`check ${seconds(phase)}`);
