@@ -4,27 +4,33 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { Invalid, TooManyRequests } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText } from '../core/validation.ts';
 import type { Actor } from './actor.ts';
 import type { AddressBook } from './address-book.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { UserModel, type User } from './user.model.ts';
 
 const loginSchema = z
-  .string()
+  .string({ error: 'validation.login' })
   .trim()
   .toLowerCase()
   .refine((v) => /^1[3-9][0-9]{9}$/.test(v) || z.email().safeParse(v).success, 'validation.login');
 
 export const signUpInput = z.object({
   login: loginSchema,
-  displayName: z.string().trim().min(1, 'validation.displayName').max(40, 'validation.displayName'),
-  password: z.string().min(8, 'validation.passwordLength').max(200, 'validation.passwordLength'),
+  displayName: plainText('validation.displayName', { min: 1, max: 40 }),
+  password: z
+    .string({ error: 'validation.passwordLength' })
+    .min(8, 'validation.passwordLength')
+    .max(200, 'validation.passwordLength'),
 });
 
 export const signInInput = z.object({
   login: loginSchema,
-  password: z.string().min(1, 'validation.password').max(200, 'validation.password'),
+  password: z
+    .string({ error: 'validation.password' })
+    .min(1, 'validation.password')
+    .max(200, 'validation.password'),
 });
 
 // Failed sign-ins allowed before a pause: per account, and per IP address.

@@ -8,6 +8,11 @@ import { Invalid } from '../core/errors.ts';
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const ACCEPTED = new Set(['jpeg', 'png', 'webp']);
+/**
+ * Decoding stays bounded: at most 40 megapixels (a phone's photo is 12–50), and a truncated or
+ * corrupt file is refused rather than half decoded.
+ */
+const DECODE = { limitInputPixels: 40_000_000, failOn: 'truncated' } as const;
 
 export interface StoredPhoto {
   url: string;
@@ -22,31 +27,44 @@ export async function storeProductPhoto(
   if (buffer.length > MAX_PHOTO_BYTES)
     throw new Invalid('errors.invalid', [{ field, code: 'validation.photoTooLarge' }]);
   let format: string | undefined;
+  let pixels = 0;
   try {
-    format = (await sharp(buffer).metadata()).format;
+    const meta = await sharp(buffer, DECODE).metadata();
+    format = meta.format;
+    pixels = (meta.width ?? 0) * (meta.height ?? 0);
   } catch {
     format = undefined;
   }
   if (!format || !ACCEPTED.has(format))
     throw new Invalid('errors.invalid', [{ field, code: 'validation.photoType' }]);
+  if (pixels > DECODE.limitInputPixels)
+    throw new Invalid('errors.invalid', [{ field, code: 'validation.photoTooManyPixels' }]);
 
+  const image = sharp(buffer, DECODE).rotate();
+  let encoded: [Buffer, Buffer];
+  try {
+    // Both sizes are decoded before anything is written: a file that fails half-way leaves none.
+    encoded = await Promise.all([
+      image
+        .clone()
+        .resize({ width: 960, height: 720, fit: 'cover' })
+        .webp({ quality: 78 })
+        .toBuffer(),
+      image
+        .clone()
+        .resize({ width: 320, height: 240, fit: 'cover' })
+        .webp({ quality: 70 })
+        .toBuffer(),
+    ]);
+  } catch {
+    throw new Invalid('errors.invalid', [{ field, code: 'validation.photoUnreadable' }]);
+  }
   const name = randomBytes(12).toString('base64url');
   const dir = path.join(uploadsDir, 'products');
   await mkdir(dir, { recursive: true });
-  const image = sharp(buffer).rotate();
   await Promise.all([
-    image
-      .clone()
-      .resize({ width: 960, height: 720, fit: 'cover' })
-      .webp({ quality: 78 })
-      .toBuffer()
-      .then((b) => writeFile(path.join(dir, `${name}.webp`), b)),
-    image
-      .clone()
-      .resize({ width: 320, height: 240, fit: 'cover' })
-      .webp({ quality: 70 })
-      .toBuffer()
-      .then((b) => writeFile(path.join(dir, `${name}-thumb.webp`), b)),
+    writeFile(path.join(dir, `${name}.webp`), encoded[0]),
+    writeFile(path.join(dir, `${name}-thumb.webp`), encoded[1]),
   ]);
   return {
     url: `/uploads/products/${name}.webp`,

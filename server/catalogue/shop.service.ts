@@ -5,23 +5,23 @@ import type { Actor } from '../accounts/actor.ts';
 import { toActor } from '../accounts/account-service.ts';
 import { UserModel } from '../accounts/user.model.ts';
 import { Forbidden, Invalid } from '../core/errors.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText } from '../core/validation.ts';
 import { ShopModel } from './shop.model.ts';
 import { VillageModel } from './village.model.ts';
 
 export const openShopInput = z.object({
-  name_zh: z.string().trim().min(2, 'validation.shopNameZh').max(40, 'validation.shopNameZh'),
-  name_en: z.string().trim().max(80, 'validation.shopNameEn').default(''),
-  story_zh: z.string().trim().min(10, 'validation.storyZh').max(1000, 'validation.storyZh'),
-  story_en: z.string().trim().max(2000, 'validation.storyEn').default(''),
+  name_zh: plainText('validation.shopNameZh', { min: 2, max: 40 }),
+  name_en: plainText('validation.shopNameEn', { max: 80 }).default(''),
+  story_zh: plainText('validation.storyZh', { min: 10, max: 1000, multiline: true }),
+  story_en: plainText('validation.storyEn', { max: 2000, multiline: true }).default(''),
   village_code: z
-    .string()
+    .string({ error: 'validation.village' })
     .trim()
     .regex(/^PS-[A-Z]+$/, 'validation.village'),
 });
 
 const inviteInput = z.object({
-  login: z.string().trim().toLowerCase().min(3, 'validation.login').max(120, 'validation.login'),
+  login: plainText('validation.login', { min: 3, max: 120 }).transform((v) => v.toLowerCase()),
 });
 
 export class ShopService {

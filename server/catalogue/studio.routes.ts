@@ -1,6 +1,6 @@
 import path from 'node:path';
+import { receiveFiles } from '../core/http/uploads.ts';
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
 import type { Services } from '../services.ts';
@@ -10,33 +10,12 @@ import { VillageModel } from './village.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { ORDER_STATUSES } from '../orders/order.model.ts';
 
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_PHOTO_BYTES, files: 6 },
-});
-const csvUpload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: 1024 * 1024, files: 1 },
-});
-
-/** Multer's own limit errors become field errors, like every other bad input. */
-function receive(middleware: ReturnType<typeof upload.array>) {
-  return (req: Request, res: Response, next: (err?: unknown) => void) =>
-    middleware(req, res, (err?: unknown) => {
-      if (err instanceof multer.MulterError) {
-        return next(
-          new Invalid('errors.invalid', [
-            {
-              field: err.field ?? 'photos',
-              code:
-                err.code === 'LIMIT_FILE_SIZE' ? 'validation.photoTooLarge' : 'validation.upload',
-            },
-          ]),
-        );
-      }
-      next(err);
-    });
-}
+const photoUpload = receiveFiles(
+  'photos',
+  { fileSize: MAX_PHOTO_BYTES, files: 6 },
+  'validation.photoTooLarge',
+);
+const csvUpload = receiveFiles('file', { fileSize: 1024 * 1024, files: 1 }, 'validation.upload');
 
 export function studioRoutes(services: Services, uploadsDir: string): Router {
   const router = Router();
@@ -150,7 +129,7 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
     title: req.t('studio.newProduct'),
     isNew: true,
   }));
-  router.post('/studio/products', receive(upload.array('photos', 6)), async (req, res) => {
+  router.post('/studio/products', photoUpload, async (req, res) => {
     try {
       const photos = await storePhotos(req);
       await studio.createProduct(req.actor, req.body, req.body, photos);
@@ -187,7 +166,7 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
     title: req.t('studio.editProduct'),
     productId: req.params.id,
   }));
-  router.post('/studio/products/:id', receive(upload.array('photos', 6)), async (req, res) => {
+  router.post('/studio/products/:id', photoUpload, async (req, res) => {
     try {
       const photos = await storePhotos(req);
       await studio.updateProduct(req.actor, String(req.params.id), req.body, photos);
@@ -207,19 +186,15 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
     res.redirect(303, `/studio/products/${req.params.id}`);
   });
 
-  router.post(
-    '/studio/import',
-    receive(csvUpload.single('file') as ReturnType<typeof upload.array>),
-    async (req, res) => {
-      const file = req.file;
-      if (!file) throw new Invalid('errors.invalid', [{ field: 'file', code: 'validation.csv' }]);
-      const report = await studio.importCsv(req.actor, file.buffer.toString('utf8'));
-      res.status(report.errors.length ? 422 : 200).render('studio/import-report', {
-        title: req.t('studio.importReport'),
-        report: { ...report, errors: report.errors.map((e) => ({ ...e, message: req.t(e.code) })) },
-      });
-    },
-  );
+  router.post('/studio/import', csvUpload, async (req, res) => {
+    const file = req.file;
+    if (!file) throw new Invalid('errors.invalid', [{ field: 'file', code: 'validation.csv' }]);
+    const report = await studio.importCsv(req.actor, file.buffer.toString('utf8'));
+    res.status(report.errors.length ? 422 : 200).render('studio/import-report', {
+      title: req.t('studio.importReport'),
+      report: { ...report, errors: report.errors.map((e) => ({ ...e, message: req.t(e.code) })) },
+    });
+  });
 
   return router;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { Forbidden, Invalid, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import { sellableStockBySku } from '../stock/stock-ledger.ts';
 import { keywordsOf } from './keywords.ts';
 import { PRODUCT_CATEGORIES, ProductModel } from './product.model.ts';
@@ -14,16 +14,17 @@ import { ShopModel } from './shop.model.ts';
 import { SkuModel } from './sku.model.ts';
 import { VillageModel } from './village.model.ts';
 
-const text = (max: number, code: string) => z.string().trim().min(1, code).max(max, code);
+const text = (max: number, code: string, multiline = false) =>
+  plainText(code, { min: 1, max, multiline });
 
 export const productInput = z.object({
   title_zh: text(60, 'validation.titleZh'),
   title_en: text(100, 'validation.titleEn'),
-  description_zh: text(2000, 'validation.descriptionZh'),
-  description_en: z.string().trim().max(2000, 'validation.descriptionEn').default(''),
+  description_zh: text(2000, 'validation.descriptionZh', true),
+  description_en: plainText('validation.descriptionEn', { max: 2000, multiline: true }).default(''),
   category: z.enum(PRODUCT_CATEGORIES, { error: 'validation.category' }),
   village_code: z
-    .string()
+    .string({ error: 'validation.village' })
     .trim()
     .regex(/^PS-[A-Z]+$/, 'validation.village'),
   status: z.enum(['draft', 'active'], { error: 'validation.productStatus' }).default('active'),
@@ -38,13 +39,13 @@ export function yuanToFen(value: string): number | undefined {
 
 export const skuInput = z.object({
   sku_code: z
-    .string()
+    .string({ error: 'validation.skuCode' })
     .trim()
     .toUpperCase()
     .regex(/^[A-Z0-9-]{3,40}$/, 'validation.skuCode'),
   spec_zh: text(40, 'validation.specZh'),
-  spec_en: z.string().trim().max(60, 'validation.specEn').default(''),
-  price_yuan: z.string().transform((v, ctx) => {
+  spec_en: plainText('validation.specEn', { max: 60 }).default(''),
+  price_yuan: z.string({ error: 'validation.price' }).transform((v, ctx) => {
     const fen = yuanToFen(v);
     if (fen === undefined || fen < 1) {
       ctx.addIssue({ code: 'custom', message: 'validation.price' });
@@ -52,13 +53,9 @@ export const skuInput = z.object({
     }
     return fen;
   }),
-  weight_grams: z.coerce
-    .number({ error: 'validation.weight' })
-    .int('validation.weight')
-    .min(1, 'validation.weight')
-    .max(60000, 'validation.weight'),
+  weight_grams: wholeNumber('validation.weight', { min: 1, max: 60000 }),
   barcode: z
-    .string()
+    .string({ error: 'validation.barcode' })
     .trim()
     .regex(/^[0-9]{8,14}$/, 'validation.barcode'),
 });

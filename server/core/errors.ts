@@ -63,6 +63,13 @@ export class SoldOut extends AppError {
   }
 }
 
+export class PayloadTooLarge extends AppError {
+  readonly status = 413;
+  constructor(code = 'errors.payloadTooLarge', params = {}) {
+    super(code, params);
+  }
+}
+
 export class TooManyRequests extends AppError {
   readonly status = 429;
   constructor(code = 'errors.tooManyRequests', params = {}) {
@@ -73,6 +80,14 @@ export class TooManyRequests extends AppError {
 export class Unavailable extends AppError {
   readonly status = 503;
   constructor(code = 'errors.unavailable', params = {}) {
+    super(code, params);
+  }
+}
+
+/** Something failed that the person asking could not have caused: logged, answered 500. */
+export class Internal extends AppError {
+  readonly status = 500;
+  constructor(code = 'errors.internal', params = {}) {
     super(code, params);
   }
 }

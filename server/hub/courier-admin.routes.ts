@@ -1,31 +1,20 @@
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
+import { receiveFiles } from '../core/http/uploads.ts';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import { RATE_CARD_COLUMNS } from './rate-card-csv.ts';
 
-const csvUpload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: 256 * 1024, files: 1 },
-}).single('file');
+const csvUpload = receiveFiles(
+  'file',
+  { fileSize: 256 * 1024, files: 1 },
+  'validation.rateCardTooLarge',
+);
 
-/** The upload itself; multer's limit errors become field errors like any other bad input. */
+/** The rate card's CSV file, or a field error saying it is missing. */
 function receiveCsv(req: Request, res: Response): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     csvUpload(req, res, (err?: unknown) => {
-      if (err instanceof multer.MulterError)
-        return reject(
-          new Invalid('errors.invalid', [
-            {
-              field: 'file',
-              code:
-                err.code === 'LIMIT_FILE_SIZE'
-                  ? 'validation.rateCardTooLarge'
-                  : 'validation.upload',
-            },
-          ]),
-        );
       if (err) return reject(err);
       if (!req.file)
         return reject(new Invalid('errors.invalid', [{ field: 'file', code: 'validation.csv' }]));

@@ -11,7 +11,7 @@ import { Conflict, Invalid, NotFound, Unauthenticated } from '../core/errors.ts'
 import { addressInput } from '../orders/order-input.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Realtime } from '../core/realtime.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
 import { OrderModel, type OrderStatus } from '../orders/order.model.ts';
@@ -45,11 +45,10 @@ const barcodeInput = z
   .regex(/^[0-9A-Za-z-]{4,40}$/, 'validation.scanBarcode');
 
 const weightInput = z.object({
-  weight_grams: z.coerce
-    .number({ error: 'validation.parcelWeight' })
-    .int('validation.parcelWeight')
-    .min(MIN_PARCEL_GRAMS, 'validation.parcelWeight')
-    .max(MAX_PARCEL_GRAMS, 'validation.parcelWeight'),
+  weight_grams: wholeNumber('validation.parcelWeight', {
+    min: MIN_PARCEL_GRAMS,
+    max: MAX_PARCEL_GRAMS,
+  }),
 });
 
 const exceptionInput = z.discriminatedUnion(
@@ -58,18 +57,18 @@ const exceptionInput = z.discriminatedUnion(
     z.object({
       code: z.literal('short_pick'),
       barcode: barcodeInput,
-      quantity: z.coerce.number().int().min(1).max(99),
-      note: z.string().trim().max(200).optional().default(''),
+      quantity: wholeNumber('validation.quantity', { min: 1, max: 99 }),
+      note: plainText('validation.note', { max: 200, multiline: true }).optional().default(''),
     }),
     z.object({
       code: z.literal('damaged'),
       barcode: barcodeInput,
-      quantity: z.coerce.number().int().min(1).max(99),
-      note: z.string().trim().max(200).optional().default(''),
+      quantity: wholeNumber('validation.quantity', { min: 1, max: 99 }),
+      note: plainText('validation.note', { max: 200, multiline: true }).optional().default(''),
     }),
     z.object({
       code: z.literal('address_unreachable'),
-      note: z.string().trim().min(2, 'validation.note').max(200),
+      note: plainText('validation.note', { min: 2, max: 200, multiline: true }),
     }),
   ],
   { error: 'validation.exceptionCode' },
@@ -179,7 +178,11 @@ export class HubService {
   async startWave(actor: Actor | undefined, raw: unknown) {
     const hub = await this.hubOf(actor);
     const { cutoff } = parseInput(
-      z.object({ cutoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.cutoff') }),
+      z.object({
+        cutoff: z
+          .string({ error: 'validation.cutoff' })
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.cutoff'),
+      }),
       raw,
     );
     const couriers = await CourierModel.find({ pickupCutoff: cutoff }, { code: 1 }).lean();
@@ -535,7 +538,7 @@ export class HubService {
   async signOffManifest(actor: Actor | undefined, courierCode: string, raw: unknown) {
     const { collector } = parseInput(
       z.object({
-        collector: z.string().trim().min(2, 'validation.collector').max(40, 'validation.collector'),
+        collector: plainText('validation.collector', { min: 2, max: 40 }),
       }),
       raw,
     );

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import type { Realtime } from '../core/realtime.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
 import { ProducerModel } from '../trace/producer.model.ts';
 import { documentId, type StoredDocument } from '../trace/uploads.ts';
@@ -25,15 +25,15 @@ export const PROCESSING_STEPS = [
 /** The items the county's testing stations report on most often; the form offers these rows. */
 export const INSPECTION_ITEMS = ['pesticide_residue', 'moisture', 'heavy_metals'] as const;
 
-const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date');
-const text = (max: number, code: string) => z.string().trim().max(max, code).optional().default('');
+const ymd = z.string({ error: 'validation.date' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date');
+const text = (max: number, code: string) => plainText(code, { max }).optional().default('');
 
 const receiveInput = z.object({
   barcode: z
     .string({ error: 'validation.scanBarcode' })
     .trim()
     .regex(/^[0-9A-Za-z-]{4,40}$/, 'validation.scanBarcode'),
-  producer_code: z.string({ error: 'validation.producer' }).trim().min(1, 'validation.producer'),
+  producer_code: plainText('validation.producer', { min: 1, max: 40 }),
   plot: text(60, 'validation.plot'),
   processing: z
     .union([z.enum(PROCESSING_STEPS), z.array(z.enum(PROCESSING_STEPS))], {
@@ -42,24 +42,16 @@ const receiveInput = z.object({
     .optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   harvest_date: ymd,
-  shelf_life_days: z.coerce
-    .number({ error: 'validation.shelfLife' })
-    .int('validation.shelfLife')
-    .min(1, 'validation.shelfLife')
-    .max(1095, 'validation.shelfLife'),
-  quantity: z.coerce
-    .number({ error: 'validation.quantity' })
-    .int('validation.quantity')
-    .min(1, 'validation.quantity')
-    .max(100_000, 'validation.quantity'),
-  bin_code: z.string().trim().min(1, 'validation.bin').max(20, 'validation.bin'),
+  shelf_life_days: wholeNumber('validation.shelfLife', { min: 1, max: 1095 }),
+  quantity: wholeNumber('validation.quantity', { min: 1, max: 100_000 }),
+  bin_code: plainText('validation.bin', { min: 1, max: 20 }),
   qc_result: z.enum(['passed', 'failed'], { error: 'validation.qcResult' }),
   qc_note: text(200, 'validation.note'),
   qc_station: text(60, 'validation.station'),
   qc_report_no: text(40, 'validation.reportNo'),
   qc_date: ymd.optional().or(z.literal('')),
   receipt_id: z
-    .string()
+    .string({ error: 'validation.receipt' })
     .regex(/^[0-9a-f]{24}$/, 'validation.receipt')
     .optional(),
 });

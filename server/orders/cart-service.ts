@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { NotFound } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, wholeNumber } from '../core/validation.ts';
 import { objectIdSchema, quantitySchema } from './order-input.ts';
 
 export type CartOwner = { userId: string } | { guestId: string };
@@ -15,11 +15,11 @@ const MAX_LINES = 30;
 
 const setLineInput = z.object({
   skuId: objectIdSchema,
-  quantity: z.coerce
-    .number()
-    .int('validation.quantity')
-    .min(0, 'validation.quantity')
-    .max(99, 'validation.quantityMax'),
+  quantity: wholeNumber('validation.quantity', {
+    min: 0,
+    max: 99,
+    maxCode: 'validation.quantityMax',
+  }),
 });
 const addLineInput = z.object({ skuId: objectIdSchema, quantity: quantitySchema });
 

@@ -1,24 +1,15 @@
-import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
-import { parseInput } from '../core/validation.ts';
+import { objectIdSchema, parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import type { Placement } from './order-service.ts';
 
-export const objectIdSchema = z.string().refine((v) => isValidObjectId(v), 'validation.id');
+export { objectIdSchema };
 
-/** Printable text: control characters (a NUL above all) make the document store refuse a write. */
-const text = (min: number, max: number, code: string) =>
-  z
-    .string()
-    .trim()
-    .min(min, code)
-    .max(max, code)
-    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-    .regex(/^[^\u0000-\u001f\u007f]*$/, code);
+const text = (min: number, max: number, code: string) => plainText(code, { min, max });
 
 export const addressInput = z.object({
   recipient: text(1, 40, 'validation.recipient'),
   phone: z
-    .string()
+    .string({ error: 'validation.mobile' })
     .trim()
     .regex(/^1[3-9][0-9]{9}$/, 'validation.mobile'),
   province: text(2, 20, 'validation.province'),
@@ -29,14 +20,16 @@ export const addressInput = z.object({
   detail: text(2, 120, 'validation.addressDetail'),
 });
 
-export const quantitySchema = z.coerce
-  .number({ error: 'validation.quantity' })
-  .int('validation.quantity')
-  .min(1, 'validation.quantity')
-  .max(99, 'validation.quantityMax');
+export const quantitySchema = wholeNumber('validation.quantity', {
+  min: 1,
+  max: 99,
+  maxCode: 'validation.quantityMax',
+});
 
 export const placeOrderInput = z.object({
-  idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'validation.idempotencyKey'),
+  idempotencyKey: z
+    .string({ error: 'validation.idempotencyKey' })
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'validation.idempotencyKey'),
   lines: z
     .array(z.object({ skuId: objectIdSchema, quantity: quantitySchema }), {
       error: 'validation.lines',
@@ -46,7 +39,7 @@ export const placeOrderInput = z.object({
   address: addressInput,
   /** The buyer's courier, where the checkout offers a choice; the hub honours it if it can. */
   preferredCourier: z
-    .string()
+    .string({ error: 'validation.courier' })
     .regex(/^[a-z0-9-]{2,20}$/, 'validation.courier')
     .optional(),
 });

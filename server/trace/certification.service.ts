@@ -7,7 +7,7 @@ import { ProductModel } from '../catalogue/product.model.ts';
 import { ShopModel } from '../catalogue/shop.model.ts';
 import { Conflict, Forbidden, Invalid, NotFound, type FieldProblem } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import { parseInput } from '../core/validation.ts';
+import { parseInput, plainText } from '../core/validation.ts';
 import {
   CERTIFICATION_KINDS,
   CertificationModel,
@@ -103,8 +103,7 @@ function startOfChinaDay(value: string): Date | undefined {
   return year >= 1990 && year <= 2100 ? date : undefined;
 }
 
-const text = (min: number, max: number, code: string) =>
-  z.string({ error: code }).trim().min(min, code).max(max, code);
+const text = (min: number, max: number, code: string) => plainText(code, { min, max });
 const day = (code: string) =>
   z.string({ error: code }).transform((v, ctx) => {
     const date = startOfChinaDay(v.trim());
@@ -142,7 +141,7 @@ export const certificationInput = z
 export const reviewInput = z
   .object({
     decision: z.enum(['verify', 'reject'], { error: 'validation.reviewDecision' }),
-    reason: z.string().trim().max(500, 'validation.rejectReason').default(''),
+    reason: plainText('validation.rejectReason', { max: 500, multiline: true }).default(''),
   })
   .refine((r) => r.decision === 'verify' || r.reason.length >= 2, {
     path: ['reason'],

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import multer from 'multer';
+import { receiveFiles } from '../core/http/uploads.ts';
 import type { Actor } from '../accounts/actor.ts';
 import { Invalid, type FieldProblem } from '../core/errors.ts';
 
@@ -112,30 +112,13 @@ function cleanFileName(name: string): string {
   return (base || 'document').slice(0, 200);
 }
 
-/** Multer for one document field: kept in memory, at most 5 MB, UTF-8 file names (中文文件名). */
+/** One document field: kept in memory, at most 5 MB, UTF-8 file names (中文文件名). */
 export function receiveDocument(field: string): RequestHandler {
-  const single = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 50 },
-    defParamCharset: 'utf8',
-  }).single(field);
-  return (req, res, next) =>
-    single(req, res, (err?: unknown) => {
-      // Multer's own limit errors become field errors, like every other bad input.
-      if (err instanceof multer.MulterError)
-        return next(
-          new Invalid('errors.invalid', [
-            {
-              field: err.field ?? field,
-              code:
-                err.code === 'LIMIT_FILE_SIZE'
-                  ? 'validation.documentTooLarge'
-                  : 'validation.upload',
-            },
-          ]),
-        );
-      next(err);
-    });
+  return receiveFiles(
+    field,
+    { fileSize: MAX_DOCUMENT_BYTES, files: 1 },
+    'validation.documentTooLarge',
+  );
 }
 
 /**

@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AppError, Forbidden, Invalid, NotFound } from '../errors.ts';
+import {
+  AppError,
+  Forbidden,
+  Internal,
+  Invalid,
+  NotFound,
+  PayloadTooLarge,
+  Unavailable,
+} from '../errors.ts';
 
 interface BodyParserError {
   type?: string;
@@ -20,6 +28,23 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFound('errors.routeNotFound', { method: req.method, path: req.path }));
 };
 
+/**
+ * The document store is out of reach or out of connections (PostgreSQL's 53300 behind FerretDB,
+ * a driver pool that timed out): the request may be tried again shortly.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  const name = (err as { name?: string }).name ?? '';
+  const message = (err as { message?: string }).message ?? '';
+  return (
+    /^Mongo(ServerSelection|Network|NetworkTimeout|WaitQueueTimeout|PoolCleared)Error$/.test(
+      name,
+    ) || /53300|too many clients|remaining connection slots/i.test(message)
+  );
+}
+
+/** Seconds a client is asked to wait when the store is saturated. */
+const RETRY_AFTER_S = 5;
+
 /** Typed errors → status and a message from the i18n catalogue; anything else → 500, logged. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   let error: AppError;
@@ -31,16 +56,19 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   } else if (parserError.type === 'entity.parse.failed') {
     error = new Invalid('errors.invalidJson', [], { detail: parserError.message });
   } else if (parserError.type === 'entity.too.large') {
-    error = Object.assign(new Invalid('errors.payloadTooLarge'), { status: 413 });
+    error = new PayloadTooLarge();
   } else if (
     typeof parserError.status === 'number' &&
     parserError.status >= 400 &&
     parserError.status < 500
   ) {
     error = new Invalid('errors.invalid');
+  } else if (isStoreUnavailable(err)) {
+    req.log?.warn({ err }, 'document store unavailable');
+    error = new Unavailable();
   } else {
     req.log?.error({ err }, 'unhandled error');
-    error = Object.assign(new Invalid('errors.internal'), { status: 500 });
+    error = new Internal();
   }
 
   const t = req.t ?? ((key: string) => key);
@@ -62,6 +90,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     requestId: req.id,
   };
   if (res.headersSent) return;
+  if (error instanceof Unavailable) res.setHeader('Retry-After', String(RETRY_AFTER_S));
   if (error.status === 401 && !wantsJson(req)) {
     res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
     return;

@@ -11,6 +11,7 @@ import { AppError, Invalid, TooManyRequests } from '../errors.ts';
 import { isLocale, type Locale } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import { parseInput } from '../validation.ts';
+import { controlCharacterRefusal } from './input-guard.ts';
 
 export interface SocketContext {
   actor: Actor | undefined;
@@ -105,6 +106,8 @@ export function createSocketDispatcher(io: Server, deps: { i18n: i18n; logger: L
               throw new TooManyRequests();
             });
           }
+          const refusal = controlCharacterRefusal(input);
+          if (refusal) throw refusal;
           const data = await event.handle(
             { actor, socket, locale, t: deps.i18n.getFixedT(locale) },
             event.input ? parseInput(event.input, input) : input,
