@@ -181,7 +181,10 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     publicUrl: config.PUBLIC_URL,
   });
   return {
-    accounts: new AccountService(redis, keys, addresses),
+    accounts: new AccountService(redis, keys, {
+      addresses,
+      signUpsPerIpHour: config.SIGN_UPS_PER_IP_HOUR,
+    }),
     addresses,
     stock,
     orderStates,

@@ -1,4 +1,5 @@
 // Sign-up and sign-in. Transport-free: the HTTP routes adapt forms and JSON to these calls.
+import { randomBytes } from 'node:crypto';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { parseInput, plainText } from '../core/validation.ts';
 import type { Actor } from './actor.ts';
 import type { AddressBook } from './address-book.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { SignInGuard } from './sign-in-guard.ts';
 import { UserModel, type User } from './user.model.ts';
 
 const loginSchema = z
@@ -33,38 +35,39 @@ export const signInInput = z.object({
     .max(200, 'validation.password'),
 });
 
-// Failed sign-ins allowed before a pause: per account, and per IP address.
-const FAILS_PER_ACCOUNT = 5;
-const FAILS_PER_IP = 30;
-const WINDOW_S = 15 * 60;
-
 export class AccountService {
-  private readonly byAccount: RateLimiterRedis;
-  private readonly byIp: RateLimiterRedis;
+  private readonly guard: SignInGuard;
+  private readonly signUps: RateLimiterRedis;
+  /** Accounts made from one IP address in an hour, before sign-up asks it to wait. */
+  private readonly signUpsPerIpHour: number;
   private readonly addresses: AddressBook | undefined;
+  /** A hash of no one's password: an unknown login is checked against it, taking as long. */
+  private dummyHash: Promise<string> | undefined;
 
-  constructor(redis: Redis, keys: RedisKeys, addresses?: AddressBook) {
-    this.addresses = addresses;
-    const common = {
+  constructor(
+    redis: Redis,
+    keys: RedisKeys,
+    options: { addresses?: AddressBook; signUpsPerIpHour?: number } = {},
+  ) {
+    this.addresses = options.addresses;
+    this.signUpsPerIpHour = options.signUpsPerIpHour ?? 10;
+    this.guard = new SignInGuard(redis, keys);
+    this.signUps = new RateLimiterRedis({
       storeClient: redis,
-      duration: WINDOW_S,
-      blockDuration: WINDOW_S,
       useRedisPackage: false,
-    };
-    this.byAccount = new RateLimiterRedis({
-      ...common,
-      keyPrefix: keys.key('rl', 'signin-account'),
-      points: FAILS_PER_ACCOUNT,
-    });
-    this.byIp = new RateLimiterRedis({
-      ...common,
-      keyPrefix: keys.key('rl', 'signin-ip'),
-      points: FAILS_PER_IP,
+      keyPrefix: keys.key('rl', 'signup-ip'),
+      points: this.signUpsPerIpHour,
+      duration: 3600,
     });
   }
 
-  async signUp(raw: unknown): Promise<Actor> {
+  async signUp(raw: unknown, ip: string): Promise<Actor> {
     const input = parseInput(signUpInput, raw);
+    const made = await this.signUps.get(ip);
+    if (made && made.consumedPoints >= this.signUpsPerIpHour)
+      throw new TooManyRequests('errors.signUpWait', {
+        minutes: Math.ceil(made.msBeforeNext / 60000),
+      });
     const field = input.login.includes('@') ? 'email' : 'phone';
     if (await UserModel.exists({ [field]: input.login })) {
       throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.loginTaken' }]);
@@ -76,6 +79,7 @@ export class AccountService {
         passwordHash: await hashPassword(input.password),
         role: 'buyer',
       });
+      await this.signUps.penalty(ip, 1);
       return toActor(user);
     } catch (error) {
       if ((error as { code?: number }).code === 11000) {
@@ -87,29 +91,19 @@ export class AccountService {
 
   async signIn(raw: unknown, ip: string): Promise<Actor> {
     const input = parseInput(signInInput, raw);
-    const accountKey = input.login;
-    const [accountState, ipState] = await Promise.all([
-      this.byAccount.get(accountKey),
-      this.byIp.get(ip),
-    ]);
-    const blocked = [accountState, ipState].find(
-      (s, i) => s && s.consumedPoints >= (i === 0 ? FAILS_PER_ACCOUNT : FAILS_PER_IP),
-    );
-    if (blocked)
-      throw new TooManyRequests('errors.signInLocked', {
-        minutes: Math.ceil(blocked.msBeforeNext / 60000),
-      });
-
+    await this.guard.check(input.login, ip);
     const field = input.login.includes('@') ? 'email' : 'phone';
     const user = await UserModel.findOne({ [field]: input.login });
-    const ok = user ? await verifyPassword(user.passwordHash, input.password) : false;
+    // An unknown login costs a hash too, so the answer's time does not tell who has an account.
+    this.dummyHash ??= hashPassword(randomBytes(24).toString('base64url'));
+    const ok = await verifyPassword(user?.passwordHash ?? (await this.dummyHash), input.password);
     if (!user || !ok) {
-      await Promise.all([this.byAccount.penalty(accountKey, 1), this.byIp.penalty(ip, 1)]);
+      await this.guard.failed(input.login, ip);
       throw new Invalid('errors.signInFailed', [
         { field: 'password', code: 'validation.signInFailed' },
       ]);
     }
-    await this.byAccount.delete(accountKey);
+    await this.guard.succeeded(input.login, ip);
     // The user's record is in hand: a live buy will not have to read it for the address.
     await this.addresses?.prime(String(user._id), user.addresses[0]);
     return toActor(user);

@@ -53,7 +53,7 @@ export function accountRoutes(services: Services, sessions: Sessions): Router {
 
   router.post('/signup', async (req, res) => {
     try {
-      const actor = await accounts.signUp(req.body);
+      const actor = await accounts.signUp(req.body, req.ip ?? 'unknown');
       await sessions.signIn(req, actor);
       await afterSignIn(req);
       res.redirect(303, safeReturnTo(req.body?.returnTo));
@@ -90,7 +90,7 @@ export function accountRoutes(services: Services, sessions: Sessions): Router {
   });
 
   router.post('/api/signup', async (req, res) => {
-    const actor = await accounts.signUp(req.body);
+    const actor = await accounts.signUp(req.body, req.ip ?? 'unknown');
     await sessions.signIn(req, actor);
     await afterSignIn(req);
     res.status(201).json({ actor, csrfToken: sessions.csrfToken(req) });

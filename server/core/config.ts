@@ -119,6 +119,11 @@ const schema = z
         /^(loopback|linklocal|uniquelocal|[0-9a-f.:/, ]+|[0-9]+)$/i,
         "loopback, a hop count such as 1, or the proxies' addresses/subnets, comma-separated",
       ),
+    SIGN_UPS_PER_IP_HOUR: z.coerce
+      .number({ error: 'accounts one IP address may make in an hour, e.g. 10' })
+      .int('a whole number of accounts, e.g. 10')
+      .min(1, 'at least 1 account an hour')
+      .max(100_000, 'at most 100000 accounts an hour'),
     HUB_CONSOLIDATION_WINDOW_S: z.coerce
       .number()
       .int()
@@ -192,6 +197,7 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   TRUST_PROXY: 'loopback',
   ORDER_PAY_TIMEOUT_S: '900',
   HUB_CONSOLIDATION_WINDOW_S: '600',
+  SIGN_UPS_PER_IP_HOUR: '10',
   ORDER_BATCH_MAX: '200',
   ORDER_BATCH_WAIT_MS: '5',
   ORDER_BATCH_FLUSHES: '2',

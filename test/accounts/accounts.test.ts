@@ -89,17 +89,74 @@ describe('accounts and sessions', () => {
     expect(after).to.be.a('string').and.not.equal(before);
   });
 
-  it('locks an account after 5 wrong passwords, even with the right one afterwards', async () => {
-    const client = new Client(base);
+  it('makes a guesser wait after 5 wrong passwords, longer each time, but lets the owner in from their own phone', async () => {
     const login = '13900000005';
+    const guesser = new Client(base);
+    guesser.headers = { 'x-forwarded-for': '203.0.113.7' };
     for (let i = 0; i < 5; i++)
-      expect((await client.signIn(login, `wrong-${i}`)).status).to.equal(400);
-    const locked = await client.signIn(login, 'cunbo2026');
-    expect(locked.status).to.equal(429);
-    expect((locked.body as unknown as { error: { message: string } }).error.message).to.match(
-      /登录失败次数太多，请 \d+ 分钟后再试/,
+      expect((await guesser.signIn(login, `wrong-${i}`)).status).to.equal(400);
+    // Even the right password waits, from the guesser's address: 30 s after the fifth failure.
+    const waiting = await guesser.signIn(login, 'cunbo2026');
+    expect(waiting.status).to.equal(429);
+    expect((waiting.body as unknown as { error: { message: string } }).error.message).to.match(
+      /登录失败次数太多，请 (2\d|30) 秒后再试/,
     );
-    await getRuntime().redis.del(`${getRuntime().keys.key('rl', 'signin-account')}:${login}`);
+    // The owner, from another address, is not locked out.
+    const owner = new Client(base);
+    owner.headers = { 'x-forwarded-for': '198.51.100.20' };
+    expect((await owner.signIn(login, 'cunbo2026')).status).to.equal(200);
+  });
+
+  it('doubles the wait with each further failure and forgets it when the account signs in', async () => {
+    const { SignInGuard, backOffSeconds } = await import('../../server/accounts/sign-in-guard.ts');
+    expect([4, 5, 6, 7, 12].map((n) => backOffSeconds(n, 5))).to.deep.equal([0, 30, 60, 120, 900]);
+    const slept: number[] = [];
+    const guard = new SignInGuard(getRuntime().redis, getRuntime().keys, async (ms) => {
+      slept.push(ms);
+    });
+    const login = `guard-${Date.now()}@example.cn`;
+    const t0 = Date.now();
+    for (let i = 0; i < 6; i++) await guard.failed(login, '192.0.2.1', t0);
+    await guard.check(login, '192.0.2.1', t0 + 61_000); // 6 failures: 60 s, over
+    await guard.failed(login, '192.0.2.1', t0 + 61_000);
+    const wait = await guard.check(login, '192.0.2.1', t0 + 100_000).catch((e: Error) => e);
+    expect((wait as { params?: { seconds: number } }).params?.seconds).to.equal(81); // 120 s after the 7th
+    // Ten failures over all addresses slow each answer for the account by a second, never lock.
+    for (let i = 0; i < 3; i++) await guard.failed(login, `192.0.2.${10 + i}`, t0);
+    await guard.check(login, '192.0.2.99', t0 + 100_000);
+    expect(slept).to.deep.equal([1000]);
+    await guard.succeeded(login, '192.0.2.99');
+    slept.length = 0;
+    await guard.check(login, '192.0.2.99', t0 + 100_000);
+    expect(slept).to.deep.equal([]);
+  });
+
+  it('asks an address that made too many accounts this hour to wait', async () => {
+    const { AccountService } = await import('../../server/accounts/account-service.ts');
+    const accounts = new AccountService(getRuntime().redis, getRuntime().keys, {
+      signUpsPerIpHour: 3,
+    });
+    const ip = `192.0.2.${100 + (Date.now() % 100)}`;
+    const signUp = (n: number) =>
+      accounts.signUp(
+        {
+          login: `flood-${Date.now()}-${n}@example.cn`,
+          displayName: `flood ${n}`,
+          password: 'long-enough',
+        },
+        ip,
+      );
+    for (let n = 0; n < 3; n++) await signUp(n);
+    const fourth = await signUp(3).catch((e: Error) => e);
+    expect(fourth).to.have.property('code', 'errors.signUpWait');
+    expect(fourth).to.have.property('status', 429);
+    // Another address is not affected.
+    expect(
+      await accounts.signUp(
+        { login: `other-${Date.now()}@example.cn`, displayName: 'other', password: 'long-enough' },
+        '192.0.2.250',
+      ),
+    ).to.have.property('role', 'buyer');
   });
 
   it('signs out everywhere: every session of that person stops working', async () => {

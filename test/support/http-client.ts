@@ -9,6 +9,8 @@ export class Client {
   readonly base: string;
   private cookies = new Map<string, string>();
   csrfToken = '';
+  /** Sent with every request, e.g. X-Forwarded-For to come from another address. */
+  headers: Record<string, string> = {};
 
   constructor(base: string) {
     this.base = base;
@@ -37,7 +39,11 @@ export class Client {
   ): Promise<Reply<T>> {
     // Pages are asked for as a browser would; the API as an app would.
     const accept = path.startsWith('/api/') ? 'application/json' : 'text/html';
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept };
+    const headers: Record<string, string> = {
+      ...this.headers,
+      cookie: this.cookieHeader(),
+      accept,
+    };
     let body: string | undefined;
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';
