@@ -2,14 +2,11 @@
 // runs, orders would never expire and paid orders never reach the hub: /readyz reports it.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { heartbeatKey } from '../server/core/heartbeat.ts';
 import type { RedisKeys } from '../server/core/redis.ts';
 
 export const HEARTBEAT_QUEUE = 'heartbeat';
 export const HEARTBEAT_EVERY_MS = 5000;
-
-export function heartbeatKey(keys: RedisKeys): string {
-  return keys.key('workers', 'last-heartbeat');
-}
 
 export async function scheduleHeartbeat(queue: Queue): Promise<void> {
   await queue.upsertJobScheduler('heartbeat', { every: HEARTBEAT_EVERY_MS }, { name: 'beat' });
@@ -32,11 +29,4 @@ export function heartbeatWorker(opts: {
     },
     { connection: opts.connection, prefix: opts.prefix, concurrency: 1 },
   );
-}
-
-/** Milliseconds since a worker last processed the heartbeat, or null if none ever did. */
-export async function heartbeatAgeMs(redis: Redis, keys: RedisKeys): Promise<number | null> {
-  const raw = await redis.get(heartbeatKey(keys));
-  if (!raw) return null;
-  return Date.now() - (JSON.parse(raw) as { at: number }).at;
 }

@@ -62,6 +62,9 @@
 //   baselinePerSec  the same as acceptedPerSec, for the acknowledge-only baseline
 //   baselineAckP99Ms  ackP99Ms of the acknowledge-only baseline (0 with --skip-baseline): the
 //                   tail the transport and the load generator alone give on this machine
+//   readyzSamples   /readyz answers collected from both web processes, every 250 ms, while the
+//                   buys ran
+//   readyzNot200    how many of them were not 200 (a time-out of 5 s counts as not 200)
 //   ratio           acceptedPerSec / baselinePerSec, 3 decimals
 import { randomBytes } from 'node:crypto';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -553,7 +556,27 @@ try {
     cookie: cookies[i]!,
     resends: resends[i]!,
   }));
+  // A load balancer's view: both web processes' /readyz, every 250 ms, while the buys run.
+  const readiness: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      readiness.push(
+        ...(await Promise.all(
+          ports.map((port) =>
+            fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        )),
+      );
+      await sleep(250);
+    }
+  })();
   const run = await runLoad(plan, targets, loadOptions);
+  sampling = false;
+  await sampler;
   const judged = judge(run);
   phases.push(`buys ${seconds(phase)}`);
 
@@ -599,6 +622,8 @@ try {
     secondsToAckAll: Number(judged.secondsToAckAll.toFixed(2)),
     baselinePerSec,
     baselineAckP99Ms,
+    readyzSamples: readiness.length,
+    readyzNot200: readiness.filter((status) => status !== 200).length,
     ratio: baselinePerSec ? Number((acceptedPerSec / baselinePerSec).toFixed(3)) : 0,
   };
   phases.push(`check ${seconds(phase)}`);

@@ -19,23 +19,13 @@ export async function connectMongo(
   await mongoose.connect(uri, {
     dbName,
     serverSelectionTimeoutMS: 5000,
+    // /readyz reads the driver's monitor: a store that went away shows within a few seconds.
+    heartbeatFrequencyMS: 2000,
     maxPoolSize: poolSize,
     directConnection: !uri.startsWith('mongodb+srv'),
   });
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
   return mongoose;
-}
-
-export async function pingMongoConnection(timeoutMs: number): Promise<boolean> {
-  const db = mongoose.connection.db;
-  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
-  return withTimeout(
-    db
-      .admin()
-      .ping()
-      .then(() => true),
-    timeoutMs,
-  ).catch(() => false);
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

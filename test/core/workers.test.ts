@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { heartbeatAgeMs } from '../../workers/heartbeat.ts';
+import { heartbeatAgeMs } from '../../server/core/heartbeat.ts';
 import { childEnv, eventually, runEntry } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { startWebServer } from '../../server/core/http/web-server.ts';

@@ -8,7 +8,7 @@ import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { ask, buyerSocket, liveSession, type Ack } from '../support/live-room.ts';
-import { eventually, startWebProcesses } from '../support/processes.ts';
+import { eventually, inBatches, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
 describe('live rooms', function () {
@@ -257,10 +257,17 @@ describe('live rooms', function () {
     // A bad address is refused field by field, and changes nothing.
     const bad = await first.client.post<{ error: { code: string; fields: { field: string }[] } }>(
       `/api/orders/${orderNo}/address`,
-      { address: { ...DEMO_ADDRESS, phone: '12345', recipient: '\u0000' } },
+      { address: { ...DEMO_ADDRESS, phone: '12345', recipient: ' ' } },
     );
     expect(bad.status).to.equal(400);
     expect(bad.body.error.fields.map((f) => f.field).sort()).to.deep.equal(['phone', 'recipient']);
+    // A control character is refused before any field is looked at.
+    const nul = await first.client.post<{ error: { fields: { field: string }[] } }>(
+      `/api/orders/${orderNo}/address`,
+      { address: { ...DEMO_ADDRESS, recipient: '陈\u0000晓' } },
+    );
+    expect(nul.status).to.equal(400);
+    expect(nul.body.error.fields.map((f) => f.field)).to.deep.equal(['address.recipient']);
     expect((await OrderModel.findOne({ orderNo }).lean())!.address ?? null).to.equal(null);
     // Nobody else can give it an address.
     const stranger = track(await buyerSocket(base));
@@ -461,6 +468,50 @@ describe('live rooms', function () {
       await eventually(
         async () => (await OrderModel.countDocuments({ 'live.offerId': offerId })) === 1,
       );
+    });
+
+    it('answers /readyz 200 on both processes, sampled every 250 ms, through a rush', async () => {
+      const { sessionId, offerId } = await liveSession(60, 1);
+      const buyers = await inBatches(
+        8,
+        Array.from({ length: 160 }, (_, i) => () => buyerSocket(bases[i % 2]!)),
+      );
+      buyers.forEach(track);
+      const samples: number[] = [];
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const answers = await Promise.all(
+            bases.map((b) =>
+              fetch(`${b}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
+                (r) => r.status,
+                () => 0,
+              ),
+            ),
+          );
+          samples.push(...answers);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      const answers = await Promise.all(
+        buyers.map((b, i) =>
+          ask(b.socket, 'live:buy', {
+            sessionId,
+            offerId,
+            quantity: 1,
+            clientKey: `ready-${i}-xx`,
+          }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 500)); // and the writes just after the answers
+      sampling = false;
+      await sampler;
+      expect(answers.filter((a) => a.ok)).to.have.length(60);
+      expect(samples.length).to.be.at.least(4);
+      expect(
+        samples.filter((s) => s !== 200),
+        `readiness answers: ${samples.join(',')}`,
+      ).to.deep.equal([]);
     });
   });
 });
