@@ -117,6 +117,7 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
   });
 
   router.get('/studio/products/new', async (req, res) => {
+    await studio.shopOf(req.actor); // the form is for a shop's own people only
     res.render('studio/product-form', {
       title: req.t('studio.newProduct'),
       ...(await formOptions(req)),

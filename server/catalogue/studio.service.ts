@@ -66,6 +66,11 @@ export interface ImportReport {
 }
 
 export class StudioService {
+  /** The streamer's own shop; Forbidden for anyone else (the county admin included). */
+  shopOf(actor: Actor | undefined) {
+    return this.ownShop(actor);
+  }
+
   private async ownShop(actor: Actor | undefined) {
     if (!actor || actor.role !== 'streamer' || !actor.shopId) throw new Forbidden();
     const shop = await ShopModel.findById(actor.shopId).lean();

@@ -99,12 +99,26 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   if (wantsJson(req)) {
     res.json(body);
   } else {
-    res.render('errors/error', {
+    // Rendered by the top-level app: an error inside a mounted sub-app (the queue dashboard)
+    // would otherwise look for the page among that sub-app's views.
+    type App = typeof res.app & { parent?: App };
+    let app: App = res.app;
+    while (app.parent) app = app.parent;
+    const locals = {
+      ...res.locals,
       fields: 'fields' in body.error ? body.error.fields : [],
       title: t('errors.title'),
       status: error.status,
       message,
       requestId: req.id,
+    };
+    app.render('errors/error', locals, (renderError: Error | null, html?: string) => {
+      if (renderError) {
+        req.log?.error({ err: renderError }, 'error page did not render');
+        res.type('text/plain').send(message);
+        return;
+      }
+      res.type('html').send(html);
     });
   }
 };
