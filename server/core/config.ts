@@ -61,16 +61,16 @@ const schema = z
       .regex(/^[a-z0-9_-]{1,60}$/i, 'a database name: letters, digits, - and _ only'),
     /** Connections each process opens to MongoDB at most (see DESIGN: FerretDB's pool). */
     MONGODB_POOL_SIZE: z.coerce
-      .number({ error: 'a number of connections, e.g. 6' })
-      .int('a whole number of connections, e.g. 6')
+      .number({ error: 'a number of connections, e.g. 3' })
+      .int('a whole number of connections, e.g. 3')
       .min(2, 'at least 2 connections')
       .max(100, 'at most 100 connections'),
     MONGOD_PORT: port,
     FERRETDB_PORT: port,
     /** PostgreSQL connections the FerretDB the project starts may open (its pool_max_conns). */
     FERRETDB_POOL_SIZE: z.coerce
-      .number({ error: 'a number of connections, e.g. 50' })
-      .int('a whole number of connections, e.g. 50')
+      .number({ error: 'a number of connections, e.g. 30' })
+      .int('a whole number of connections, e.g. 30')
       .min(4, 'at least 4 connections')
       .max(90, 'at most 90 connections (PostgreSQL allows 100 in all here)'),
     FERRETDB_BACKEND: z.enum(['auto', 'postgresql', 'sqlite']),
@@ -179,10 +179,10 @@ export const DEFAULTS: Readonly<Record<keyof z.input<typeof schema>, string>> = 
   REDIS_PREFIX: 'cunbo',
   MONGODB_URI: '',
   MONGODB_DB: 'cunbo',
-  MONGODB_POOL_SIZE: '6',
+  MONGODB_POOL_SIZE: '3',
   MONGOD_PORT: '27017',
   FERRETDB_PORT: '27027',
-  FERRETDB_POOL_SIZE: '50',
+  FERRETDB_POOL_SIZE: '30',
   FERRETDB_BACKEND: 'auto',
   FERRETDB_POSTGRESQL_URL: 'postgres://postgres@127.0.0.1:5432/cunbo',
   STRIPE_SECRET_KEY: '',
