@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { Invalid } from '../core/errors.ts';
+import { Invalid, TooManyRequests } from '../core/errors.ts';
+import { formErrorLocals } from '../core/http/form-errors.ts';
 import type { Services } from '../services.ts';
 import type { Sessions } from './sessions.ts';
 
@@ -24,16 +25,14 @@ export function accountRoutes(services: Services, sessions: Sessions): Router {
       });
 
   const formFailure = (view: string, req: Request, res: Response, error: unknown) => {
-    if (!(error instanceof Invalid || (error as { status?: number }).status === 429)) throw error;
-    const appError = error as Invalid;
-    res.status(appError.status).render(view, {
+    // A refused form, or a sign-in that must wait (429): the form again, with the reason.
+    if (!(error instanceof Invalid || error instanceof TooManyRequests)) throw error;
+    res.status(error.status).render(view, {
       title: req.t(view === 'accounts/signin' ? 'accounts.signIn' : 'accounts.signUp'),
       returnTo: safeReturnTo(req.body?.returnTo),
-      values: { login: req.body?.login, displayName: req.body?.displayName },
-      error: req.t(appError.code, appError.params),
-      fields: Object.fromEntries(
-        (appError.fields ?? []).map((f) => [f.field, req.t(f.code, f.params ?? {})]),
-      ),
+      ...formErrorLocals(req, error, {
+        values: { login: req.body?.login, displayName: req.body?.displayName },
+      }),
     });
   };
 

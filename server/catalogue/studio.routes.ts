@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { renderFormErrors } from '../core/http/form-errors.ts';
 import { receiveFiles } from '../core/http/uploads.ts';
 import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../accounts/guards.ts';
@@ -35,13 +36,9 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
       req.session.actor = actor;
       res.redirect(303, '/studio');
     } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      res.status(400).render('studio/open-shop', {
+      renderFormErrors(req, res, 'studio/open-shop', error, {
         title: req.t('studio.openShop'),
         ...(await formOptions(req)),
-        values: req.body,
-        error: req.t(error.code),
-        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
       });
     }
   });
@@ -71,16 +68,11 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
 
   const withFormErrors =
     (view: string, extra: (req: Request) => Promise<Record<string, unknown>>) =>
-    async (req: Request, res: Response, error: unknown) => {
-      if (!(error instanceof Invalid)) throw error;
-      res.status(400).render(view, {
+    async (req: Request, res: Response, error: unknown) =>
+      renderFormErrors(req, res, view, error, {
         ...(await extra(req)),
         ...(await formOptions(req)),
-        values: req.body,
-        error: req.t(error.code),
-        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
       });
-    };
 
   router.get('/studio', async (req, res) => {
     res.render('studio/index', {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { Forbidden, Invalid, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
+import { parseInput, plainText, wholeNumber, yuanAmount } from '../core/validation.ts';
 import { sellableStockBySku } from '../stock/stock-ledger.ts';
 import { keywordsOf } from './keywords.ts';
 import { PRODUCT_CATEGORIES, ProductModel } from './product.model.ts';
@@ -30,13 +30,6 @@ export const productInput = z.object({
   status: z.enum(['draft', 'active'], { error: 'validation.productStatus' }).default('active'),
 });
 
-/** "38.8" or "38.80" yuan → 3880 fen, exactly (no floating point). */
-export function yuanToFen(value: string): number | undefined {
-  const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(value.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
-}
-
 export const skuInput = z.object({
   sku_code: z
     .string({ error: 'validation.skuCode' })
@@ -45,14 +38,7 @@ export const skuInput = z.object({
     .regex(/^[A-Z0-9-]{3,40}$/, 'validation.skuCode'),
   spec_zh: text(40, 'validation.specZh'),
   spec_en: plainText('validation.specEn', { max: 60 }).default(''),
-  price_yuan: z.string({ error: 'validation.price' }).transform((v, ctx) => {
-    const fen = yuanToFen(v);
-    if (fen === undefined || fen < 1) {
-      ctx.addIssue({ code: 'custom', message: 'validation.price' });
-      return z.NEVER;
-    }
-    return fen;
-  }),
+  price_yuan: yuanAmount('validation.price'),
   weight_grams: wholeNumber('validation.weight', { min: 1, max: 60000 }),
   barcode: z
     .string({ error: 'validation.barcode' })

@@ -70,6 +70,28 @@ export function wholeNumber(
   });
 }
 
+/** "38.8" or "38.80" yuan → 3880 fen, exactly (no floating point); undefined if not money. */
+export function yuanToFen(value: string): number | undefined {
+  const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(value.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}
+
+/**
+ * Money as a person types it: yuan with up to two decimals ("29.8", "29.80", "30"), kept as
+ * integer fen. At least one fen.
+ */
+export function yuanAmount(code: string) {
+  return z.unknown().transform((raw, ctx): number => {
+    const fen = typeof raw === 'string' ? yuanToFen(raw) : undefined;
+    if (fen === undefined || fen < 1) {
+      ctx.addIssue({ code: 'custom', message: code });
+      return z.NEVER;
+    }
+    return fen;
+  });
+}
+
 export const objectIdSchema = z
   .string({ error: 'validation.id' })
   .refine((v) => /^[0-9a-f]{24}$/i.test(v) && isValidObjectId(v), 'validation.id');

@@ -3,6 +3,7 @@
 import { Router, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { requireRole } from '../accounts/guards.ts';
+import { formErrorLocals } from '../core/http/form-errors.ts';
 import { Invalid } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
@@ -56,11 +57,7 @@ export function hubRoutes(services: Services): Router {
       res.redirect(303, `/hub?received=${batchNo}${sellable ? '' : '&held=1'}`);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
-      await overview(req, res, 400, {
-        values: req.body,
-        error: req.t(error.code, error.params),
-        fields: Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)])),
-      });
+      await overview(req, res, 400, formErrorLocals(req, error));
     }
   });
 

@@ -2,7 +2,7 @@
 // rates in fen, with every problem reported by line and column. Pure: the caller supplies the
 // courier codes that exist and decides what to do with the result.
 import { parse as parseCsv } from 'csv-parse/sync';
-import { yuanToFen } from '../catalogue/studio.service.ts';
+import { yuanToFen } from '../core/validation.ts';
 import { MAX_PROMISED_DAYS } from './courier.model.ts';
 import { DESTINATION_ZONES, isDestinationZone, type DestinationZone } from './destination-zones.ts';
 

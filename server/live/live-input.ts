@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { chinaDateTime, objectIdSchema, plainText, wholeNumber } from '../core/validation.ts';
+import {
+  chinaDateTime,
+  objectIdSchema,
+  plainText,
+  wholeNumber,
+  yuanAmount,
+} from '../core/validation.ts';
 import { quantitySchema } from '../orders/order-input.ts';
 
 const offerIdSchema = z
@@ -53,7 +59,8 @@ export const scheduleInput = z.object({
           .trim()
           .toUpperCase()
           .regex(/^[A-Z0-9-]{3,40}$/, 'validation.skuCode'),
-        live_price_fen: wholeNumber('validation.price', { min: 1, max: 100_000_000 }),
+        /** Typed in 元 ("29.80"), kept in fen. */
+        live_price_yuan: yuanAmount('validation.price'),
         allotment: wholeNumber('validation.allotment', { min: 1, max: 100000 }),
         per_buyer_limit: wholeNumber('validation.buyerLimitSetting', { min: 1, max: 99 }),
       }),

@@ -285,7 +285,7 @@ export class LiveService {
       offers.push({
         offerId: randomBytes(4).toString('hex'),
         skuId: sku._id,
-        livePriceFen: o.live_price_fen,
+        livePriceFen: o.live_price_yuan,
         allotment: o.allotment,
         perBuyerLimit: o.per_buyer_limit,
         pinOrder: i,

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { parseInput } from '../core/validation.ts';
 import { buyInput } from './live-input.ts';
 import type { TFunction } from 'i18next';
 import { requireRole } from '../accounts/guards.ts';
+import { renderFormErrors } from '../core/http/form-errors.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
@@ -38,9 +39,9 @@ export function liveRoutes(services: Services): Router {
       );
   });
 
-  router.get('/studio/live', requireRole('streamer'), async (req, res) => {
+  const liveListLocals = async (req: Request) => {
     const skus = await SkuModel.find({ shopId: req.actor!.shopId, active: true }).lean();
-    res.render('studio/live-list', {
+    return {
       title: req.t('live.sessions'),
       sessions: await live.listForShop(req.actor, req.locale),
       skus: skus.map((s) => ({
@@ -48,22 +49,36 @@ export function liveRoutes(services: Services): Router {
         spec: pickLocalized(s.spec, req.locale),
         priceFen: s.priceFen,
       })),
-    });
+    };
+  };
+
+  router.get('/studio/live', requireRole('streamer'), async (req, res) => {
+    res.render('studio/live-list', { ...(await liveListLocals(req)), values: {} });
   });
 
   router.post('/studio/live', requireRole('streamer'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string>;
     // The form sends up to three offer rows; empty rows are skipped.
-    const offers = [0, 1, 2]
-      .map((i) => ({
-        sku_code: body[`sku_code_${i}`],
-        live_price_fen: body[`live_price_fen_${i}`],
-        allotment: body[`allotment_${i}`],
-        per_buyer_limit: body[`per_buyer_limit_${i}`],
-      }))
-      .filter((o) => o.sku_code);
-    const id = await live.schedule(req.actor, { ...body, offers });
-    res.redirect(303, `/studio/live/${id}`);
+    const rows = [0, 1, 2].filter((i) => body[`sku_code_${i}`]);
+    const offers = rows.map((i) => ({
+      sku_code: body[`sku_code_${i}`],
+      live_price_yuan: body[`live_price_yuan_${i}`],
+      allotment: body[`allotment_${i}`],
+      per_buyer_limit: body[`per_buyer_limit_${i}`],
+    }));
+    try {
+      const id = await live.schedule(req.actor, { ...body, offers });
+      res.redirect(303, `/studio/live/${id}`);
+    } catch (error) {
+      // The form again, as typed, with each reason beside its field (offers.1.allotment is the
+      // input allotment_<row>).
+      renderFormErrors(req, res, 'studio/live-list', error, await liveListLocals(req), {
+        fieldName: (path) => {
+          const offer = /^offers\.(\d+)\.(\w+)$/.exec(path);
+          return offer ? `${offer[2]}_${rows[Number(offer[1])] ?? 0}` : path;
+        },
+      });
+    }
   });
 
   router.get('/studio/live/:id', requireRole('streamer'), async (req, res) => {

@@ -32,7 +32,7 @@ describe('live session times are China time', () => {
       scheduled_at: '2031-12-24T20:00',
       stream_url: '',
       sku_code_0: 'HJ-DHP-TJ-250',
-      live_price_fen_0: '2980',
+      live_price_yuan_0: '29.80',
       allotment_0: '50',
       per_buyer_limit_0: '3',
     };
@@ -41,6 +41,7 @@ describe('live session times are China time', () => {
     const id = made.headers.get('location')!.split('/').at(-1)!;
     const session = (await LiveSessionModel.findById(id).lean())!;
     expect(session.scheduledAt.toISOString()).to.equal('2031-12-24T12:00:00.000Z');
+    expect(session.offers[0]!.livePriceFen).to.equal(2980); // typed in 元
 
     const list = await streamer.get<string>('/studio/live');
     expect(list.body).to.include('2031-12-24 20:00');
@@ -60,13 +61,38 @@ describe('live session times are China time', () => {
         title_zh: '时间不对的专场',
         scheduled_at: scheduled,
         sku_code_0: 'HJ-DHP-TJ-250',
-        live_price_fen_0: '2980',
+        live_price_yuan_0: '29.80',
         allotment_0: '50',
         per_buyer_limit_0: '3',
       });
       expect(refused.status, scheduled).to.equal(400);
       expect(String(refused.body)).to.include('开播时间');
     }
+    expect(await LiveSessionModel.countDocuments()).to.equal(before);
+  });
+
+  it('takes the live price in 元 and re-shows a bad one beside its field with what was typed', async () => {
+    const streamer = new Client(scene.base);
+    expect((await streamer.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
+    const before = await LiveSessionModel.countDocuments();
+    const refused = await streamer.postForm('/studio/live', {
+      title_zh: '价格写错的专场',
+      scheduled_at: '2031-12-25T20:00',
+      sku_code_0: 'HJ-DHP-TJ-250',
+      live_price_yuan_0: '19.999',
+      allotment_0: '50',
+      per_buyer_limit_0: '3',
+    });
+    expect(refused.status).to.equal(400);
+    const page = String(refused.body);
+    // The schedule form itself, not an error page: the title and the price as typed are there,
+    // and the price's reason sits in its own row.
+    expect(page).to.include('name="live_price_yuan_0" value="19.999"');
+    expect(page).to.include('value="价格写错的专场"');
+    expect(page).to.match(
+      /name="live_price_yuan_0"[^>]*>\s*<[^>]*class="[^"]*field-error[^"]*"[^>]*>[^<]*元/,
+    );
+    expect(page).to.include('直播价（元）');
     expect(await LiveSessionModel.countDocuments()).to.equal(before);
   });
 });
