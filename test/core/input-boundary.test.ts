@@ -129,7 +129,7 @@ describe('the input boundary: bad input gets a 4xx that names the field', functi
   it('refuses a live session time that is not a real date in a sane window', () => {
     const session = {
       title_zh: '花椒直播',
-      offers: [{ sku_code: 'ABC-1', live_price_fen: 2980, allotment: 10, per_buyer_limit: 2 }],
+      offers: [{ sku_code: 'ABC-1', live_price_yuan: '29.80', allotment: 10, per_buyer_limit: 2 }],
     };
     for (const scheduledAt of [
       '0',
