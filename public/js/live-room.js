@@ -79,13 +79,14 @@
 
   // A first-time buyer's units are held by their order; the address is asked for right here,
   // and the pay button appears once it is saved.
-  function askAddress(d) {
+  function askAddress(d, note) {
     var sheet = $('address-sheet');
     say(
-      fill(labels.wonNeedsAddress, {
-        time: new Date(d.payBy).toLocaleTimeString(),
-        total: yuan(d.totalFen),
-      }),
+      (note ? note + ' ' : '') +
+        fill(labels.wonNeedsAddress, {
+          time: new Date(d.payBy).toLocaleTimeString(),
+          total: yuan(d.totalFen),
+        }),
       'ok',
     );
     sheet.hidden = false;
@@ -128,17 +129,20 @@
     };
   }
 
-  function answerBuy(ack) {
-    if (ack.ok && ack.data.needsAddress) return askAddress(ack.data);
+  // `note` says how a comment's weight became packs (要3斤 = 6 件 × 250g), before the answer.
+  function answerBuy(ack, note) {
+    if (ack.ok && ack.data.needsAddress) return askAddress(ack.data, note);
     if (ack.ok) {
       var d = ack.data;
       var wrap = document.createElement('span');
       wrap.appendChild(
         document.createTextNode(
-          fill(labels.won, {
-            time: new Date(d.payBy).toLocaleTimeString(),
-            total: yuan(d.totalFen),
-          }) + ' ',
+          (note ? note + ' ' : '') +
+            fill(labels.won, {
+              time: new Date(d.payBy).toLocaleTimeString(),
+              total: yuan(d.totalFen),
+            }) +
+            ' ',
         ),
       );
       var a = document.createElement('a');
@@ -297,8 +301,9 @@
       socket.emit('live:chat', { sessionId: sessionId, text: text }, function (ack) {
         if (!ack.ok) return say(ack.message, 'error');
         input.value = '';
-        if (ack.data.order) answerBuy({ ok: true, data: ack.data.order });
+        if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
         else if (ack.data.orderError) say(ack.data.orderError.message, 'error');
+        else if (ack.data.note) say(ack.data.note, 'error');
       });
     });
   render();

@@ -32,7 +32,7 @@ import {
 } from '../orders/order.model.ts';
 import type { OrderService, Placement, ReservationStep } from '../orders/order-service.ts';
 import type { AddressBook } from '../accounts/address-book.ts';
-import { parseCommentOrder } from './comment-order.ts';
+import { readCommentOrder } from './comment-order.ts';
 import {
   allotmentInput,
   announceInput,
@@ -527,19 +527,39 @@ export class LiveService {
     const pinned = session.offers.find((o) => o.pinned);
     if (!pinned || session.status !== 'live') return { message };
     const sku = await SkuModel.findById(pinned.skuId).lean();
-    const quantity = parseCommentOrder(text, sku?.spec.zh ?? '');
-    if (!quantity) return { message };
+    const spec = sku?.spec.zh ?? '';
+    const asked = readCommentOrder(text, spec);
+    if (!asked) return { message };
+    // A weight is answered with the packs it became (要3斤 = 6 袋 × 250g), whatever happens next.
+    const note =
+      asked.kind === 'count'
+        ? undefined
+        : asked.kind === 'weight'
+          ? {
+              code: 'live.weightAsPacks',
+              params: { asked: asked.asked, packs: asked.quantity, spec },
+            }
+          : {
+              code: asked.reason === 'noWeight' ? 'live.weightNoSize' : 'live.weightTooMuch',
+              params: { asked: asked.asked, spec },
+            };
+    if (asked.kind === 'unfit') return { message, note };
     try {
       const order = await this.buy(
         actor,
-        { sessionId, offerId: pinned.offerId, quantity, clientKey: `comment-${message.id}` },
+        {
+          sessionId,
+          offerId: pinned.offerId,
+          quantity: asked.quantity,
+          clientKey: `comment-${message.id}`,
+        },
         'comment',
       );
-      return { message, order };
+      return { message, order, note };
     } catch (error) {
       // The message stands; the buyer alone learns why no order was made.
       if (!(error instanceof AppError)) throw error;
-      return { message, orderError: { code: error.code, params: error.params } };
+      return { message, note, orderError: { code: error.code, params: error.params } };
     }
   }
 

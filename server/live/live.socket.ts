@@ -50,10 +50,18 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       async handle({ actor, t }, input) {
         const result = await live.chat(actor, input);
         const failed = result.orderError;
+        const note = result.note ? t(result.note.code, result.note.params) : null;
         return {
           message: result.message,
           order: result.order ?? null,
-          orderError: failed ? { code: failed.code, message: t(failed.code, failed.params) } : null,
+          // How a weight became packs, said to the buyer alone (with the refusal, if any).
+          note,
+          orderError: failed
+            ? {
+                code: failed.code,
+                message: [note, t(failed.code, failed.params)].filter(Boolean).join(' '),
+              }
+            : null,
         };
       },
     },

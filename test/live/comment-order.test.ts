@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { gramsPerUnit, parseCommentOrder, parseCount } from '../../server/live/comment-order.ts';
+import { gramsPerUnit, parseCount, readCommentOrder } from '../../server/live/comment-order.ts';
 
 describe('comment-to-order parser', () => {
-  const table: [message: string, spec: string, quantity: number | undefined][] = [
+  /** Counts are `3`; weights `w6` (six packs); a weight that cannot be packs `unfit:<reason>`. */
+  const table: [message: string, spec: string, answer: number | string | undefined][] = [
     ['扣1', '特级 500g', 1],
     ['扣一', '特级 500g', 1],
     ['买2', '特级 500g', 2],
@@ -15,11 +16,21 @@ describe('comment-to-order parser', () => {
     ['拍十盒', '礼盒 6 瓶', 10],
     ['扣十二', '特级 500g', 12],
     ['要二十', '特级 500g', 20],
-    ['要3斤', '特级 500g', 3], // 3 斤 = 1500 g = three 500 g bags
-    ['要1斤', '特级 250g', 2],
-    ['要2公斤', '1kg', 2],
-    ['要1斤', '特级 300g', undefined], // 500 g does not divide into 300 g bags: unclear, plain chat
-    ['要3斤', '礼盒 6 瓶', undefined], // no weight on the SKU
+    ['要3斤', '特级 500g', 'w3'], // 3 斤 = 1500 g = three 500 g bags
+    ['要3斤', '特级 250g', 'w6'], // the issue's case: six 250 g packs
+    ['要1斤', '特级 250g', 'w2'],
+    ['要2公斤', '1kg', 'w2'],
+    ['要2千克', '1kg', 'w2'],
+    ['要1kg', '特级 250g', 'w4'],
+    ['要1斤', '特级 300g', 'w2'], // 500 g rounds up to two 300 g bags
+    ['要3斤', '微辣 210g', 'w8'], // 1500 g: eight 210 g jars (1680 g)
+    ['要二两', '特级 50g', 'w2'], // 两 is 50 g
+    ['要两两', '特级 50g', 'w2'], // two 两, not "两两"
+    ['要500克', '特级 250g', 'w2'],
+    ['要750g', '特级 500g', 'w2'],
+    ['要3斤', '礼盒 6 瓶', 'unfit:noWeight'], // no weight on the SKU: answered, not silence
+    ['要100斤', '特级 250g', 'unfit:tooMuch'], // 200 packs
+    ['两两', '特级 50g', undefined], // unprefixed 两 is chat
     ['三', '特级 500g', undefined], // a bare Chinese numeral is ordinary chat
     ['主播好', '特级 500g', undefined],
     ['这个多少钱', '特级 500g', undefined],
@@ -29,9 +40,16 @@ describe('comment-to-order parser', () => {
     ['666', '特级 500g', undefined],
     ['', '特级 500g', undefined],
   ];
-  for (const [message, spec, quantity] of table) {
-    it(`reads "${message}" with ${spec} as ${quantity ?? 'plain chat'}`, () => {
-      expect(parseCommentOrder(message, spec)).to.equal(quantity);
+  const short = (message: string, spec: string) => {
+    const read = readCommentOrder(message, spec);
+    if (!read) return undefined;
+    if (read.kind === 'count') return read.quantity;
+    if (read.kind === 'weight') return `w${read.quantity}`;
+    return `unfit:${read.reason}`;
+  };
+  for (const [message, spec, answer] of table) {
+    it(`reads "${message}" with ${spec} as ${answer ?? 'plain chat'}`, () => {
+      expect(short(message, spec)).to.equal(answer);
     });
   }
 

@@ -4,6 +4,7 @@ import { UserModel } from '../../server/accounts/user.model.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
@@ -389,6 +390,29 @@ describe('live rooms', function () {
         })
       ).ok,
     ).to.equal(true);
+  });
+
+  it('turns 要3斤 into whole packs and says so; a weight on a product without one is answered', async () => {
+    const { sessionId, offerId, sku } = await liveSession(20, 10);
+    await SkuModel.updateOne({ _id: sku._id }, { $set: { 'spec.zh': '特级 250g' } });
+    const a = track(await buyerSocket(base));
+    await ask(a.socket, 'live:join', { sessionId });
+    const asked = await ask(a.socket, 'live:chat', { sessionId, text: '要3斤' });
+    const data = asked.data as { order: { quantity: number }; note: string };
+    expect(data.order.quantity).to.equal(6);
+    expect(data.note).to.equal('要3斤 = 6 件 × 特级 250g（按整件向上取整）。');
+    // Over the per-buyer limit (10): the refusal says what the weight meant.
+    const tooMuch = await ask(a.socket, 'live:chat', { sessionId, text: '要3公斤' });
+    expect((tooMuch.data as { orderError: { message: string } }).orderError.message).to.match(
+      /^要3公斤 = 12 件 × 特级 250g.*限购/,
+    );
+    await SkuModel.updateOne({ _id: sku._id }, { $set: { 'spec.zh': '礼盒 6 瓶' } });
+    const noWeight = await ask(a.socket, 'live:chat', { sessionId, text: '要3斤' });
+    const answer = noWeight.data as { order: unknown; note: string };
+    expect(answer.order).to.equal(null);
+    expect(answer.note).to.match(/按件卖.*扣1/);
+    const orders = await OrderModel.find({ 'live.offerId': offerId }).lean();
+    expect(orders.map((o) => o.lines[0]!.quantity)).to.deep.equal([6]);
   });
 
   it('turns 扣1 in the chat into an order for a signed-in buyer, and leaves plain chat alone', async () => {
