@@ -26,6 +26,37 @@
     );
   }
 
+  // The timeline's words are the reader's: re-read the order, its entries rendered by the server
+  // in this page's language.
+  function refreshTimeline() {
+    var list = article.querySelector('[data-testid="timeline"]');
+    if (!list || typeof fetch !== 'function') return;
+    fetch('/api/orders/' + encodeURIComponent(orderNo), {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    })
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
+      .then(function (order) {
+        if (!order) return;
+        list.textContent = '';
+        order.timeline.forEach(function (entry) {
+          var li = document.createElement('li');
+          var time = document.createElement('time');
+          time.textContent = chinaTime(entry.at);
+          var strong = document.createElement('strong');
+          strong.textContent = labels[entry.to] || entry.to;
+          var small = document.createElement('small');
+          small.className = 'muted';
+          small.textContent = entry.text;
+          li.append(time, ' ', strong, ' ', small);
+          list.appendChild(li);
+        });
+      })
+      .catch(function () {});
+  }
+
   // Tracking comes from the parcel, not the order: re-read it whenever the order changes.
   function refreshTracking() {
     var section = article.querySelector('[data-testid="tracking"]');
@@ -76,20 +107,7 @@
     var status = article.querySelector('[data-testid="order-status"]');
     status.textContent = labels[order.status] || order.status;
     status.className = 'status status-' + order.status;
-    var list = article.querySelector('[data-testid="timeline"]');
-    list.textContent = '';
-    order.timeline.forEach(function (entry) {
-      var li = document.createElement('li');
-      var time = document.createElement('time');
-      time.textContent = chinaTime(entry.at);
-      var strong = document.createElement('strong');
-      strong.textContent = labels[entry.to] || entry.to;
-      var small = document.createElement('small');
-      small.className = 'muted';
-      small.textContent = entry.reason;
-      li.append(time, ' ', strong, ' ', small);
-      list.appendChild(li);
-    });
+    refreshTimeline();
     // Paying is only for unpaid orders; cancelling only until the hub starts picking.
     if (order.status !== 'pending_payment') {
       article.querySelectorAll('.pay-actions').forEach(function (el) {

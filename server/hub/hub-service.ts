@@ -31,6 +31,7 @@ import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { issueTraceCodes } from '../trace/trace-codes.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
 import { WaveModel } from './wave.model.ts';
+import { note, type TimelineNote } from '../orders/timeline.ts';
 
 /** Statuses in which a parcel's label may be printed or reprinted. */
 const LABELLED: readonly string[] = ['packed', 'handed_over', 'in_transit', 'at_station'];
@@ -203,7 +204,13 @@ export class HubService {
         if (parcel?.status !== 'routed') return; // cancelled, held or in another wave
         await ParcelModel.updateOne({ parcelNo }, { $set: { status: 'picking', waveNo } });
         for (const orderNo of parcel.orderNos)
-          await this.moveOrder(orderNo, 'routed', 'picking', actor!, `wave ${waveNo}`);
+          await this.moveOrder(
+            orderNo,
+            'routed',
+            'picking',
+            actor!,
+            note('picking', { wave: waveNo }),
+          );
         taken.push({ parcelNo, courierCode: parcel.courierCode! });
       });
     }
@@ -390,7 +397,13 @@ export class HubService {
       for (const orderNo of parcel.orderNos) {
         const order = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
         if (order?.status === 'picking' || order?.status === 'partially_refunded')
-          await this.moveOrder(orderNo, order.status, 'packed', actor!, `packed in ${parcelNo}`);
+          await this.moveOrder(
+            orderNo,
+            order.status,
+            'packed',
+            actor!,
+            note('packed', { parcel: parcelNo }),
+          );
       }
       await this.finishWaveIfDone(parcel.waveNo);
       this.changed(hub._id);
@@ -757,7 +770,7 @@ export class HubService {
     from: OrderStatus,
     to: OrderStatus,
     actor: Actor,
-    reason: string,
+    reason: TimelineNote,
   ) {
     const by: TransitionActor =
       actor.role === 'admin' ? { kind: 'admin', id: actor.id } : { kind: 'hub', id: actor.id };

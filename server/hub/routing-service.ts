@@ -27,6 +27,7 @@ import type { LineAllocation } from './batch-allocation.ts';
 import { BatchLane, inParallel } from './batch-lane.ts';
 import { candidateShipDates, chooseCourier, type CourierRules } from './courier-choice.ts';
 import { recordedChoice } from './courier-choice.schema.ts';
+import type { LocalizedText } from '../core/localized-text.ts';
 import { CourierModel } from './courier.model.ts';
 import type { CourierAdapter } from './couriers/courier-adapter.ts';
 import { HubModel } from './hub.model.ts';
@@ -34,6 +35,7 @@ import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { addBooking, type Bookings, type RoutingMemory } from './routing-memory.ts';
 import { allocateBatchUnits, holdAll, type OrderDoc } from './unit-allocation.ts';
+import { note } from '../orders/timeline.ts';
 
 export const HUB_ROUTING_QUEUE = 'hub-routing';
 export const ROUTE_ORDER_JOB = 'route-order';
@@ -474,7 +476,7 @@ export class HubRouting {
   private async closeOne(
     parcelNo: string,
     now: Date,
-    couriers: CourierRules[],
+    couriers: (CourierRules & { name: LocalizedText })[],
     usage: Bookings,
   ): Promise<string> {
     const decided = await this.deps.locks.withParcel(parcelNo, async () => {
@@ -497,7 +499,12 @@ export class HubRouting {
         'paid',
         'routed',
         SYSTEM,
-        `parcel ${parcelNo}, ${parcel.courierCode} ${parcel.waybillNo}`,
+        note('routed', {
+          parcel: parcelNo,
+          courier:
+            couriers.find((c) => c.code === parcel.courierCode)?.name ?? parcel.courierCode ?? '',
+          waybill: parcel.waybillNo ?? '',
+        }),
       );
       if (result.won) this.deps.events.orderChanged(result.order);
       // Cancelled or refunded meanwhile: it does not travel.

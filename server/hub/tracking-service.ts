@@ -15,6 +15,7 @@ import type { Translate } from './courier-choice.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel, type ParcelStatus } from './parcel.model.ts';
 import { TrackingEventModel } from './tracking-event.model.ts';
+import { note } from '../orders/timeline.ts';
 
 /** A parcel handed over this long ago without a courier scan is an alert on the hub screen. */
 export const FIRST_SCAN_GRACE_MS = 24 * 3600 * 1000;
@@ -226,6 +227,9 @@ export class TrackingService {
   ): Promise<string[]> {
     if (parcel.tracking.length === 0) return [];
     const actor: TransitionActor = { kind: 'system', id: `courier:${courierCode}` };
+    // The timeline names the courier in the reader's language.
+    const courier = await CourierModel.findOne({ code: courierCode }, { name: 1 }).lean();
+    const courierName = courier?.name ?? courierCode;
     const moved: string[] = [];
     for (const orderNo of parcel.orderNos) {
       try {
@@ -234,7 +238,7 @@ export class TrackingService {
           'packed',
           'shipped',
           actor,
-          `collected by ${courierCode}, waybill ${parcel.waybillNo}`,
+          note('collected', { courier: courierName, waybill: parcel.waybillNo ?? '' }),
         );
         if (shipped.won) moved.push(orderNo);
         if (parcel.status !== 'delivered') continue;
@@ -243,7 +247,7 @@ export class TrackingService {
           'shipped',
           'delivered',
           actor,
-          `delivered by ${courierCode}, waybill ${parcel.waybillNo}`,
+          note('delivered', { courier: courierName, waybill: parcel.waybillNo ?? '' }),
         );
         if (delivered.won && !moved.includes(orderNo)) moved.push(orderNo);
       } catch (error) {

@@ -41,6 +41,7 @@ import {
 } from './order.model.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
 import { EXPIRE_JOB, OrderWriter, type PendingWrite } from './order-writer.ts';
+import { note } from './timeline.ts';
 
 export interface OrderEvents {
   /** Tell the buyer's open pages (and the shop's console) that the order changed. */
@@ -335,7 +336,8 @@ export class OrderService {
           from: null,
           to: 'pending_payment',
           actor: `buyer:${actor.id}`,
-          reason: `placed via ${step.channel}`,
+          reason: 'timeline.placed',
+          params: { channel: step.channel },
         },
       ],
       createdAt: now,
@@ -438,7 +440,7 @@ export class OrderService {
       'pending_payment',
       'expired',
       { kind: 'system', id: 'order-expiry' },
-      'not paid by the pay-by time',
+      note('notPaidInTime'),
     );
     if (!result.won) return result.current;
     await this.releaseStock(result.order);
@@ -461,7 +463,7 @@ export class OrderService {
       'pending_payment',
       'cancelled',
       who,
-      'cancelled before payment',
+      note('cancelledByBuyer'),
     );
     if (!result.won) throw new Conflict('errors.cannotCancel', { status: result.current });
     await this.releaseStock(result.order);
@@ -638,7 +640,7 @@ export class OrderService {
       'pending_payment',
       'cancelled',
       { kind: 'system', id: 'stock-rebuild' },
-      'stock counter rebuilt; not enough stock',
+      note('stockRebuilt'),
     );
     // Units the reaper already released (ledger and counter) are not released twice.
     if (result.won && released.size === 0) await this.releaseStock(result.order);

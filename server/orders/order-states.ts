@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { Conflict } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
+import type { TimelineNote } from './timeline.ts';
 
 export type ActorKind = 'buyer' | 'streamer' | 'hub' | 'admin' | 'system';
 
@@ -99,7 +100,7 @@ export class OrderStateMachine {
     from: OrderStatus,
     to: OrderStatus,
     actor: TransitionActor,
-    reason: string,
+    reason: TimelineNote,
   ): Promise<TransitionResult> {
     const rule = findRule(from, to);
     if (!rule) throw new Conflict('errors.illegalTransition', { from, to });
@@ -115,7 +116,14 @@ export class OrderStateMachine {
     }
     if (verdict !== 'won') return { won: false, current: verdict as OrderStatus };
 
-    const entry = { at: new Date(), from, to, actor: `${actor.kind}:${actor.id}`, reason };
+    const entry = {
+      at: new Date(),
+      from,
+      to,
+      actor: `${actor.kind}:${actor.id}`,
+      reason: reason.code,
+      ...(reason.params ? { params: reason.params } : {}),
+    };
     // The status filter keeps a completed retry from writing the timeline entry twice.
     const order = await OrderModel.findOneAndUpdate(
       { orderNo, status: from },

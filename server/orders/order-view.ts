@@ -23,7 +23,14 @@ export function publicOrderView(order: Order) {
     address: order.address,
     /** Something the hub needs from the buyer (an address it cannot deliver to). */
     hubNotice: order.hubNotice ?? null,
-    timeline: order.timeline.map((t) => ({ at: t.at, from: t.from, to: t.to, reason: t.reason })),
+    /** `reason` is an i18n code (timeline.*) rendered with `params` in the reader's language. */
+    timeline: order.timeline.map((t) => ({
+      at: t.at,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+      params: (t as { params?: Record<string, unknown> }).params ?? null,
+    })),
   };
 }
 

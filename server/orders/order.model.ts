@@ -69,7 +69,9 @@ const timelineEntrySchema = new Schema(
     from: { type: String, enum: [...ORDER_STATUSES, null] },
     to: { type: String, enum: ORDER_STATUSES, required: true },
     actor: { type: String, required: true }, // "buyer:<id>", "system:order-expiry", ...
+    /** An i18n code (timeline.*) rendered in the reader's language with `params`. */
     reason: { type: String, required: true, maxlength: 200 },
+    params: { type: Schema.Types.Mixed, default: undefined },
   },
   { _id: false },
 );

@@ -10,6 +10,7 @@ import { parseInput } from '../core/validation.ts';
 import { addressInput, checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
+import { noteText } from '../core/i18n/notes.ts';
 
 const ADDRESS_FIELDS = [
   'recipient',
@@ -204,8 +205,19 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     res.status(201).json(publicOrderView(order));
   });
 
+  // Each timeline entry also comes as `text`, in the asker's language (the order page re-reads
+  // this when the order changes).
   router.get('/api/orders/:orderNo', async (req, res) => {
-    res.json(publicOrderView(await orders.getOrder(req.actor, req.params.orderNo)));
+    const view = publicOrderView(await orders.getOrder(req.actor, req.params.orderNo));
+    res.json({
+      ...view,
+      timeline: view.timeline.map((entry) => ({
+        ...entry,
+        text: noteText(entry.reason, entry.params ?? undefined, req.locale, (key, params) =>
+          req.t(key, params as Record<string, unknown>),
+        ),
+      })),
+    });
   });
 
   // The order page re-reads this when the order changes, to show new tracking events.

@@ -17,6 +17,7 @@ import type { OrderStateMachine, TransitionActor } from '../orders/order-states.
 import type { StockReservations } from '../stock/stock-reservations.ts';
 import { PaymentModel, RefundModel, StripeEventModel } from './payment.model.ts';
 import type { PaymentIntent, StripeEvent, StripeGateway } from './stripe-gateway.ts';
+import { note } from '../orders/timeline.ts';
 
 export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay'] as const;
 export const STRIPE_EVENT_JOB = 'apply-stripe-event';
@@ -234,7 +235,7 @@ export class PaymentService {
       'pending_payment',
       'paid',
       SYSTEM,
-      `paid with ${method ?? 'Stripe'}`,
+      note('paidWith', { method: method ?? 'stripe' }),
     );
     if (result.won) {
       this.deps.events.orderChanged(result.order);
@@ -262,9 +263,7 @@ export class PaymentService {
       current,
       'refunded',
       SYSTEM,
-      current === 'expired'
-        ? 'paid after the pay-by time and sold out meanwhile; refunded automatically'
-        : 'paid after the order was cancelled; refunded automatically',
+      note(current === 'expired' ? 'paidLateRefunded' : 'paidAfterCancelRefunded'),
     );
     if (!result.won && result.current !== 'refunded')
       return `late payment: order is ${result.current}`;
@@ -304,7 +303,7 @@ export class PaymentService {
             'expired',
             'paid',
             SYSTEM,
-            'paid after the pay-by time; the stock was still there, so the order stands',
+            note('paidLateKept'),
           )
         : undefined;
     if (!result?.won) {
@@ -374,7 +373,7 @@ export class PaymentService {
       order.status,
       'cancelled',
       who,
-      'cancelled before picking; full refund',
+      note('cancelledBeforePicking'),
     );
     if (!result.won) {
       await RefundModel.deleteOne({ refundKey, status: 'pending' });
@@ -434,7 +433,7 @@ export class PaymentService {
         'picking',
         'partially_refunded',
         who,
-        `short pick: ¥${(amountFen / 100).toFixed(2)} refunded`,
+        note('shortPickRefund', { amountFen }),
       );
       if (result.won) this.deps.events.orderChanged(result.order);
     }

@@ -9,6 +9,7 @@ import { HubModel } from '../hub/hub.model.ts';
 import { ParcelModel } from '../hub/parcel.model.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
 import { OrderModel } from '../orders/order.model.ts';
+import { note, type TimelineNote } from '../orders/timeline.ts';
 import { TraceCodeModel } from '../trace/trace-code.model.ts';
 import { newTraceCode } from '../trace/trace-codes.ts';
 
@@ -51,14 +52,31 @@ export async function seedDeliveredParcel(): Promise<{ code: string; created: bo
     delta: -QUANTITY,
     reason: `order ${DEMO_ORDER_NO}`,
   });
-  const steps: [string, string | null, string, string][] = [
-    ['2026-10-15T20:31:00', null, 'pending_payment', 'placed via storefront'],
-    ['2026-10-15T20:32:10', 'pending_payment', 'paid', 'paid with alipay'],
-    ['2026-10-15T20:42:10', 'paid', 'routed', `parcel ${PARCEL_NO}`],
-    ['2026-10-16T09:05:00', 'routed', 'picking', 'wave W20261016-1730'],
-    ['2026-10-16T09:21:00', 'picking', 'packed', `packed in ${PARCEL_NO}`],
-    ['2026-10-16T17:40:00', 'packed', 'shipped', 'collected by chinapost'],
-    ['2026-10-19T11:02:00', 'shipped', 'delivered', 'delivered (chinapost)'],
+  const chinaPost = { zh: '中国邮政快递包裹', en: 'China Post Parcel' };
+  const waybill = 'CP700000000019';
+  const steps: [string, string | null, string, TimelineNote][] = [
+    ['2026-10-15T20:31:00', null, 'pending_payment', note('placed', { channel: 'storefront' })],
+    ['2026-10-15T20:32:10', 'pending_payment', 'paid', note('paidWith', { method: 'alipay' })],
+    [
+      '2026-10-15T20:42:10',
+      'paid',
+      'routed',
+      note('routed', { parcel: PARCEL_NO, courier: chinaPost, waybill }),
+    ],
+    ['2026-10-16T09:05:00', 'routed', 'picking', note('picking', { wave: 'W20261016-1730' })],
+    ['2026-10-16T09:21:00', 'picking', 'packed', note('packed', { parcel: PARCEL_NO })],
+    [
+      '2026-10-16T17:40:00',
+      'packed',
+      'shipped',
+      note('collected', { courier: chinaPost, waybill }),
+    ],
+    [
+      '2026-10-19T11:02:00',
+      'shipped',
+      'delivered',
+      note('delivered', { courier: chinaPost, waybill }),
+    ],
   ];
   // Each step is skipped if an interrupted earlier run already made it.
   if (!(await OrderModel.exists({ orderNo: DEMO_ORDER_NO })))
@@ -96,7 +114,8 @@ export async function seedDeliveredParcel(): Promise<{ code: string; created: bo
         from,
         to,
         actor: 'system:demo',
-        reason,
+        reason: reason.code,
+        params: reason.params,
       })),
     });
 

@@ -235,7 +235,7 @@ export async function seedDemoCounty(
           binCode: bin.code,
           qc: {
             result: 'passed' as const,
-            note: 'demo opening stock',
+            note: '期初库存，已抽检',
             station: '平顺县农产品质量安全检测站',
             reportNo: `PSJC-2026-${sku.code}`,
             inspectedAt: new Date('2026-09-25T00:00:00+08:00'),

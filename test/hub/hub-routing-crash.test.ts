@@ -13,6 +13,7 @@ import { createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { childEnv, eventually, inBatches, runEntry } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { note } from '../../server/orders/timeline.ts';
 
 const BUYERS = 25;
 const CODES = ['HJ-DHP-TJ-250', 'LJ-HJY-WL-210', 'XM-QZH-1KG'];
@@ -58,7 +59,7 @@ describe('hub routing survives a killed worker', function () {
               'pending_payment',
               'paid',
               system,
-              'paid (the test stands in for Stripe)',
+              note('paidWith', { method: 'card' }),
             );
             nos.push(order.orderNo);
           }

@@ -15,6 +15,7 @@ import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
+import { note } from '../../server/orders/timeline.ts';
 
 const PAID_BY_TEST = { kind: 'system' as const, id: 'test-payments' };
 
@@ -69,7 +70,7 @@ describe('the hub routes a rush of paid orders in batches', function () {
       'pending_payment',
       'paid',
       PAID_BY_TEST,
-      'paid (the test stands in for Stripe)',
+      note('paidWith', { method: 'card' }),
     );
     expect(result.won).to.equal(true);
     return order;

@@ -14,6 +14,7 @@ import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
+import { note } from '../../server/orders/timeline.ts';
 
 async function buyer(): Promise<Actor> {
   const [email] = await createBuyers(1);
@@ -59,7 +60,13 @@ describe('the order core', () => {
     const stateKey = runtime.keys.key('order-state', placed.orderNo);
     const system = { kind: 'system' as const, id: 'test' };
     const pay = () =>
-      services.orderStates.transition(placed.orderNo, 'pending_payment', 'paid', system, 'paid');
+      services.orderStates.transition(
+        placed.orderNo,
+        'pending_payment',
+        'paid',
+        system,
+        note('paidWith', { method: 'card' }),
+      );
     // A new order is noted in Redis as waiting for payment, so its payment reads no MongoDB.
     await eventually(async () => (await runtime.redis.get(stateKey)) === 'pending_payment');
     // Should Redis not know it, MongoDB's pending_payment decides; the first payment wins.

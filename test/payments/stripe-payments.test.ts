@@ -17,6 +17,7 @@ import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { note } from '../../server/orders/timeline.ts';
 
 describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
   let web: WebServer;
@@ -132,7 +133,8 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       from: 'pending_payment',
       to: 'paid',
       actor: 'system:payments',
-      reason: 'paid with alipay',
+      reason: 'timeline.paidWith',
+      params: { method: 'alipay' },
     });
     const payment = (await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!;
     expect(payment).to.deep.include({
@@ -280,7 +282,7 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       await eventually(async () => (await status(order.orderNo)) === 'paid');
       const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
       expect(paid.timeline.map((t) => t.to)).to.deep.equal(['pending_payment', 'expired', 'paid']);
-      expect(paid.timeline.at(-1)!.reason).to.match(/stock was still there/);
+      expect(paid.timeline.at(-1)!.reason).to.equal('timeline.paidLateKept');
       expect(await available(String(sku._id))).to.equal(8);
       expect((await sellableStockBySku([sku._id])).get(String(sku._id))).to.equal(8);
     });
@@ -301,9 +303,7 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       await deliver(succeeded(order));
       await eventually(async () => (await status(order.orderNo)) === 'refunded');
       const refunded = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
-      expect(refunded.timeline.at(-1)!.reason).to.match(
-        /sold out meanwhile; refunded automatically/,
-      );
+      expect(refunded.timeline.at(-1)!.reason).to.equal('timeline.paidLateRefunded');
       const refund = (await RefundModel.findOne({ orderNo: order.orderNo }).lean())!;
       expect(refund).to.deep.include({ amountFen: order.totalFen, status: 'succeeded' });
       expect(await available(String(sku._id))).to.equal(0); // the other buyer keeps the units
@@ -340,9 +340,15 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       'paid',
       'routed',
       system,
-      'routed to the hub',
+      note('routed', { parcel: 'P-TEST', courier: 'test', waybill: 'W-TEST' }),
     );
-    await services().orderStates.transition(order.orderNo, 'routed', 'picking', system, 'wave 1');
+    await services().orderStates.transition(
+      order.orderNo,
+      'routed',
+      'picking',
+      system,
+      note('picking', { wave: 'W1' }),
+    );
     const hubStaff: Actor = { id: 'hub', role: 'hub_staff', displayName: '仓库' };
     const skuCode = order.lines[0]!.skuCode;
 
@@ -416,8 +422,20 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
     await pay(order);
     await eventually(async () => (await status(order.orderNo)) === 'paid');
     const system = { kind: 'system' as const, id: 'test' };
-    await services().orderStates.transition(order.orderNo, 'paid', 'routed', system, 'routed');
-    await services().orderStates.transition(order.orderNo, 'routed', 'picking', system, 'wave');
+    await services().orderStates.transition(
+      order.orderNo,
+      'paid',
+      'routed',
+      system,
+      note('routed', { parcel: 'P-TEST', courier: 'test', waybill: 'W-TEST' }),
+    );
+    await services().orderStates.transition(
+      order.orderNo,
+      'routed',
+      'picking',
+      system,
+      note('picking', { wave: 'W1' }),
+    );
     const hub: Actor = { id: 'hub', role: 'hub_staff', displayName: '仓库' };
     const skuCode = order.lines[0]!.skuCode;
     const doubled = await services()
@@ -484,7 +502,7 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
         'pending_payment',
         'shipped',
         { kind: 'system', id: 'test' },
-        'skip ahead',
+        note('collected', { courier: 'test', waybill: 'W-TEST' }),
       )
       .catch((e: unknown) => e);
     expect(error).to.be.instanceOf(Conflict);

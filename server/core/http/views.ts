@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { noteText } from '../i18n/notes.ts';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { PROJECT_ROOT } from '../config.ts';
@@ -27,6 +28,14 @@ export function createViewEngine() {
       t(key: string, options: HelperOptions) {
         const t = (options.data.root as { t?: (k: string, p?: object) => string }).t;
         return t ? t(key, options.hash as object) : key;
+      },
+      /** {{noteText reason params}}: a stored note (code and parameters) in the request's locale. */
+      noteText(code: string, params: Record<string, unknown> | undefined, options: HelperOptions) {
+        const root = options.data.root as {
+          t?: (k: string, p?: object) => string;
+          locale?: string;
+        };
+        return root.t ? noteText(code, params, root.locale ?? 'zh-CN', root.t) : code;
       },
       localized(text: LocalizedText, options: HelperOptions) {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
