@@ -25,6 +25,7 @@ export function hubRoutes(services: Services): Router {
       title: req.t('hub.title'),
       ...view,
       waveCandidates: view.waveCandidates.map((w) => ({ ...w, couriers: w.couriers.map(nameOf) })),
+      alerts: view.alerts.map((a) => ({ ...a, courierName: nameOf(a.courierCode ?? '') })),
       producers: await services.receiving.producers(req.actor),
       processingSteps: PROCESSING_STEPS,
       inspectionItems: INSPECTION_ITEMS,
@@ -77,9 +78,11 @@ export function hubRoutes(services: Services): Router {
 
   router.get('/hub/waves/:waveNo', async (req, res) => {
     const list = await hub.pickList(req.actor, req.params.waveNo);
+    const nameOf = await courierNames(req.locale);
     res.render('hub/wave', {
       title: `${req.t('hub.wave')} ${list.waveNo}`,
       ...list,
+      parcels: list.parcels.map((p) => ({ ...p, courierName: nameOf(p.courierCode ?? '') })),
       hubLabels: scanLabels(req),
     });
   });
@@ -90,15 +93,17 @@ export function hubRoutes(services: Services): Router {
 
   router.get('/hub/parcels/:parcelNo', async (req, res) => {
     const parcel = await hub.parcel(req.actor, req.params.parcelNo);
+    const nameOf = await courierNames(req.locale);
     res.render('hub/parcel', {
       title: `${req.t('hub.parcel')} ${parcel.parcelNo}`,
       parcel,
+      courierName: parcel.courierCode ? nameOf(parcel.courierCode) : '',
       lines: parcel.lines.map((l) => ({ ...l, toPack: l.quantity - l.short })),
       choice: parcel.courierChoice
         ? summariseChoice(
             { kind: 'chosen', ...parcel.courierChoice } as unknown as CourierChoice,
             req.t,
-            await courierNames(req.locale),
+            nameOf,
           )
         : '',
       canPack: parcel.status === 'picking',
