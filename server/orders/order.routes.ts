@@ -164,6 +164,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
       order: viewModel(order, req.locale),
       statusLabels,
       tracking: await services.tracking.trackingForOrder(order, req.locale, req.t),
+      moneyBack: await services.payments.moneyBack(order.orderNo),
     });
   });
 

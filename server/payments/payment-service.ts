@@ -336,6 +336,25 @@ export class PaymentService {
   }
 
   /** The buyer (or admin) cancels a paid order before picking: full refund, stock released. */
+  /**
+   * What the buyer paid for an order, what came back and what they paid in the end, once
+   * anything came back; undefined before that (the order's total says it all).
+   */
+  async moneyBack(
+    orderNo: string,
+  ): Promise<{ paidFen: number; refundedFen: number; netFen: number } | undefined> {
+    const payment = await PaymentModel.findOne(
+      { orderNo },
+      { receivedFen: 1, refundedFen: 1 },
+    ).lean();
+    if (!payment || !payment.refundedFen) return undefined;
+    return {
+      paidFen: payment.receivedFen,
+      refundedFen: payment.refundedFen,
+      netFen: payment.receivedFen - payment.refundedFen,
+    };
+  }
+
   async cancelPaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     const order = await this.deps.orders.getOrder(actor, orderNo);
     assertBuyerOrAdmin(actor!, order);

@@ -169,6 +169,23 @@ describe('hub screens: receiving, exceptions and bad input', function () {
       expect(refunded.status).to.equal('partially_refunded');
       const refunds = await RefundModel.find({ orderNo: order.orderNo }).lean();
       expect(refunds.reduce((s, r) => s + r.amountFen, 0)).to.equal(2580);
+      // The buyer's order page says what was paid, what came back and what they paid in the end,
+      // and the timeline says why, in Chinese.
+      const buyer = new Client(base);
+      const owner = (await UserModel.findById(order.buyerId).lean())!;
+      expect((await buyer.signIn(owner.email!, 'buyer-pass-2026')).status).to.equal(200);
+      const page = (await buyer.get<string>(`/orders/${order.orderNo}`)).body;
+      const moneyBack = /<dl class="money-back"[\s\S]*?<\/dl>/.exec(page)?.[0] ?? '';
+      expect(
+        moneyBack
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ).to.equal(
+        `实付 ¥${(order.totalFen / 100).toFixed(2)} 已退款 −¥25.80 净额 ¥${((order.totalFen - 2580) / 100).toFixed(2)}`,
+      );
+      expect(page).to.include('缺货少发，已退款 ¥25.80');
+      expect(page).not.to.match(/short pick/);
 
       // Only two can go in the box now; a third scan is refused.
       for (let i = 0; i < 2; i++)
