@@ -207,4 +207,37 @@ describe('the input boundary: bad input gets a 4xx that names the field', functi
       expect(reply.body.error.code, payload).to.equal('errors.badEvent');
     }
   });
+
+  it('refuses a body nested thousands deep with a 400, and keeps a sign-in redirect short', async () => {
+    const client = new Client(scene.base);
+    client.csrfToken = ((await client.get('/api/session')).body as { csrfToken: string }).csrfToken;
+    const deep = `${'{"a":'.repeat(13_000)}1${'}'.repeat(13_000)}`;
+    const res = await fetch(`${scene.base}/api/cart`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: client.cookieHeader(),
+        'x-csrf-token': client.csrfToken,
+      },
+      body: deep,
+    });
+    expect(res.status).to.equal(400);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error.fields!.map((f) => f.code)).to.deep.equal(['validation.tooDeep']);
+
+    // A guest on a sign-in-only page is sent to sign in, with the way back only if it is short.
+    const long = await fetch(`${scene.base}/orders/${'%F0%9F%91%A8'.repeat(400)}`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
+    expect(long.status).to.equal(303);
+    expect(long.headers.get('location')).to.equal('/signin');
+    const short = await fetch(`${scene.base}/orders/CB26120500000001`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
+    expect(short.headers.get('location')).to.equal(
+      `/signin?returnTo=${encodeURIComponent('/orders/CB26120500000001')}`,
+    );
+  });
 });

@@ -42,6 +42,9 @@ export function isStoreUnavailable(err: unknown): boolean {
   );
 }
 
+/** Longest address sent back to after signing in (headers stay small for every proxy). */
+const MAX_RETURN_TO = 512;
+
 /** Seconds a client is asked to wait when the store is saturated. */
 const RETRY_AFTER_S = 5;
 
@@ -92,7 +95,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   if (res.headersSent) return;
   if (error instanceof Unavailable) res.setHeader('Retry-After', String(RETRY_AFTER_S));
   if (error.status === 401 && !wantsJson(req)) {
-    res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    // Back to where they were after signing in, unless that address is too long to carry.
+    const back = req.originalUrl.length <= MAX_RETURN_TO ? req.originalUrl : undefined;
+    res.redirect(303, back ? `/signin?returnTo=${encodeURIComponent(back)}` : '/signin');
     return;
   }
   res.status(error.status);

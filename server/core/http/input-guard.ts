@@ -5,36 +5,49 @@ import type { RequestHandler } from 'express';
 import { Invalid, type FieldProblem } from '../errors.ts';
 import { hasControlCharacters } from '../validation.ts';
 
-/** The first field (dotted path) holding a string with a control character, if any. */
-export function fieldWithControlCharacters(value: unknown, at = ''): string | undefined {
-  if (typeof value === 'string')
-    return hasControlCharacters(value, { multiline: true }) ? at || 'input' : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = fieldWithControlCharacters(value[i], at ? `${at}.${i}` : String(i));
-      if (found) return found;
+/** Deeper than any form or API body Cunbo takes; deeper bodies are refused, not walked. */
+export const MAX_DEPTH = 32;
+
+type Finding = { field: string; code: 'validation.controlCharacters' | 'validation.tooDeep' };
+
+/**
+ * The first field (dotted path) holding a control character in a string or a key, or a body
+ * nested deeper than MAX_DEPTH. Walked with a stack of its own, so no input can overflow it.
+ */
+export function findBadField(value: unknown): Finding | undefined {
+  const stack: { value: unknown; at: string; depth: number }[] = [{ value, at: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value: item, at, depth } = stack.pop()!;
+    const field = at || 'input';
+    if (typeof item === 'string') {
+      if (hasControlCharacters(item, { multiline: true }))
+        return { field, code: 'validation.controlCharacters' };
+      continue;
     }
-    return undefined;
-  }
-  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      const field = at ? `${at}.${key}` : key;
-      if (hasControlCharacters(key)) return field;
-      const found = fieldWithControlCharacters(item, field);
-      if (found) return found;
+    if (!item || typeof item !== 'object' || Buffer.isBuffer(item)) continue;
+    if (depth >= MAX_DEPTH) return { field, code: 'validation.tooDeep' };
+    const entries = Array.isArray(item)
+      ? item.map((v, i) => [String(i), v] as const)
+      : Object.entries(item);
+    // Pushed in reverse so the first field is looked at first.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      const path = at ? `${at}.${key}` : key;
+      if (hasControlCharacters(key)) return { field: path, code: 'validation.controlCharacters' };
+      stack.push({ value: child, at: path, depth: depth + 1 });
     }
   }
   return undefined;
 }
 
-/** The refusal of a value holding a control character anywhere, or undefined if it is clean. */
+/** The refusal of a value with a control character anywhere or nested too deep; else undefined. */
 export function controlCharacterRefusal(value: unknown): Invalid | undefined {
-  const field = fieldWithControlCharacters(value);
-  return field ? refused(field) : undefined;
+  const found = findBadField(value);
+  return found ? refused(found) : undefined;
 }
 
-function refused(field: string): Invalid {
-  const fields: FieldProblem[] = [{ field, code: 'validation.controlCharacters' }];
+function refused(found: Finding): Invalid {
+  const fields: FieldProblem[] = [found];
   return new Invalid('errors.invalid', fields);
 }
 
@@ -46,9 +59,9 @@ export const refuseControlCharactersInUrl: RequestHandler = (req, _res, next) =>
   } catch {
     return next(new Invalid('errors.invalid', [{ field: 'path', code: 'validation.invalid' }]));
   }
-  if (hasControlCharacters(path)) return next(refused('path'));
-  const field = fieldWithControlCharacters(req.query);
-  next(field ? refused(field) : undefined);
+  if (hasControlCharacters(path))
+    return next(refused({ field: 'path', code: 'validation.controlCharacters' }));
+  next(controlCharacterRefusal(req.query));
 };
 
 /** Refuses a parsed body with a control character in any field (tabs and line breaks pass). */
