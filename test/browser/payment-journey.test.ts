@@ -25,6 +25,7 @@ describe('browser: paying for an order', function () {
     await page.waitForURL(/\/orders\/CB\d{14}$/);
     const orderUrl = page.url();
     expect(await page.locator('[data-testid=order-status]').textContent()).to.equal('待付款');
+    expect(await page.locator('[data-testid=pay-by]').count()).to.equal(1);
     await page.waitForSelector('#live-hint:not([hidden])');
 
     // Pay in a second tab, as a buyer switching to the payment app would; the first tab stays put.
@@ -37,8 +38,15 @@ describe('browser: paying for an order', function () {
       timeout: 15_000,
     });
     expect(page.url()).to.equal(orderUrl);
-    expect(await page.locator('[data-testid=timeline] li').count()).to.equal(2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=timeline] li').length === 2,
+    );
+    // The timeline's new entry is in Chinese, and the pay-by line is gone with the pay button.
+    expect(await page.locator('[data-testid=timeline] li').last().textContent()).to.include(
+      '已用微信支付付款',
+    );
     expect(await page.locator('[data-testid=pay]').count()).to.equal(0);
+    expect(await page.locator('[data-testid=pay-by]').count()).to.equal(0);
     const orderNo = orderUrl.split('/').at(-1)!;
     expect((await OrderModel.findOne({ orderNo }).lean())!.status).to.equal('paid');
 

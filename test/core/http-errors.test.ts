@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { ensureDemoCounty } from '../support/fixtures.ts';
+import { Client } from '../support/http-client.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
 describe('bad requests get clear answers, never a stack trace', () => {
   let web: WebServer;
   let base: string;
   before(async () => {
+    await ensureDemoCounty();
     web = await startWebServer(getRuntime(), { port: 0 });
     base = `http://127.0.0.1:${web.port}`;
   });
@@ -61,5 +64,18 @@ describe('bad requests get clear answers, never a stack trace', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal(
       'errors.payloadTooLarge',
     );
+  });
+
+  it('offers the way back to the screen a person was working in, not only the storefront', async () => {
+    const staff = new Client(base);
+    expect((await staff.signIn('13600000002', 'cunbo2026')).status).to.equal(200);
+    const missingWave = await staff.get<string>('/hub/waves/W-NO-SUCH');
+    expect(missingWave.status).to.equal(404);
+    expect(missingWave.body).to.include('href="/hub">返回仓库工作台</a>');
+    // On a parcel's own action, back to that parcel.
+    const early = await staff.postForm('/hub/parcels/P-NO-SUCH/weight', { weight_grams: '480' });
+    expect(early.status).to.equal(404);
+    expect(early.body).to.include('href="/hub/parcels/P-NO-SUCH">返回上一页</a>');
+    expect(early.body).to.include('返回首页');
   });
 });

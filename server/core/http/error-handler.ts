@@ -42,6 +42,23 @@ export function isStoreUnavailable(err: unknown): boolean {
   );
 }
 
+/** The screen a person was working in, so an error there is not a dead end. */
+const SECTIONS: { prefix: string; href: string; label: string }[] = [
+  { prefix: '/hub/', href: '/hub', label: 'errors.backToHub' },
+  { prefix: '/studio/live/', href: '/studio/live', label: 'errors.backToLive' },
+  { prefix: '/studio/', href: '/studio', label: 'errors.backToStudio' },
+  { prefix: '/admin/', href: '/admin/shops', label: 'errors.backToAdmin' },
+  { prefix: '/orders/', href: '/orders', label: 'errors.backToOrders' },
+];
+
+function backTo(path: string): { href: string; label: string } | undefined {
+  const section = SECTIONS.find((s) => path.startsWith(s.prefix) || path === s.href);
+  if (!section) return undefined;
+  // An error on a parcel or a wave goes back to that parcel or wave, where the work was.
+  const item = /^\/hub\/(parcels|waves)\/([A-Za-z0-9-]{1,40})\//.exec(path);
+  return item ? { href: `/hub/${item[1]}/${item[2]}`, label: 'errors.backToItem' } : section;
+}
+
 /** Longest address sent back to after signing in (headers stay small for every proxy). */
 const MAX_RETURN_TO = 512;
 
@@ -111,6 +128,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     while (app.parent) app = app.parent;
     const locals = {
       ...res.locals,
+      back: backTo(req.path),
       fields: 'fields' in body.error ? body.error.fields : [],
       title: t('errors.title'),
       status: error.status,
