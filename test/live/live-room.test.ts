@@ -4,6 +4,7 @@ import { UserModel } from '../../server/accounts/user.model.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createBuyers } from '../support/fixtures.ts';
@@ -413,6 +414,20 @@ describe('live rooms', function () {
     expect(answer.note).to.match(/按件卖.*扣1/);
     const orders = await OrderModel.find({ 'live.offerId': offerId }).lean();
     expect(orders.map((o) => o.lines[0]!.quantity)).to.deep.equal([6]);
+  });
+
+  it('an ended room says so and offers what it sold at the shop price', async () => {
+    const { sessionId, sku } = await liveSession(5, 2);
+    await LiveSessionModel.updateOne({ _id: sessionId }, { $set: { status: 'ended' } });
+    const page = await (await fetch(`${base}/live/${sessionId}`)).text();
+    expect(page).to.include('本场直播已结束');
+    expect(page).not.to.include('主播正在准备画面');
+    const product = (await ProductModel.findById(sku.productId).lean())!;
+    expect(page).to.match(
+      new RegExp(
+        `href="/p/${product.slug}"[^>]*>按店铺价购买 ¥${(sku.priceFen / 100).toFixed(2)}<`,
+      ),
+    );
   });
 
   it('turns 扣1 in the chat into an order for a signed-in buyer, and leaves plain chat alone', async () => {
