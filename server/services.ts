@@ -17,6 +17,7 @@ import { HubRouting } from './hub/routing-service.ts';
 import { HUB_ROUTING_QUEUE } from '../workers/hub-routing.ts';
 import { StudioService } from './catalogue/studio.service.ts';
 import { ShopService } from './catalogue/shop.service.ts';
+import { ActorStamps } from './accounts/actor-stamps.ts';
 import type { Realtime } from './core/realtime.ts';
 import { connectRedisForQueues } from './core/redis.ts';
 import type { Runtime } from './core/runtime.ts';
@@ -191,7 +192,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     orders,
     carts: new CartService(redis, keys),
     studio: new StudioService(),
-    shops: new ShopService(),
+    shops: new ShopService(new ActorStamps(redis, keys)),
     admin: new AdminService(),
     couriers: new CourierAdminService({ logger }),
     courierAdapters,

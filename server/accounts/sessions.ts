@@ -6,10 +6,13 @@ import session from 'express-session';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../core/redis.ts';
 import type { Actor } from './actor.ts';
+import { ActorStamps } from './actor-stamps.ts';
 
 declare module 'express-session' {
   interface SessionData {
     actor?: Actor;
+    /** When `actor` was loaded (ms): reloaded once the person's role changes after it. */
+    actorAt?: number;
   }
 }
 
@@ -35,8 +38,11 @@ export function createSessions(opts: {
   keys: RedisKeys;
   secret: string;
   secureCookies: boolean;
+  /** Reads a person again when their role changed since their session loaded them. */
+  findActor: (userId: string) => Promise<Actor | undefined>;
 }): Sessions {
   const { redis, keys } = opts;
+  const stamps = new ActorStamps(redis, keys);
   const store = new RedisStore({
     client: redis,
     prefix: `${keys.key('sess')}:`,
@@ -69,10 +75,21 @@ export function createSessions(opts: {
     },
   });
 
-  const loadActor = (req: Request, res: Response, next: NextFunction) => {
-    req.actor = req.session?.actor;
-    if (res.locals) res.locals.actor = req.actor; // absent on socket.io's raw responses
-    next();
+  const loadActor = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const current = req.session?.actor;
+      if (current && (await stamps.changedAt(current.id)) > (req.session.actorAt ?? 0)) {
+        const fresh = await opts.findActor(current.id);
+        if (fresh) req.session.actor = fresh;
+        else delete req.session.actor; // the account is gone
+        req.session.actorAt = Date.now();
+      }
+      req.actor = req.session?.actor;
+      if (res.locals) res.locals.actor = req.actor; // absent on socket.io's raw responses
+      next();
+    } catch (error) {
+      next(error);
+    }
   };
 
   return {
@@ -85,6 +102,7 @@ export function createSessions(opts: {
         req.session.regenerate((e) => (e ? reject(e) : resolve())),
       );
       req.session.actor = actor;
+      req.session.actorAt = Date.now();
       req.actor = actor;
       await new Promise<void>((resolve, reject) =>
         req.session.save((e) => (e ? reject(e) : resolve())),

@@ -6,6 +6,7 @@ import { toActor } from '../accounts/account-service.ts';
 import { UserModel } from '../accounts/user.model.ts';
 import { Forbidden, Invalid } from '../core/errors.ts';
 import { parseInput, plainText } from '../core/validation.ts';
+import type { ActorStamps } from '../accounts/actor-stamps.ts';
 import { ShopModel } from './shop.model.ts';
 import { VillageModel } from './village.model.ts';
 
@@ -25,6 +26,12 @@ const inviteInput = z.object({
 });
 
 export class ShopService {
+  private readonly stamps: ActorStamps | undefined;
+
+  constructor(stamps?: ActorStamps) {
+    this.stamps = stamps;
+  }
+
   /** A buyer opens a shop: it starts pending, and they become its streamer. */
   async openShop(actor: Actor | undefined, raw: unknown): Promise<Actor> {
     if (!actor) throw new Forbidden();
@@ -65,5 +72,7 @@ export class ShopService {
       throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.cannotInvite' }]);
     user.set({ role: 'streamer', shopId: actor.shopId, shopRole: 'assistant' });
     await user.save();
+    // Their open sessions pick the new role up on their next click.
+    await this.stamps?.changed(String(user._id));
   }
 }

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
-import { ensureDemoCounty, skuWithStock } from '../support/fixtures.ts';
+import {
+  BUYER_PASSWORD,
+  createBuyers,
+  ensureDemoCounty,
+  skuWithStock,
+} from '../support/fixtures.ts';
 import { Client } from '../support/http-client.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
@@ -157,6 +162,21 @@ describe('accounts and sessions', () => {
         '192.0.2.250',
       ),
     ).to.have.property('role', 'buyer');
+  });
+
+  it("gives an invited assistant the shop's studio on their next click, without signing in again", async () => {
+    const [login] = await createBuyers(1);
+    const assistant = new Client(base);
+    expect((await assistant.signIn(login!, BUYER_PASSWORD)).status).to.equal(200);
+    expect((await assistant.get('/studio')).status).to.equal(403);
+    const owner = new Client(base);
+    expect((await owner.signIn('13900000001', 'cunbo2026')).status).to.equal(200);
+    expect((await owner.postForm('/studio/assistants', { login: login! })).status).to.equal(303);
+    // The same session, not signed out: the new role is there.
+    const studio = await assistant.get<string>('/studio');
+    expect(studio.status).to.equal(200);
+    const session = await assistant.get<{ actor: { role: string } }>('/api/session');
+    expect(session.body.actor.role).to.equal('streamer');
   });
 
   it('signs out everywhere: every session of that person stops working', async () => {

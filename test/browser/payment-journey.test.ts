@@ -38,9 +38,7 @@ describe('browser: paying for an order', function () {
       timeout: 15_000,
     });
     expect(page.url()).to.equal(orderUrl);
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid=timeline] li').length === 2,
-    );
+    await page.locator('[data-testid=timeline] li').nth(1).waitFor();
     // The timeline's new entry is in Chinese, and the pay-by line is gone with the pay button.
     expect(await page.locator('[data-testid=timeline] li').last().textContent()).to.include(
       '已用微信支付付款',

@@ -49,6 +49,7 @@ export async function startWebServer(
     keys: runtime.keys,
     secret: runtime.services.sessionSecret,
     secureCookies: config.PUBLIC_URL.startsWith('https:'),
+    findActor: (userId) => services.accounts.findActor(userId),
   });
   bound.app = createApp({
     config,
