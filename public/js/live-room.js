@@ -95,9 +95,13 @@
     sheet.onsubmit = function (event) {
       event.preventDefault();
       var address = {};
-      Array.prototype.forEach.call(sheet.querySelectorAll('input[name]'), function (input) {
-        address[input.name] = input.value;
-      });
+      // Text fields, and the province/city/county lists the address picker made of them.
+      Array.prototype.forEach.call(
+        sheet.querySelectorAll('input[name], select[name]'),
+        function (input) {
+          address[input.name] = input.value;
+        },
+      );
       $('address-error').textContent = '';
       fetch('/api/orders/' + encodeURIComponent(d.orderNo) + '/address', {
         method: 'POST',

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { objectIdSchema, parseInput, plainText, wholeNumber } from '../core/validation.ts';
+import { divisionProblem } from './china-divisions.ts';
 import type { Placement } from './order-service.ts';
 
 export { objectIdSchema };
 
 const text = (min: number, max: number, code: string) => plainText(code, { min, max });
 
-export const addressInput = z.object({
+const addressFields = z.object({
   recipient: text(1, 40, 'validation.recipient'),
   phone: z
     .string({ error: 'validation.mobile' })
@@ -18,6 +19,12 @@ export const addressInput = z.object({
   township: text(0, 30, 'validation.township').default(''),
   village: text(0, 30, 'validation.village').default(''),
   detail: text(2, 120, 'validation.addressDetail'),
+});
+
+/** A delivery address whose province, city and county are real and belong together. */
+export const addressInput = addressFields.superRefine((a, ctx) => {
+  const wrong = divisionProblem(a.province, a.city, a.county);
+  if (wrong) ctx.addIssue({ code: 'custom', path: [wrong], message: `validation.${wrong}` });
 });
 
 export const quantitySchema = wholeNumber('validation.quantity', {

@@ -11,6 +11,7 @@ import { addressInput, checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
 import { noteText } from '../core/i18n/notes.ts';
+import { DIVISIONS } from './china-divisions.ts';
 
 const ADDRESS_FIELDS = [
   'recipient',
@@ -208,6 +209,13 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
 
   // Each timeline entry also comes as `text`, in the asker's language (the order page re-reads
   // this when the order changes).
+  // China's divisions for the address picker (public/js/address-picker.js); the same for all.
+  const divisions = JSON.stringify(DIVISIONS);
+  router.get('/divisions.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400');
+    res.type('json').send(divisions);
+  });
+
   router.get('/api/orders/:orderNo', async (req, res) => {
     const view = publicOrderView(await orders.getOrder(req.actor, req.params.orderNo));
     res.json({

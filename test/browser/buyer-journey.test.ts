@@ -59,9 +59,10 @@ describe('browser: a buyer on a phone', function () {
 
     await page.fill('input[name=recipient]', '陈晓');
     await page.fill('input[name=phone]', '13800000001');
-    await page.fill('input[name=province]', '北京市');
-    await page.fill('input[name=city]', '北京市');
-    await page.fill('input[name=county]', '朝阳区');
+    // Picked from China's divisions: each list follows the one before it.
+    await page.selectOption('select[name=province]', '北京市');
+    await page.selectOption('select[name=city]', '北京市');
+    await page.selectOption('select[name=county]', '朝阳区');
     await page.fill('input[name=detail]', '望京西路 8 号院 3 号楼 1201');
     await page.click('[data-testid=place-order]');
     await page.waitForURL(/\/orders$/);
@@ -103,7 +104,12 @@ describe('browser: a buyer on a phone', function () {
     );
     // A selector, not a script: the pages' CSP refuses scripts evaluated from strings.
     await page.waitForSelector('[data-testid=order-status]:text-is("已取消")');
+    // The timeline is read again, its new entry in the page's language.
+    await page.locator('[data-testid=timeline] li').nth(1).waitFor();
     expect(await page.locator('[data-testid=timeline] li').count()).to.equal(2);
+    expect(await page.locator('[data-testid=timeline] li').last().textContent()).to.include(
+      '付款前取消',
+    );
     await context.close();
   });
 });

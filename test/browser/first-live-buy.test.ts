@@ -54,9 +54,10 @@ describe('browser: a first live buy, without an address', function () {
     const sheet = room.locator('[data-testid=address-sheet]');
     await sheet.locator('input[name=recipient]').fill('王小芳');
     await sheet.locator('input[name=phone]').fill('1380013');
-    await sheet.locator('input[name=province]').fill('河北省');
-    await sheet.locator('input[name=city]').fill('石家庄市');
-    await sheet.locator('input[name=county]').fill('长安区');
+    // Picked from China's divisions: each list follows the one before it.
+    await sheet.locator('select[name=province]').selectOption('河北省');
+    await sheet.locator('select[name=city]').selectOption('石家庄市');
+    await sheet.locator('select[name=county]').selectOption('长安区');
     await sheet.locator('input[name=detail]').fill('中山东路 88 号 3 单元 501');
     await room.click('[data-testid=address-save]');
     await room.waitForSelector('[data-role=address-error]:not(:empty)');

@@ -17,9 +17,10 @@ describe('browser: paying for an order', function () {
     await page.goto('/checkout');
     await page.fill('input[name=recipient]', '周明');
     await page.fill('input[name=phone]', '13800000002');
-    await page.fill('input[name=province]', '浙江省');
-    await page.fill('input[name=city]', '杭州市');
-    await page.fill('input[name=county]', '西湖区');
+    // Picked from China's divisions: each list follows the one before it.
+    await page.selectOption('select[name=province]', '浙江省');
+    await page.selectOption('select[name=city]', '杭州市');
+    await page.selectOption('select[name=county]', '西湖区');
     await page.fill('input[name=detail]', '之江路 1 号 2 幢 301');
     await page.click('[data-testid=place-order]');
     await page.waitForURL(/\/orders\/CB\d{14}$/);

@@ -307,6 +307,7 @@ const ACCESS: Record<string, Rule> = {
     missing: 'the offer does not exist, so nobody actually buys',
   },
   'GET /': { allow: EVERYONE },
+  'GET /divisions.json': { allow: EVERYONE }, // China's divisions for the address picker
   'GET /search': { allow: EVERYONE, query: () => '?q=%E8%8A%B1%E6%A4%92' },
   'GET /p/:slug': { allow: EVERYONE, params: { slug: 'productSlug' } },
   'GET /s/:slug': { allow: EVERYONE, params: { slug: 'shopSlug' } },
