@@ -74,6 +74,21 @@
         showCities();
         province.addEventListener('change', showCities);
         city.addEventListener('change', showCounties);
+        // A saved address chosen from the book fills every field, the lists included.
+        form.addEventListener('change', function (event) {
+          var raw = event.target.getAttribute && event.target.getAttribute('data-address');
+          if (!raw) return;
+          var address = JSON.parse(raw);
+          Object.keys(address).forEach(function (name) {
+            var field = form.querySelector('[name=' + name + ']');
+            if (!field || field === province || field === city || field === county) return;
+            field.value = address[name];
+          });
+          province.value = address.province;
+          city.setAttribute('data-picked', address.city);
+          county.setAttribute('data-picked', address.county);
+          showCities();
+        });
         form.dispatchEvent(new Event('address-picker-ready'));
       });
     })

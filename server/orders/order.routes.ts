@@ -70,6 +70,8 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
       title: req.t('checkout.title'),
       cart,
       address: extra.address ?? user?.addresses?.[0] ?? { phone: '' },
+      // The address book (the default first, then those of earlier orders): one tap fills the form.
+      savedAddresses: (user?.addresses ?? []).map((a, i) => ({ address: a, isDefault: i === 0 })),
       idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
       payMinutes: Math.max(1, Math.round(payTimeoutS / 60)),
       couriers: (await CourierModel.find({ active: true }, { code: 1, name: 1 }).lean()).map(

@@ -8,6 +8,11 @@ import { pickLocalized, type LocalizedText } from '../localized-text.ts';
 
 const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' });
 
+/** 13800000001 → 138****0001; anything else shortened the same way (first 3, last 4). */
+export function maskPhone(phone: string): string {
+  return phone.length >= 8 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
+}
+
 /** The one place money becomes text: integer fen in, "¥12.50" out. */
 export function formatFen(fen: number): string {
   if (!Number.isSafeInteger(fen)) throw new TypeError(`money must be integer fen, got ${fen}`);
@@ -41,6 +46,9 @@ export function createViewEngine() {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
       },
       eq: (a: unknown, b: unknown) => a === b,
+      gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+      /** A mobile number as others may see it: 138****0001. */
+      masked: (phone: unknown) => maskPhone(String(phone ?? '')),
       /** Grams as kilograms with two decimals (weights on hub screens and manifests). */
       kg: (grams: number) => (Number(grams ?? 0) / 1000).toFixed(2),
       range3: () => [0, 1, 2],
