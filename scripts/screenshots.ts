@@ -40,9 +40,10 @@ try {
   await signIn(page, '13800000002', '/checkout');
   await page.fill('input[name=recipient]', '周明');
   await page.fill('input[name=phone]', '13800000002');
-  await page.fill('input[name=province]', '浙江省');
-  await page.fill('input[name=city]', '杭州市');
-  await page.fill('input[name=county]', '西湖区');
+  // Picked from China's divisions: each list follows the one before it.
+  await page.selectOption('select[name=province]', '浙江省');
+  await page.selectOption('select[name=city]', '杭州市');
+  await page.selectOption('select[name=county]', '西湖区');
   await page.fill('input[name=township]', '转塘街道');
   await page.fill('input[name=detail]', '之江路 1 号 2 幢 301');
   await shot('checkout-phone');
@@ -92,6 +93,17 @@ try {
   await console.waitForTimeout(2500); // one dashboard refresh
   await console.screenshot({ path: out('live-console-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('live-console-tablet')}\n`);
+  // Scheduling a session: the live price in 元; a price typed wrong comes back beside its field.
+  await console.goto('/studio/live');
+  await console.fill('input[name=title_zh]', '腊八节 花椒小米专场');
+  await console.fill('input[name=scheduled_at]', '2026-12-27T20:00');
+  await console.selectOption('select[name=sku_code_0]', { index: 1 });
+  await console.fill('input[name=live_price_yuan_0]', '29.8.0');
+  await console.fill('input[name=allotment_0]', '200');
+  await console.click('form[action="/studio/live"] button[type=submit]');
+  await console.waitForSelector('.field-error');
+  await console.screenshot({ path: out('live-schedule-tablet'), fullPage: true });
+  process.stdout.write(`wrote ${out('live-schedule-tablet')}\n`);
   await tablet.close();
 
   // The hub on its tablet: the overview, a pick wave, a parcel being packed by scanning.
@@ -122,6 +134,10 @@ try {
   await hub.waitForSelector('[data-role=answer].error');
   await hub.screenshot({ path: out('hub-pack-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('hub-pack-tablet')}\n`);
+  // An error inside the hub leads back into the hub, not to the storefront.
+  await hub.goto('/hub/waves/W-NO-SUCH');
+  await hub.screenshot({ path: out('hub-error-tablet'), fullPage: false });
+  process.stdout.write(`wrote ${out('hub-error-tablet')}\n`);
   await hubTablet.close();
 } finally {
   await browser.close();

@@ -18,6 +18,23 @@ const photoUpload = receiveFiles(
 );
 const csvUpload = receiveFiles('file', { fileSize: 1024 * 1024, files: 1 }, 'validation.upload');
 
+/** The product CSV's header, typed literally by the streamer (studio.service.ts reads it). */
+const IMPORT_COLUMNS = [
+  'product_slug',
+  'title_zh',
+  'title_en',
+  'description_zh',
+  'description_en',
+  'category',
+  'village_code',
+  'sku_code',
+  'spec_zh',
+  'spec_en',
+  'price_yuan',
+  'weight_grams',
+  'barcode',
+];
+
 export function studioRoutes(services: Services, uploadsDir: string): Router {
   const router = Router();
   const { studio } = services;
@@ -79,6 +96,7 @@ export function studioRoutes(services: Services, uploadsDir: string): Router {
       title: req.t('studio.title'),
       ...(await studio.overview(req.actor, req.locale)),
       invited: req.query.invited === '1',
+      importColumns: IMPORT_COLUMNS.join(','),
     });
   });
 

@@ -76,6 +76,7 @@ export function parseRateCardCsv(csv: string, courierCodes: ReadonlySet<string>)
   if (missing.length > 0)
     return fileProblem(header.info.lines, 'couriers.csv.missingColumns', {
       columns: missing.join(', '),
+      count: missing.length,
       expected: RATE_CARD_COLUMNS.join(','),
     });
   if (body.length === 0) return fileProblem(header.info.lines, 'couriers.csv.noRows');

@@ -19,7 +19,7 @@ describe('bad requests get clear answers, never a stack trace', () => {
     expect(res.status).to.equal(404);
     expect(res.headers.get('content-type')).to.match(/text\/html/);
     const html = await res.text();
-    expect(html).to.include('没有这个地址：GET /no-such-page');
+    expect(html).to.include('没有这个地址：/no-such-page');
     expect(html).to.include('返回首页');
   });
 
@@ -37,7 +37,7 @@ describe('bad requests get clear answers, never a stack trace', () => {
       requestId: string;
     };
     expect(body.error.code).to.equal('errors.routeNotFound');
-    expect(body.error.message).to.equal('没有这个地址：GET /api/nothing-here');
+    expect(body.error.message).to.equal('没有这个地址：/api/nothing-here');
     expect(body.requestId).to.be.a('string');
   });
 
