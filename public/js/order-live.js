@@ -26,18 +26,21 @@
     );
   }
 
+  // The order's own JSON, as this page's reader (their language, their session) asks for it.
+  function readJson(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(
+      function (res) {
+        return res.ok ? res.json() : null;
+      },
+    );
+  }
+
   // The timeline's words are the reader's: re-read the order, its entries rendered by the server
   // in this page's language.
   function refreshTimeline() {
     var list = article.querySelector('[data-testid="timeline"]');
     if (!list || typeof fetch !== 'function') return;
-    fetch('/api/orders/' + encodeURIComponent(orderNo), {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-    })
-      .then(function (res) {
-        return res.ok ? res.json() : null;
-      })
+    readJson('/api/orders/' + encodeURIComponent(orderNo))
       .then(function (order) {
         if (!order) return;
         list.textContent = '';
@@ -61,13 +64,7 @@
   function refreshTracking() {
     var section = article.querySelector('[data-testid="tracking"]');
     if (!section || typeof fetch !== 'function') return;
-    fetch('/api/orders/' + encodeURIComponent(orderNo) + '/tracking', {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-    })
-      .then(function (res) {
-        return res.ok ? res.json() : null;
-      })
+    readJson('/api/orders/' + encodeURIComponent(orderNo) + '/tracking')
       .then(function (reply) {
         var tracking = reply && reply.tracking;
         if (!tracking) return;

@@ -7,11 +7,11 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import {
   chooseFerretBackend,
+  ensureFerretDB,
   ferretUri,
   spawnFerretDB,
 } from '../../server/core/local-services/mongo.ts';
 import { runPsql } from '../../server/core/local-services/mongo.ts';
-import { ensureGoTool } from '../../server/core/local-services/go-tools.ts';
 import type { ManagedProcess } from '../../server/core/local-services/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { freePort, RUN_ID } from '../support/test-env.ts';
@@ -29,13 +29,7 @@ describe('the PostgreSQL connection budget', function () {
     const backend = await chooseFerretBackend(config, logger);
     if (backend.handler !== 'postgresql') throw new Error('this test needs the machine PostgreSQL');
     postgresUrl = backend.url;
-    const binary = await ensureGoTool(
-      config.TOOLS_DIR,
-      path.join(config.DATA_DIR, 'logs'),
-      'ferretdb',
-      logger,
-      'set MONGODB_URI to a MongoDB server',
-    );
+    const binary = await ensureFerretDB(config, logger);
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const ferret = await spawnFerretDB(

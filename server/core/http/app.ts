@@ -25,7 +25,7 @@ import { PROJECT_ROOT, type Config } from '../config.ts';
 import { localeMiddleware } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis.ts';
-import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { errorHandler, notFoundHandler, rememberRootApp } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
 import { refuseControlCharactersInBody, refuseControlCharactersInUrl } from './input-guard.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard.ts';
@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
     /^[0-9]+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY,
   );
   app.disable('x-powered-by');
+  app.use(rememberRootApp(app));
   if (config.NODE_ENV === 'production') app.enable('view cache');
 
   app.use(

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import {
   AppError,
   Forbidden,
@@ -65,6 +65,20 @@ const MAX_RETURN_TO = 512;
 /** Seconds a client is asked to wait when the store is saturated. */
 const RETRY_AFTER_S = 5;
 
+/** The app each response started in: an error page is always rendered by it. */
+const rootApps = new WeakMap<Response, Express>();
+
+/**
+ * Mounted first on the top-level app: an error inside a mounted sub-app (the queue dashboard,
+ * mounted through a router, so without `parent`) still renders the app's own error page.
+ */
+export function rememberRootApp(app: Express): RequestHandler {
+  return (_req, res, next) => {
+    rootApps.set(res, app);
+    next();
+  };
+}
+
 /** Typed errors → status and a message from the i18n catalogue; anything else → 500, logged. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   let error: AppError;
@@ -123,9 +137,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   } else {
     // Rendered by the top-level app: an error inside a mounted sub-app (the queue dashboard)
     // would otherwise look for the page among that sub-app's views.
-    type App = typeof res.app & { parent?: App };
-    let app: App = res.app;
-    while (app.parent) app = app.parent;
+    const app = rootApps.get(res) ?? res.app;
     const locals = {
       ...res.locals,
       back: backTo(req.path),

@@ -57,13 +57,7 @@ export async function resolveMongo(config: Config, logger: Logger): Promise<Mong
   const uri = ferretUri(config.FERRETDB_PORT);
   if (await pingMongo(uri)) return { uri, source: 'ferretdb' };
   await assertPortFree(config.FERRETDB_PORT, 'FERRETDB_PORT');
-  const binary = await ensureGoTool(
-    config.TOOLS_DIR,
-    path.join(config.DATA_DIR, 'logs'),
-    'ferretdb',
-    logger,
-    'set MONGODB_URI to a MongoDB server',
-  );
+  const binary = await ensureFerretDB(config, logger);
   const backend = await chooseFerretBackend(config, logger);
   const process = await spawnFerretDB(
     binary,
@@ -77,6 +71,17 @@ export async function resolveMongo(config: Config, logger: Logger): Promise<Mong
     `started FerretDB (${backend.handler})`,
   );
   return { uri, source: 'ferretdb', process };
+}
+
+/** The FerretDB binary, built into TOOLS_DIR by `go install` the first time. */
+export function ensureFerretDB(config: Config, logger: Logger): Promise<string> {
+  return ensureGoTool(
+    config.TOOLS_DIR,
+    path.join(config.DATA_DIR, 'logs'),
+    'ferretdb',
+    logger,
+    'set MONGODB_URI to a MongoDB server',
+  );
 }
 
 export type FerretBackend =
