@@ -117,6 +117,11 @@ try {
   }
   await hub.screenshot({ path: out('hub-tablet'), fullPage: false });
   process.stdout.write(`wrote ${out('hub-tablet')}\n`);
+  // The receiving form: each checkbox and radio beside its own words.
+  await hub
+    .locator('form:has([data-testid=receive])')
+    .screenshot({ path: out('hub-receive-tablet') });
+  process.stdout.write(`wrote ${out('hub-receive-tablet')}\n`);
   await hub.locator('[data-testid^=start-wave-]').first().click();
   await hub.waitForURL(/\/hub\/waves\//);
   const firstBarcode = (await hub
