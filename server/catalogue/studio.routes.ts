@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMPORT_COLUMNS } from './studio.service.ts';
 import { renderFormErrors } from '../core/http/form-errors.ts';
 import { receiveFiles } from '../core/http/uploads.ts';
 import { Router, type Request, type Response } from 'express';
@@ -17,23 +18,6 @@ const photoUpload = receiveFiles(
   'validation.photoTooLarge',
 );
 const csvUpload = receiveFiles('file', { fileSize: 1024 * 1024, files: 1 }, 'validation.upload');
-
-/** The product CSV's header, typed literally by the streamer (studio.service.ts reads it). */
-const IMPORT_COLUMNS = [
-  'product_slug',
-  'title_zh',
-  'title_en',
-  'description_zh',
-  'description_en',
-  'category',
-  'village_code',
-  'sku_code',
-  'spec_zh',
-  'spec_en',
-  'price_yuan',
-  'weight_grams',
-  'barcode',
-];
 
 export function studioRoutes(services: Services, uploadsDir: string): Router {
   const router = Router();

@@ -46,6 +46,23 @@ export const skuInput = z.object({
     .regex(/^[0-9]{8,14}$/, 'validation.barcode'),
 });
 
+/** The product CSV's header, as the studio shows it for the streamer to copy and importCsv reads it. */
+export const IMPORT_COLUMNS = [
+  'product_slug',
+  'title_zh',
+  'title_en',
+  'description_zh',
+  'description_en',
+  'category',
+  'village_code',
+  'sku_code',
+  'spec_zh',
+  'spec_en',
+  'price_yuan',
+  'weight_grams',
+  'barcode',
+];
+
 export interface ImportReport {
   imported: number;
   errors: { row: number; field: string; code: string }[];

@@ -7,6 +7,18 @@ export { objectIdSchema };
 
 const text = (min: number, max: number, code: string) => plainText(code, { min, max });
 
+/** The fields of a delivery address, as its forms name them. */
+export const ADDRESS_FIELDS = [
+  'recipient',
+  'phone',
+  'province',
+  'city',
+  'county',
+  'township',
+  'village',
+  'detail',
+] as const;
+
 const addressFields = z.object({
   recipient: text(1, 40, 'validation.recipient'),
   phone: z

@@ -7,22 +7,11 @@ import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { cartView } from './cart-view.ts';
 import { parseInput } from '../core/validation.ts';
-import { addressInput, checkoutPlacement } from './order-input.ts';
+import { ADDRESS_FIELDS, addressInput, checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
 import { noteText } from '../core/i18n/notes.ts';
 import { DIVISIONS } from './china-divisions.ts';
-
-const ADDRESS_FIELDS = [
-  'recipient',
-  'phone',
-  'province',
-  'city',
-  'county',
-  'township',
-  'village',
-  'detail',
-] as const;
 
 function addressFromForm(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, body[f]]));

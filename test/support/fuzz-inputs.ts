@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { PROJECT_ROOT } from '../../server/core/config.ts';
+import { ADDRESS_FIELDS } from '../../server/orders/order-input.ts';
 
 export const IDENTITIES = ['anonymous', 'buyer', 'streamer', 'hub', 'admin'] as const;
 export type Identity = (typeof IDENTITIES)[number];
@@ -369,17 +370,6 @@ export function valueGrammar(pools: readonly string[], { long: withLong = true }
 }
 
 // ---- plausible values ---------------------------------------------------------------------------
-
-const ADDRESS_FIELDS = [
-  'recipient',
-  'phone',
-  'province',
-  'city',
-  'county',
-  'township',
-  'village',
-  'detail',
-];
 
 /** A value that looks right for the field: what its form would send, or a real record's. */
 function plausibleFor(name: string, pools: readonly string[]): fc.Arbitrary<FuzzValue> {
