@@ -14,11 +14,8 @@ import {
   type HandoverManifest,
 } from '../../server/hub/labels/handover-manifest.ts';
 import { collectionFaceNames, findLabelFont } from '../../server/hub/labels/label-font.ts';
-import {
-  maskPhone,
-  renderShippingLabel,
-  type ShippingLabel,
-} from '../../server/hub/labels/shipping-label.ts';
+import { renderShippingLabel, type ShippingLabel } from '../../server/hub/labels/shipping-label.ts';
+import { maskPhone } from '../../server/core/masking.ts';
 
 const WQY_ZENHEI = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
 

@@ -5,13 +5,9 @@ import type { HelperOptions } from 'handlebars';
 import { PROJECT_ROOT } from '../config.ts';
 import { formatChinaTime } from '../china-time.ts';
 import { pickLocalized, type LocalizedText } from '../localized-text.ts';
+import { maskPhone } from '../masking.ts';
 
 const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' });
-
-/** 13800000001 → 138****0001; anything else shortened the same way (first 3, last 4). */
-export function maskPhone(phone: string): string {
-  return phone.length >= 8 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
-}
 
 /** The one place money becomes text: integer fen in, "¥12.50" out. */
 export function formatFen(fen: number): string {

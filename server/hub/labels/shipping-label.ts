@@ -11,6 +11,7 @@ import {
   truncateToWidth,
   type TextBox,
 } from './pdf-document.ts';
+import { maskPhone } from '../../core/masking.ts';
 
 export interface ShippingLabel {
   waybillNo: string;
@@ -51,17 +52,6 @@ const BARCODE_HEIGHT = 86;
 const RECIPIENT_HEIGHT = 84;
 const SENDER_HEIGHT = 58;
 const FOOTER_HEIGHT = 16;
-
-/**
- * Masks the middle of a phone number, as labels in China must (138****5678), so that a parcel
- * left on a doorstep does not publish the recipient's number. A +86 prefix is dropped first.
- */
-export function maskPhone(phone: string): string {
-  let digits = phone.replace(/\D/g, '');
-  if (digits.length === 13 && digits.startsWith('86')) digits = digits.slice(2);
-  if (digits.length >= 8) return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
-  return `****${digits.slice(-4)}`;
-}
 
 /** Renders one label as a single-page 100×150 mm PDF. */
 export async function renderShippingLabel(
