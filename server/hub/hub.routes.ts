@@ -18,7 +18,8 @@ export function hubRoutes(services: Services): Router {
   const { hub } = services;
   router.use(['/hub', '/api/hub'], requireRole('hub_staff'));
 
-  const overview = async (req: Request, res: Response, status = 200, extra = {}) => {
+  // The status stays as set when a refused form shows this screen again (error-handler.ts).
+  const overview = async (req: Request, res: Response, status = res.statusCode, extra = {}) => {
     const view = await hub.overview(req.actor);
     const nameOf = await courierNames(req.locale);
     res.status(status).render('hub/index', {

@@ -78,4 +78,28 @@ describe('bad requests get clear answers, never a stack trace', () => {
     expect(early.body).to.include('href="/hub/parcels/P-NO-SUCH">返回上一页</a>');
     expect(early.body).to.include('返回首页');
   });
+
+  it('shows a refused form again on the screen it was sent from, with the reason on top and the refusal status', async () => {
+    const staff = new Client(base);
+    expect((await staff.signIn('13600000002', 'cunbo2026')).status).to.equal(200);
+    // A pick wave asked for with a cut-off that is not a time, from the hub's overview.
+    staff.headers.referer = `${base}/hub`;
+    const refused = await staff.postForm('/hub/waves', { cutoff: '25:99' });
+    expect(refused.status).to.equal(400);
+    expect(refused.body).to.include('data-testid="flash"');
+    expect(refused.body).to.include('截止时间格式为 时:分');
+    // It is the hub's own screen, read fresh: its forms are there to try again.
+    expect(refused.body).to.include('data-testid="receive-form"');
+    expect(refused.body).not.to.include('class="error-page"');
+    // Sent from another site (or from outside the hub), the hub's own screen is shown.
+    staff.headers.referer = 'https://elsewhere.example/hub/parcels/P1';
+    const foreign = await staff.postForm('/hub/waves', { cutoff: 'x' });
+    expect(foreign.status).to.equal(400);
+    expect(foreign.body).to.include('data-testid="receive-form"');
+    // A screen that itself fails is shown as the error page, once, not in a loop.
+    staff.headers.referer = `${base}/hub/waves/W-NO-SUCH`;
+    const gone = await staff.postForm('/hub/waves', { cutoff: 'x' });
+    expect(gone.status).to.equal(404);
+    expect(gone.body).to.include('class="error-page"');
+  });
 });

@@ -59,6 +59,42 @@ function backTo(path: string): { href: string; label: string } | undefined {
   return item ? { href: `/hub/${item[1]}/${item[2]}`, label: 'errors.backToItem' } : section;
 }
 
+/** Work screens where a refused action shows its reason on the screen it was taken from. */
+const WORK_SECTIONS = ['/hub', '/studio', '/admin'];
+
+/** Refusals a person can act on where they stand (not "no such thing", not "not allowed"). */
+const SAID_ON_SCREEN = new Set([400, 409, 410, 422, 429]);
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set while a refused form's screen is rendered again, so that happens once at most. */
+    rerenderedAfter?: string;
+  }
+}
+
+/**
+ * The screen a refused form was sent from, when it should be shown again with the message: a
+ * form post in the hub, the studio or the admin pages, refused for a reason the person can act
+ * on. The page it came from (Referer, same site, same section), or else that section's screen.
+ */
+function screenToShowAgain(req: Request, error: AppError): string | undefined {
+  if (req.method !== 'POST' || req.rerenderedAfter || wantsJson(req)) return undefined;
+  if (!SAID_ON_SCREEN.has(error.status)) return undefined;
+  const section = WORK_SECTIONS.find((s) => req.path === s || req.path.startsWith(`${s}/`));
+  if (!section) return undefined;
+  const referer = req.get('referer');
+  if (referer) {
+    try {
+      const from = new URL(referer);
+      const inSection = from.pathname === section || from.pathname.startsWith(`${section}/`);
+      if (from.host === req.get('host') && inSection) return from.pathname + from.search;
+    } catch {
+      // Not a URL: fall back to the section's screen.
+    }
+  }
+  return backTo(req.path)?.href;
+}
+
 /** Longest address sent back to after signing in (headers stay small for every proxy). */
 const MAX_RETURN_TO = 512;
 
@@ -132,6 +168,22 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     return;
   }
   res.status(error.status);
+  const again = screenToShowAgain(req, error);
+  if (again) {
+    // The same screen again, read fresh, with the reason on top and the refusal's status: the
+    // person sees what happened where they were working, and nothing changed.
+    const app = rootApps.get(res) ?? res.app;
+    req.rerenderedAfter = req.originalUrl;
+    req.method = 'GET';
+    req.url = again;
+    req.originalUrl = again;
+    res.locals.flash = {
+      message,
+      fields: 'fields' in body.error ? body.error.fields : [],
+    };
+    app(req, res);
+    return;
+  }
   if (wantsJson(req)) {
     res.json(body);
   } else {
