@@ -78,60 +78,140 @@
   }
 
   // A first-time buyer's units are held by their order; the address is asked for right here,
-  // and the pay button appears once it is saved.
-  function askAddress(d, note) {
+  // and the pay button appears once it is saved. A buyer with a book may send a won order to
+  // another of their addresses (`changing`).
+  function askAddress(d, note, changing) {
     var sheet = $('address-sheet');
-    say(
-      (note ? note + ' ' : '') +
-        fill(labels.wonNeedsAddress, {
-          time: new Date(d.payBy).toLocaleTimeString(),
-          total: yuan(d.totalFen),
-        }),
-      'ok',
-    );
+    $('address-title').textContent = changing ? labels.changeAddressTitle : labels.addressTitle;
+    if (!changing)
+      say(
+        (note ? note + ' ' : '') +
+          fill(labels.wonNeedsAddress, {
+            time: new Date(d.payBy).toLocaleTimeString(),
+            total: yuan(d.totalFen),
+          }),
+        'ok',
+      );
     sheet.hidden = false;
-    $('answer').scrollIntoView({ block: 'start' });
-    sheet.querySelector('input[name=recipient]').focus({ preventScroll: true });
+    (changing ? sheet : $('answer')).scrollIntoView({ block: 'start' });
+    sheet.querySelector('[name=recipient]').focus({ preventScroll: true });
     sheet.onsubmit = function (event) {
       event.preventDefault();
       var address = {};
-      // Text fields, and the province/city/county lists the address picker made of them.
+      // Text fields, and the province/city/county lists the address picker made of them; the
+      // book's radio buttons only fill those fields.
       Array.prototype.forEach.call(
         sheet.querySelectorAll('input[name], select[name]'),
         function (input) {
-          address[input.name] = input.value;
+          if (input.name !== 'saved_address') address[input.name] = input.value;
         },
       );
       $('address-error').textContent = '';
-      fetch('/api/orders/' + encodeURIComponent(d.orderNo) + '/address', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: {
-          'content-type': 'application/json',
-          'x-csrf-token': root.querySelector('input[name=_csrf]').value,
-        },
-        body: JSON.stringify({ address: address }),
-      })
-        .then(function (res) {
-          return res.json().then(function (body) {
-            if (!res.ok) throw body.error || {};
-            sheet.hidden = true;
-            d.needsAddress = false;
-            answerBuy({ ok: true, data: d });
-          });
+      post('/api/orders/' + encodeURIComponent(d.orderNo) + '/address', { address: address })
+        .then(function (body) {
+          sheet.hidden = true;
+          d.needsAddress = false;
+          d.shipTo = body.shipTo;
+          answerBuy({ ok: true, data: d }, changing ? labels.addressChanged : note);
         })
         .catch(function (error) {
-          var fields = (error && error.fields) || [];
-          $('address-error').textContent = fields.length
-            ? fields
-                .map(function (f) {
-                  return f.message;
-                })
-                .join(' ')
-            : (error && error.message) || '';
+          $('address-error').textContent = problems(error);
         });
     };
   }
+
+  // JSON to the server with the page's CSRF token; rejects with the server's `error` object.
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() },
+      body: JSON.stringify(body),
+    }).then(function (res) {
+      return res.json().then(
+        function (answer) {
+          if (!res.ok) throw answer.error || {};
+          return answer;
+        },
+        function () {
+          throw {};
+        },
+      );
+    });
+  }
+  function problems(error) {
+    var fields = (error && error.fields) || [];
+    return fields.length
+      ? fields
+          .map(function (f) {
+            return f.message;
+          })
+          .join(' ')
+      : (error && error.message) || labels.tryAgain;
+  }
+  function csrf() {
+    return root.querySelector('input[name=_csrf]').value;
+  }
+
+  // Someone not signed in taps 立即抢 or comments: the sheet asks for a number and a password
+  // (or signs them in), the socket reconnects as them, and what they tapped goes on.
+  var afterJoin = null;
+  function askToSignIn(then) {
+    var sheet = $('auth-sheet');
+    if (!sheet) return;
+    sheet.hidden = false;
+    sheet.scrollIntoView({ block: 'start' });
+    sheet.querySelector('[name=login]').focus({ preventScroll: true });
+    sheet.onsubmit = function (event) {
+      event.preventDefault();
+      var up = sheet.getAttribute('data-mode') === 'up';
+      var body = {
+        login: sheet.querySelector('[name=login]').value.trim(),
+        password: sheet.querySelector('[name=password]').value,
+      };
+      if (up) body.displayName = sheet.querySelector('[name=displayName]').value.trim();
+      Array.prototype.forEach.call(sheet.querySelectorAll('.field-error'), function (el) {
+        el.textContent = '';
+      });
+      post(up ? '/api/signup' : '/api/session', body)
+        .then(function (answer) {
+          root.querySelector('input[name=_csrf]').value = answer.csrfToken;
+          signedIn = true;
+          sheet.hidden = true;
+          say(labels.auth.signedIn);
+          // The socket was opened as a visitor: open it again, now carrying the session.
+          afterJoin = then;
+          socket.disconnect();
+          socket.connect();
+        })
+        .catch(function (error) {
+          var left = [];
+          ((error && error.fields) || []).forEach(function (f) {
+            var el = sheet.querySelector('[data-field="' + f.field + '"]');
+            if (el) el.textContent = f.message;
+            else left.push(f.message);
+          });
+          $('auth-error').textContent =
+            left.join(' ') || (error && error.fields && error.fields.length ? '' : problems(error));
+        });
+    };
+  }
+  var authSwitch = $('auth-switch');
+  if (authSwitch)
+    authSwitch.addEventListener('click', function () {
+      var sheet = $('auth-sheet');
+      var up = sheet.getAttribute('data-mode') !== 'up';
+      sheet.setAttribute('data-mode', up ? 'up' : 'in');
+      $('auth-title').textContent = up ? labels.auth.upTitle : labels.auth.inTitle;
+      $('auth-submit').textContent = up ? labels.auth.upSubmit : labels.auth.inSubmit;
+      $('auth-other-q').textContent = up ? labels.auth.haveAccount : labels.auth.noAccount;
+      authSwitch.textContent = up ? labels.auth.signIn : labels.auth.signUp;
+      $('name-field').hidden = !up;
+      $('password-hint').hidden = !up;
+      sheet
+        .querySelector('[name=password]')
+        .setAttribute('autocomplete', up ? 'new-password' : 'current-password');
+    });
 
   // `note` says how a comment's weight became packs (要3斤 = 6 件 × 250g), before the answer.
   function answerBuy(ack, note) {
@@ -149,6 +229,22 @@
             ' ',
         ),
       );
+      if (d.shipTo) {
+        var to = document.createElement('small');
+        to.className = 'ship-to';
+        to.setAttribute('data-testid', 'live-ship-to');
+        to.textContent = fill(labels.shipTo, d.shipTo) + ' ';
+        var change = document.createElement('button');
+        change.type = 'button';
+        change.className = 'linkish';
+        change.setAttribute('data-testid', 'live-change-address');
+        change.textContent = labels.changeAddress;
+        change.addEventListener('click', function () {
+          askAddress(d, null, true);
+        });
+        to.appendChild(change);
+        wrap.appendChild(to);
+      }
       var a = document.createElement('a');
       a.className = 'button';
       a.href = '/orders/' + d.orderNo + '/pay';
@@ -156,6 +252,10 @@
       a.setAttribute('data-testid', 'live-pay');
       wrap.appendChild(a);
       say(wrap, 'ok');
+    } else if (ack.code === 'errors.signInToBuy' || ack.code === 'errors.signInToChat') {
+      // Signed out meanwhile (in another tab, or the session ran out): sign in, then go on.
+      signedIn = false;
+      say(ack.message, 'error');
     } else say(ack.message, ack.code === 'errors.soldOut' ? 'out' : 'error');
   }
 
@@ -187,6 +287,9 @@
       skew = state.serverNow - Date.now();
       render();
       sendBuy();
+      var then = afterJoin;
+      afterJoin = null;
+      if (then) then();
     });
   });
   socket.on('live:state', function (update) {
@@ -244,12 +347,7 @@
     );
   });
 
-  $('buy-form').addEventListener('submit', function (event) {
-    event.preventDefault();
-    if (!signedIn) {
-      location.href = '/signin?returnTo=' + encodeURIComponent(location.pathname);
-      return;
-    }
+  function buy() {
     var p = pinned();
     if (!p) return;
     pending = {
@@ -263,28 +361,21 @@
     else {
       // No socket at all (blocked network): the same buy over HTTP, same key.
       var request = pending;
-      fetch('/api/live/' + sessionId + '/buy', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-csrf-token': root.querySelector('input[name=_csrf]').value,
-        },
-        body: JSON.stringify(request),
-      })
-        .then(function (res) {
-          return res.json().then(function (body) {
-            return { ok: res.ok, body: body };
-          });
-        })
-        .then(function (r) {
+      post('/api/live/' + sessionId + '/buy', request)
+        .then(function (data) {
           pending = null;
-          answerBuy(
-            r.ok
-              ? { ok: true, data: r.body }
-              : { ok: false, code: r.body.error.code, message: r.body.error.message },
-          );
+          answerBuy({ ok: true, data: data });
+        })
+        .catch(function (error) {
+          pending = null;
+          answerBuy({ ok: false, code: error.code, message: problems(error) });
         });
     }
+  }
+  $('buy-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!signedIn) return askToSignIn(buy);
+    buy();
   });
   $('waitlist').addEventListener('click', function () {
     var p = pinned();
@@ -296,20 +387,24 @@
     });
   });
   var chatForm = $('chat-form');
-  if (chatForm)
-    chatForm.addEventListener('submit', function (event) {
-      event.preventDefault();
-      var input = chatForm.querySelector('input');
-      var text = input.value.trim();
-      if (!text) return;
-      socket.emit('live:chat', { sessionId: sessionId, text: text }, function (ack) {
-        if (!ack.ok) return say(ack.message, 'error');
-        input.value = '';
-        if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
-        else if (ack.data.orderError) say(ack.data.orderError.message, 'error');
-        else if (ack.data.note) say(ack.data.note, 'error');
-      });
+  function sendChat() {
+    var input = chatForm.querySelector('input');
+    var text = input.value.trim();
+    if (!text) return;
+    socket.emit('live:chat', { sessionId: sessionId, text: text }, function (ack) {
+      if (!ack.ok) return answerBuy(ack);
+      input.value = '';
+      if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
+      else if (ack.data.orderError) say(ack.data.orderError.message, 'error');
+      else if (ack.data.note) say(ack.data.note, 'error');
     });
+  }
+  chatForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!chatForm.querySelector('input').value.trim()) return;
+    if (!signedIn) return askToSignIn(sendChat);
+    sendChat();
+  });
   render();
   setInterval(tick, 250);
 })();

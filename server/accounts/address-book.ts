@@ -38,6 +38,12 @@ export class AddressBook {
     return address ?? undefined;
   }
 
+  /** The whole book, the default first (the checkout and the live room's address sheet). */
+  async list(userId: string): Promise<Address[]> {
+    const user = await UserModel.findById(userId, { addresses: 1 }).lean();
+    return user?.addresses ?? [];
+  }
+
   /** Caches a default address read elsewhere (at sign-in the user's record is already loaded). */
   async prime(userId: string, address: Address | undefined): Promise<void> {
     const plain =

@@ -50,6 +50,8 @@ import { HOLD_SECONDS, type LiveStock } from './live-stock.ts';
 import { RedisLocks } from '../core/redis-lock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { nextBatchToShip } from '../hub/batch-allocation.ts';
+import { maskName } from '../core/masking.ts';
+import { shipToOf } from '../orders/address.schema.ts';
 
 interface TraceCard {
   village: string;
@@ -89,12 +91,6 @@ export interface LiveDeps {
   addresses: AddressBook;
   realtime: Realtime;
   holdQueue: Queue;
-}
-
-/** 陈晓 → 陈*, Alice → A**** : the purchases feed never shows a full name. */
-export function maskName(name: string): string {
-  const chars = [...name];
-  return chars.length <= 1 ? '*' : chars[0] + '*'.repeat(Math.min(chars.length - 1, 4));
 }
 
 export class LiveService {
@@ -488,6 +484,8 @@ export class LiveService {
       totalFen: order.totalFen,
       quantity: order.lines.reduce((sum, l) => sum + l.quantity, 0),
       needsAddress: !order.address,
+      // Where it goes, as the buyer may check it at a glance (and change it in the room).
+      shipTo: shipToOf(order.address),
     };
   }
 

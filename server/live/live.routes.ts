@@ -23,6 +23,13 @@ export function liveRoutes(services: Services): Router {
       // Rendered disabled when there is nothing to buy, so a slow phone never shows a live button.
       canBuy: state.status === 'live' && !!pinned?.open && pinned.remaining > 0,
       me: req.actor ? { id: req.actor.id } : null,
+      // The address sheet offers the buyer's book: one tap sends a won order elsewhere.
+      savedAddresses: req.actor
+        ? (await services.addresses.list(req.actor.id)).map((address, i) => ({
+            address,
+            isDefault: i === 0,
+          }))
+        : [],
       liveLabels,
     });
   });
@@ -116,6 +123,23 @@ function roomLabels(t: TFunction) {
     bought: t('live.bought'),
     waitlisted: t('live.waitlisted'),
     yourTurn: t('live.yourTurn'),
+    shipTo: t('live.shipTo'),
+    changeAddress: t('live.changeAddress'),
+    addressTitle: t('live.addressSheet'),
+    changeAddressTitle: t('live.changeAddressTitle'),
+    addressChanged: t('live.addressChanged'),
+    tryAgain: t('errors.tryAgain'),
+    auth: {
+      upTitle: t('live.auth.upTitle'),
+      inTitle: t('live.auth.inTitle'),
+      upSubmit: t('live.auth.upSubmit'),
+      inSubmit: t('live.auth.inSubmit'),
+      haveAccount: t('accounts.haveAccount'),
+      noAccount: t('accounts.noAccount'),
+      signIn: t('accounts.signIn'),
+      signUp: t('accounts.signUp'),
+      signedIn: t('live.auth.signedIn'),
+    },
     status: statusLabels(t),
   };
 }

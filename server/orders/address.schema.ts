@@ -1,4 +1,5 @@
 import { Schema, type InferSchemaType } from 'mongoose';
+import { maskPhone } from '../core/masking.ts';
 
 /** A Chinese delivery address: province / city / county / township / village / detail. */
 export const addressSchema = new Schema(
@@ -16,3 +17,13 @@ export const addressSchema = new Schema(
 );
 
 export type Address = InferSchemaType<typeof addressSchema>;
+
+/** Where an order goes, as a buyer checks it at a glance: the phone masked, the place short. */
+export function shipToOf(address: Address | null | undefined) {
+  if (!address) return null;
+  return {
+    recipient: address.recipient,
+    phone: maskPhone(address.phone),
+    place: `${address.province}${address.city}${address.county}`,
+  };
+}

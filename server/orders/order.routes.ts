@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { CourierModel } from '../hub/courier.model.ts';
 import { Router, type Request, type Response } from 'express';
-import { UserModel } from '../accounts/user.model.ts';
 import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Services } from '../services.ts';
 import { cartView } from './cart-view.ts';
 import { parseInput } from '../core/validation.ts';
+import { shipToOf } from './address.schema.ts';
 import { ADDRESS_FIELDS, addressInput, checkoutPlacement } from './order-input.ts';
 import { ORDER_STATUSES, type Order } from './order.model.ts';
 import { publicOrderView } from './order-view.ts';
@@ -54,13 +54,13 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
   ) => {
     const actor = req.actor!;
     const cart = await cartView(req.locale, await carts.lines({ userId: actor.id }), stock);
-    const user = await UserModel.findById(actor.id, { addresses: 1 }).lean();
+    const book = await services.addresses.list(actor.id);
     res.render('orders/checkout', {
       title: req.t('checkout.title'),
       cart,
-      address: extra.address ?? user?.addresses?.[0] ?? { phone: '' },
+      address: extra.address ?? book[0] ?? { phone: '' },
       // The address book (the default first, then those of earlier orders): one tap fills the form.
-      savedAddresses: (user?.addresses ?? []).map((a, i) => ({ address: a, isDefault: i === 0 })),
+      savedAddresses: book.map((a, i) => ({ address: a, isDefault: i === 0 })),
       idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
       payMinutes: Math.max(1, Math.round(payTimeoutS / 60)),
       couriers: (await CourierModel.find({ active: true }, { code: 1, name: 1 }).lean()).map(
@@ -181,7 +181,7 @@ export function orderRoutes(services: Services, payTimeoutS: number): Router {
     const address = parseInput(addressInput, (req.body as { address?: unknown })?.address);
     const order = await orders.setAddress(req.actor, String(req.params.orderNo), address);
     await services.addresses.remember(req.actor!.id, address);
-    res.json(publicOrderView(order));
+    res.json({ ...publicOrderView(order), shipTo: shipToOf(order.address) });
   });
 
   router.post('/orders/:orderNo/cancel', async (req, res) => {
