@@ -7,7 +7,7 @@
   var sessionId = root.getAttribute('data-session');
   var labels = JSON.parse(document.getElementById('console-labels').textContent);
   var closing = {}; // offerId -> server time its flash window closes
-  var skew = 0;
+  var skew = Number(root.getAttribute('data-server-now')) - Date.now() || 0;
   var socket = io({ transports: ['websocket', 'polling'] });
   var answer = root.querySelector('[data-role="answer"]');
   var show = function (ack) {
@@ -45,6 +45,10 @@
   socket.on('live:state', function (s) {
     root.querySelector('[data-role="status"]').textContent = labels.status[s.status] || s.status;
     if (s.serverNow) skew = s.serverNow - Date.now();
+    if (s.status !== 'scheduled' && startsIn) {
+      startsIn.remove();
+      startsIn = null;
+    }
   });
 
   root.addEventListener('click', function (event) {
@@ -110,8 +114,27 @@
     });
   }, 1000);
 
+  // Before going live: how long until the announced start (China time on the page), h:mm:ss.
+  var startsIn = root.querySelector('[data-role="starts-in"]');
+  var two = function (n) {
+    return (n < 10 ? '0' : '') + n;
+  };
+  function showStartsIn() {
+    if (!startsIn) return;
+    var left = Math.ceil((Number(startsIn.getAttribute('data-at')) - (Date.now() + skew)) / 1000);
+    startsIn.textContent =
+      left > 0
+        ? labels.startsIn.replace(
+            '{{time}}',
+            Math.floor(left / 3600) + ':' + two(Math.floor(left / 60) % 60) + ':' + two(left % 60),
+          )
+        : labels.startsNow;
+  }
+  showStartsIn();
+
   // The flash countdown beside each offer, so the assistant can call out the last seconds.
   setInterval(function () {
+    showStartsIn();
     Object.keys(closing).forEach(function (offerId) {
       var el = root.querySelector('[data-offer="' + offerId + '"] [data-role="flash-countdown"]');
       if (!el) return;

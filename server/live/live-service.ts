@@ -93,6 +93,9 @@ export interface LiveDeps {
   holdQueue: Queue;
 }
 
+/** How long after its start a session that never went live is still listed as coming. */
+const STALE_SCHEDULE_MS = 2 * 3600 * 1000;
+
 export class LiveService {
   private readonly deps: LiveDeps;
   private readonly dirty = new Map<string, { feed: unknown[]; timer: NodeJS.Timeout }>();
@@ -170,6 +173,7 @@ export class LiveService {
       streamUrl: session.streamUrl ?? '',
       isHls: /\.m3u8(\?|$)/.test(session.streamUrl ?? ''),
       scheduledAt: session.scheduledAt,
+      scheduledAtMs: session.scheduledAt.getTime(),
       shop: {
         slug: shop?.slug,
         name: pickLocalized(shop?.name, locale),
@@ -213,11 +217,22 @@ export class LiveService {
     });
   }
 
+  /**
+   * The home page's rooms: up to twelve on air, and the next twelve to come. A session whose
+   * start passed more than two hours ago without going live is no longer offered.
+   */
   async listForHome(locale: string) {
-    const sessions = await LiveSessionModel.find({ status: { $in: ['live', 'scheduled'] } })
-      .sort({ status: 1, scheduledAt: 1 })
-      .limit(12)
-      .lean();
+    const [onAir, next] = await Promise.all([
+      LiveSessionModel.find({ status: 'live' }).sort({ scheduledAt: -1 }).limit(12).lean(),
+      LiveSessionModel.find({
+        status: 'scheduled',
+        scheduledAt: { $gte: new Date(Date.now() - STALE_SCHEDULE_MS) },
+      })
+        .sort({ scheduledAt: 1 })
+        .limit(12)
+        .lean(),
+    ]);
+    const sessions = [...onAir, ...next];
     const shops = await ShopModel.find({
       _id: { $in: sessions.map((s) => s.shopId) },
       status: 'approved',

@@ -146,6 +146,8 @@ function roomLabels(t: TFunction) {
 
 function consoleLabels(t: TFunction) {
   return {
+    startsIn: t('live.startsIn'),
+    startsNow: t('live.startsNow'),
     delete: t('live.delete'),
     mute: t('live.mute'),
     countdown: t('live.countdown'),
