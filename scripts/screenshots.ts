@@ -82,7 +82,30 @@ try {
   await page.press('[data-testid=chat-input]', 'Enter');
   await page.waitForTimeout(1500);
   await shot('live-room-phone', false);
+  // The buyer's answer: where the order goes (phone masked), with 换地址 beside it.
+  await page.locator('[data-role=answer]').screenshot({ path: out('live-ship-to-phone') });
+  process.stdout.write(`wrote ${out('live-ship-to-phone')}\n`);
+  const liveRoomPath = new URL(page.url()).pathname;
   await context.close();
+
+  // Someone with no account taps 立即抢: they sign up on a sheet in the room, the buy goes on,
+  // and the address is asked for on the same page.
+  const visitor = await phoneContext(browser, values.base!);
+  const room = await visitor.newPage();
+  await room.goto(liveRoomPath);
+  await room.click('[data-testid=live-buy]');
+  await room.waitForSelector('[data-testid=auth-sheet]:not([hidden])');
+  await room.fill('[data-testid=auth-sheet] input[name=login]', `139${Date.now() % 1e8}`);
+  await room.fill('[data-testid=auth-sheet] input[name=displayName]', '李大姐');
+  await room.screenshot({ path: out('live-signup-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-signup-phone')}\n`);
+  await room.fill('[data-testid=auth-sheet] input[name=password]', 'pepper-2026');
+  await room.click('[data-testid=auth-submit]');
+  await room.waitForSelector('[data-testid=address-sheet]:not([hidden])');
+  await room.waitForTimeout(300);
+  await room.screenshot({ path: out('live-address-sheet-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-address-sheet-phone')}\n`);
+  await visitor.close();
 
   // The streamer's console on the assistant's tablet.
   const tablet = await tabletContext(browser, values.base!);
@@ -104,6 +127,27 @@ try {
   await console.waitForSelector('.field-error');
   await console.screenshot({ path: out('live-schedule-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('live-schedule-tablet')}\n`);
+  // Corrected, it is scheduled: its console counts down to the start.
+  await console.fill('input[name=live_price_yuan_0]', '29.80');
+  await console.click('form[action="/studio/live"] button[type=submit]');
+  await console.waitForURL(/\/studio\/live\/[0-9a-f]{24}$/);
+  await console.waitForSelector('[data-testid=starts-in]:not(:empty)');
+  await console.screenshot({ path: out('live-console-scheduled-tablet'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-console-scheduled-tablet')}\n`);
+  // On air, then ended: the ended room offers what it sold at the shop's price.
+  const endedRoom = console.url().replace('/studio/live/', '/live/');
+  await console.click('[data-testid=go-live]');
+  await console.waitForSelector('[data-action="live:end"]');
+  await console.click('[data-action="live:end"]');
+  await console.waitForSelector('[data-testid=go-live], [data-action="live:end"]', {
+    state: 'detached',
+  });
+  const ended = await (await phoneContext(browser, values.base!)).newPage();
+  await ended.goto(endedRoom);
+  await ended.waitForSelector('[data-testid=ended-offers]');
+  await ended.screenshot({ path: out('live-ended-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-ended-phone')}\n`);
+  await ended.context().close();
   await tablet.close();
 
   // The hub on its tablet: the overview, a pick wave, a parcel being packed by scanning.
@@ -139,6 +183,12 @@ try {
   await hub.waitForSelector('[data-role=answer].error');
   await hub.screenshot({ path: out('hub-pack-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('hub-pack-tablet')}\n`);
+  // 完成打包 pressed before everything is packed: the parcel's own screen, with the reason.
+  await hub.fill('[data-testid=weight]', '480');
+  await hub.click('[data-testid=finish-packing]');
+  await hub.waitForSelector('[data-testid=flash]');
+  await hub.screenshot({ path: out('hub-refused-tablet'), fullPage: false });
+  process.stdout.write(`wrote ${out('hub-refused-tablet')}\n`);
   // An error inside the hub leads back into the hub, not to the storefront.
   await hub.goto('/hub/waves/W-NO-SUCH');
   await hub.screenshot({ path: out('hub-error-tablet'), fullPage: false });

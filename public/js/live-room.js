@@ -25,6 +25,10 @@
   var yuan = function (fen) {
     return '¥' + (fen / 100).toFixed(2);
   };
+  // Times are China time whatever zone the phone is set to, as on every page of the site.
+  var chinaTime = function (ms) {
+    return new Date(ms).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+  };
   var say = function (text, kind) {
     var el = $('answer');
     el.textContent = '';
@@ -87,7 +91,7 @@
       say(
         (note ? note + ' ' : '') +
           fill(labels.wonNeedsAddress, {
-            time: new Date(d.payBy).toLocaleTimeString(),
+            time: chinaTime(d.payBy),
             total: yuan(d.totalFen),
           }),
         'ok',
@@ -178,6 +182,18 @@
           root.querySelector('input[name=_csrf]').value = answer.csrfToken;
           signedIn = true;
           sheet.hidden = true;
+          Array.prototype.forEach.call(
+            document.querySelectorAll('header a[href^="/signin"]'),
+            function (a) {
+              a.hidden = true;
+            },
+          );
+          // The address sheet, if it comes next, starts from what was just typed.
+          var address = $('address-sheet');
+          if (!address.querySelector('[name=recipient]').value)
+            address.querySelector('[name=recipient]').value = answer.actor.displayName || '';
+          if (/^1\d{10}$/.test(body.login) && !address.querySelector('[name=phone]').value)
+            address.querySelector('[name=phone]').value = body.login;
           say(labels.auth.signedIn);
           // The socket was opened as a visitor: open it again, now carrying the session.
           afterJoin = then;
@@ -223,7 +239,7 @@
         document.createTextNode(
           (note ? note + ' ' : '') +
             fill(labels.won, {
-              time: new Date(d.payBy).toLocaleTimeString(),
+              time: chinaTime(d.payBy),
               total: yuan(d.totalFen),
             }) +
             ' ',
@@ -314,8 +330,10 @@
       feed.insertBefore(line, feed.firstChild);
       while (feed.childNodes.length > 5) feed.removeChild(feed.lastChild);
     });
-    // The streamer pinned another product (or unpinned): the card is server-rendered, so reload.
+    // The streamer pinned another product (or unpinned), or ended the session: the card and
+    // the ended room's offers are server-rendered, so reload.
     if (((pinned() || {}).offerId || null) !== renderedPin) location.reload();
+    if (state.status === 'ended' && !root.classList.contains('is-ended')) location.reload();
     render();
   });
   socket.on('live:chat', function (m) {
