@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/core/config.ts';
 import { createLogger } from '../server/core/logger.ts';
-import { openRuntime } from '../server/core/runtime.ts';
+import { openRuntime } from '../server/app/runtime.ts';
 import { ParcelModel } from '../server/hub/parcel.model.ts';
 import { runEntryPoint } from '../server/core/entry.ts';
 import { loadLocalSecrets } from '../server/core/local-services/secrets.ts';

@@ -17,9 +17,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { startWebServer } from '../server/core/http/web-server.ts';
+import { startWebServer } from '../server/app/web-server.ts';
 import { deleteKeysWithPrefix } from '../server/core/redis.ts';
-import { openRuntime } from '../server/core/runtime.ts';
+import { openRuntime } from '../server/app/runtime.ts';
 import { seedDemoCounty } from '../server/seed/seed-demo-county.ts';
 import {
   captureServerErrors,

@@ -4,7 +4,7 @@ import { loadConfig } from '../server/core/config.ts';
 import { runEntryPoint } from '../server/core/entry.ts';
 import { createLogger } from '../server/core/logger.ts';
 import { deleteKeysWithPrefix } from '../server/core/redis.ts';
-import { openRuntime } from '../server/core/runtime.ts';
+import { openRuntime } from '../server/app/runtime.ts';
 import { demoLoginLines } from '../server/seed/login-list.ts';
 import { resetDatabase, seedDemoCounty } from '../server/seed/seed-demo-county.ts';
 

@@ -1,9 +1,9 @@
 // `npm start`: the embedded default — local services, demo data, web and workers in one process.
 import { loadConfig } from './core/config.ts';
 import { runEntryPoint } from './core/entry.ts';
-import { startWebServer } from './core/http/web-server.ts';
+import { startWebServer } from './app/web-server.ts';
 import { createLogger } from './core/logger.ts';
-import { openRuntime } from './core/runtime.ts';
+import { openRuntime } from './app/runtime.ts';
 import { installShutdown } from './core/shutdown.ts';
 import { demoLoginLines } from './seed/login-list.ts';
 import { isDatabaseEmpty, seedDemoCounty } from './seed/seed-demo-county.ts';

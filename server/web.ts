@@ -1,9 +1,9 @@
 // `npm run web`: the web process (Express + socket.io) on its own.
 import { loadConfig } from './core/config.ts';
 import { runEntryPoint } from './core/entry.ts';
-import { startWebServer } from './core/http/web-server.ts';
+import { startWebServer } from './app/web-server.ts';
 import { createLogger } from './core/logger.ts';
-import { openRuntime } from './core/runtime.ts';
+import { openRuntime } from './app/runtime.ts';
 import { installShutdown } from './core/shutdown.ts';
 
 runEntryPoint(async () => {

@@ -4,7 +4,7 @@ import { Queue, type Worker } from 'bullmq';
 import { createHeadlessRealtime } from '../server/core/realtime.ts';
 import { connectRedisForQueues } from '../server/core/redis.ts';
 import type { Runtime } from '../server/core/runtime.ts';
-import { createServices, queuePrefix, type Services } from '../server/services.ts';
+import { createServices, queuePrefix, type Services } from '../server/app/services.ts';
 import { HEARTBEAT_QUEUE, heartbeatWorker, scheduleHeartbeat } from './heartbeat.ts';
 import { orderExpiryWorker, scheduleOverdueSweep } from './order-expiry.ts';
 import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './stock-resync.ts';

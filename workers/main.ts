@@ -2,7 +2,7 @@
 import { loadConfig } from '../server/core/config.ts';
 import { runEntryPoint } from '../server/core/entry.ts';
 import { createLogger } from '../server/core/logger.ts';
-import { openRuntime } from '../server/core/runtime.ts';
+import { openRuntime } from '../server/app/runtime.ts';
 import { installShutdown } from '../server/core/shutdown.ts';
 import { startWorkers } from './index.ts';
 

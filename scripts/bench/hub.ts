@@ -51,7 +51,7 @@ import { loadConfig, PROJECT_ROOT } from '../../server/core/config.ts';
 import { createLogger } from '../../server/core/logger.ts';
 import { createHeadlessRealtime } from '../../server/core/realtime.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
-import { openRuntime } from '../../server/core/runtime.ts';
+import { openRuntime } from '../../server/app/runtime.ts';
 import { BatchAllocationModel } from '../../server/hub/batch.model.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
@@ -61,7 +61,7 @@ import { PAYMENT_METHODS } from '../../server/payments/payment-service.ts';
 import { PaymentModel, RefundModel } from '../../server/payments/payment.model.ts';
 import { StripeGateway } from '../../server/payments/stripe-gateway.ts';
 import { seedDemoCounty } from '../../server/seed/seed-demo-county.ts';
-import { createServices } from '../../server/services.ts';
+import { createServices } from '../../server/app/services.ts';
 import { ProducerModel } from '../../server/trace/producer.model.ts';
 
 const { values } = parseArgs({

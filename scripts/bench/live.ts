@@ -79,7 +79,7 @@ import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { loadConfig, PROJECT_ROOT } from '../../server/core/config.ts';
 import { createLogger } from '../../server/core/logger.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
-import { openRuntime } from '../../server/core/runtime.ts';
+import { openRuntime } from '../../server/app/runtime.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel, STOCK_HOLDING_STATUSES } from '../../server/orders/order.model.ts';

@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { Invalid, TooManyRequests } from '../core/errors.ts';
 import { formErrorLocals } from '../core/http/form-errors.ts';
-import type { Services } from '../services.ts';
+import type { AccountService } from './account-service.ts';
+import type { CartService } from '../orders/cart-service.ts';
+import type { Realtime } from '../core/realtime.ts';
 import type { Sessions } from './sessions.ts';
 
 /** Only same-site paths are allowed as a place to return to after signing in. */
@@ -9,7 +11,10 @@ export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%~]*$/.test(value) ? value : '/';
 }
 
-export function accountRoutes(services: Services, sessions: Sessions): Router {
+export function accountRoutes(
+  services: { accounts: AccountService; carts: CartService; realtime: Realtime },
+  sessions: Sessions,
+): Router {
   const router = Router();
   const { accounts, carts } = services;
 

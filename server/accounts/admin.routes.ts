@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { requireRole } from './guards.ts';
-import type { Services } from '../services.ts';
+import type { AdminService } from './admin.service.ts';
 
-export function adminRoutes(services: Services): Router {
+export function adminRoutes(services: { admin: AdminService }): Router {
   const router = Router();
   router.use('/admin', requireRole('admin'));
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import type { Services } from '../services.ts';
+import type { LiveService } from '../live/live-service.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
 import {
   listProductCards,
@@ -9,7 +10,10 @@ import {
   shopPage,
 } from './storefront.service.ts';
 
-export function storefrontRoutes(services: Services): Router {
+export function storefrontRoutes(services: {
+  live: LiveService;
+  stock: StockReservations;
+}): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {

@@ -5,7 +5,9 @@ import { receiveFiles } from '../core/http/uploads.ts';
 import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
-import type { Services } from '../services.ts';
+import type { StudioService } from './studio.service.ts';
+import type { OrderService } from '../orders/order-service.ts';
+import type { ShopService } from './shop.service.ts';
 import { MAX_PHOTO_BYTES, storeProductPhoto } from './photos.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
 import { VillageModel } from './village.model.ts';
@@ -19,7 +21,10 @@ const photoUpload = receiveFiles(
 );
 const csvUpload = receiveFiles('file', { fileSize: 1024 * 1024, files: 1 }, 'validation.upload');
 
-export function studioRoutes(services: Services, uploadsDir: string): Router {
+export function studioRoutes(
+  services: { studio: StudioService; orders: OrderService; shops: ShopService },
+  uploadsDir: string,
+): Router {
   const router = Router();
   const { studio } = services;
 

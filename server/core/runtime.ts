@@ -10,8 +10,6 @@ import { addFerretLookupIndexes, keepFerretTablesTidy } from './local-services/f
 import { ensureLocalServices, type LocalServices } from './local-services/index.ts';
 import type { Logger } from './logger.ts';
 import { connectRedis, RedisKeys } from './redis.ts';
-// Registering every model before connecting lets connectMongo build their indexes.
-import './models.ts';
 
 export interface Runtime {
   config: Config;

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { receiveFiles } from '../core/http/uploads.ts';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
-import type { Services } from '../services.ts';
+import type { CourierAdminService } from './courier-admin.service.ts';
 import { RATE_CARD_COLUMNS } from './rate-card-csv.ts';
 
 const csvUpload = receiveFiles(
@@ -23,7 +23,7 @@ function receiveCsv(req: Request, res: Response): Promise<Buffer> {
   );
 }
 
-export function courierAdminRoutes(services: Services): Router {
+export function courierAdminRoutes(services: { couriers: CourierAdminService }): Router {
   const router = Router();
   const { couriers } = services;
   router.use('/admin/couriers', requireRole('admin'));

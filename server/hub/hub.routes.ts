@@ -6,14 +6,15 @@ import { requireRole } from '../accounts/guards.ts';
 import { formErrorLocals } from '../core/http/form-errors.ts';
 import { Invalid } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import type { Services } from '../services.ts';
+import type { HubService } from './hub-service.ts';
+import type { HubReceiving } from './receiving-service.ts';
 import { summariseChoice, type CourierChoice } from './courier-choice.ts';
 import { CourierModel } from './courier.model.ts';
 import { ymdOf } from './hub-service.ts';
 import { INSPECTION_ITEMS, PROCESSING_STEPS } from './receiving-service.ts';
 import { receiveDocument } from '../trace/uploads.ts';
 
-export function hubRoutes(services: Services): Router {
+export function hubRoutes(services: { hub: HubService; receiving: HubReceiving }): Router {
   const router = Router();
   const { hub } = services;
   router.use(['/hub', '/api/hub'], requireRole('hub_staff'));

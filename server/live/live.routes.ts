@@ -6,9 +6,10 @@ import { requireRole } from '../accounts/guards.ts';
 import { renderFormErrors } from '../core/http/form-errors.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import type { Services } from '../services.ts';
+import type { LiveService } from './live-service.ts';
+import type { AddressBook } from '../accounts/address-book.ts';
 
-export function liveRoutes(services: Services): Router {
+export function liveRoutes(services: { live: LiveService; addresses: AddressBook }): Router {
   const router = Router();
   const { live } = services;
 

@@ -3,7 +3,13 @@ import { CourierModel } from '../hub/courier.model.ts';
 import { Router, type Request, type Response } from 'express';
 import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import type { Services } from '../services.ts';
+import type { OrderService } from './order-service.ts';
+import type { CartService } from './cart-service.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
+import type { AddressBook } from '../accounts/address-book.ts';
+import type { TrackingService } from '../hub/tracking-service.ts';
+import type { PaymentService } from '../payments/payment-service.ts';
+import type { HubService } from '../hub/hub-service.ts';
 import { cartView } from './cart-view.ts';
 import { parseInput } from '../core/validation.ts';
 import { shipToOf } from './address.schema.ts';
@@ -17,7 +23,18 @@ function addressFromForm(body: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, body[f]]));
 }
 
-export function orderRoutes(services: Services, payTimeoutS: number): Router {
+/** What the buyer's order pages call: the order core, and the services that report on an order. */
+interface OrderRouteDeps {
+  orders: OrderService;
+  carts: CartService;
+  stock: StockReservations;
+  addresses: AddressBook;
+  tracking: TrackingService;
+  payments: PaymentService;
+  hub: HubService;
+}
+
+export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Router {
   const router = Router();
   const { orders, carts, stock } = services;
 

@@ -1,14 +1,15 @@
 import { requireRole } from '../accounts/guards.ts';
 import express, { Router, type Request } from 'express';
 import { Invalid } from '../core/errors.ts';
-import type { Services } from '../services.ts';
+import type { PaymentService } from './payment-service.ts';
+import type { OrderService } from '../orders/order-service.ts';
 import { PAYMENT_METHODS } from './payment-service.ts';
 
 /**
  * Stripe's webhook: the raw body is needed for the signature, so this is mounted before the
  * JSON parser and the CSRF check. Bad or missing signature → 400 and nothing changes.
  */
-export function stripeWebhookRoute(services: Services): Router {
+export function stripeWebhookRoute(services: { payments: PaymentService }): Router {
   const router = Router();
   router.post(
     '/webhooks/stripe',
@@ -33,7 +34,10 @@ export function stripeWebhookRoute(services: Services): Router {
   return router;
 }
 
-export function paymentRoutes(services: Services, publishableKey: string | undefined): Router {
+export function paymentRoutes(
+  services: { payments: PaymentService; orders: OrderService },
+  publishableKey: string | undefined,
+): Router {
   const router = Router();
   const { payments } = services;
 

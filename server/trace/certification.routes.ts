@@ -1,14 +1,17 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { requireRole } from '../accounts/guards.ts';
 import { Invalid } from '../core/errors.ts';
-import type { Services } from '../services.ts';
+import type { CertificationService } from './certification.service.ts';
 import { CERTIFICATION_KINDS } from './certification.model.ts';
 import { receiveDocument, serveDocument } from './uploads.ts';
 
 const fieldErrors = (req: Request, error: Invalid) =>
   Object.fromEntries(error.fields.map((f) => [f.field, req.t(f.code)]));
 
-export function certificationRoutes(services: Services, dataDir: string): Router {
+export function certificationRoutes(
+  services: { certifications: CertificationService },
+  dataDir: string,
+): Router {
   const router = Router();
   const { certifications } = services;
 

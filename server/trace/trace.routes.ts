@@ -1,10 +1,10 @@
 // The public trace page: no sign-in, server-rendered, small (no scripts, the map is inline SVG).
 import { Router } from 'express';
 import { BatchModel } from '../hub/batch.model.ts';
-import type { Services } from '../services.ts';
+import type { TraceService } from './trace-service.ts';
 import { serveDocument, type StoredDocument } from './uploads.ts';
 
-export function traceRoutes(services: Services, dataDir: string): Router {
+export function traceRoutes(services: { trace: TraceService }, dataDir: string): Router {
   const router = Router();
 
   // Inspection reports are public: the trace page links them for anyone holding the parcel.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { UserModel } from '../../server/accounts/user.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import {
   BUYER_PASSWORD,
   createBuyers,

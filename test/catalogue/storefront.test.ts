@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { ensureDemoCounty } from '../support/fixtures.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 

@@ -10,7 +10,7 @@ import {
 } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 import { freePort } from '../support/test-env.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import path from 'node:path';
 
 describe('health and readiness', () => {

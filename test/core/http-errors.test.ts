@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { ensureDemoCounty } from '../support/fixtures.ts';
 import { Client } from '../support/http-client.ts';
 import { getRuntime } from '../support/root-hooks.ts';

@@ -7,7 +7,7 @@ import { Types } from 'mongoose';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { QUEUE_DASHBOARD_PATH } from '../../server/core/http/queue-dashboard.ts';
+import { QUEUE_DASHBOARD_PATH } from '../../server/app/queue-dashboard.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { WaveModel } from '../../server/hub/wave.model.ts';

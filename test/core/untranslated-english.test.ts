@@ -20,7 +20,7 @@ import { expect } from 'chai';
 import { PRODUCT_CATEGORIES, ProductModel } from '../../server/catalogue/product.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { QUEUE_DASHBOARD_PATH } from '../../server/core/http/queue-dashboard.ts';
+import { QUEUE_DASHBOARD_PATH } from '../../server/app/queue-dashboard.ts';
 import { createI18n } from '../../server/core/i18n/index.ts';
 import { BatchModel } from '../../server/hub/batch.model.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { heartbeatAgeMs } from '../../server/core/heartbeat.ts';
 import { childEnv, eventually, runEntry } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
-import { startWebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer } from '../../server/app/web-server.ts';
 
 describe('the worker process', () => {
   it('starts with `npm run worker`, processes queue jobs, and stops cleanly on SIGTERM', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { Forbidden } from '../../server/core/errors.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { DEMO_COURIERS, DEMO_PASSWORD } from '../../server/seed/demo-county.ts';
 import { seedDemoCounty } from '../../server/seed/seed-demo-county.ts';

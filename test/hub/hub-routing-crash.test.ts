@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { BatchAllocationModel } from '../../server/hub/batch.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';

@@ -7,7 +7,7 @@ import type { Actor } from '../../server/accounts/actor.ts';
 import { hashPassword } from '../../server/accounts/passwords.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { BatchAllocationModel, BatchModel } from '../../server/hub/batch.model.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';

@@ -8,7 +8,7 @@ import type { Types } from 'mongoose';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import type { TrackingKind } from '../../server/hub/couriers/courier-adapter.ts';
 import {
   courierSecretFor,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';

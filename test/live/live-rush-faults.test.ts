@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { findExecutable } from '../../server/core/local-services/processes.ts';
 import { spawnRedis } from '../../server/core/local-services/redis.ts';
 import { LiveStock } from '../../server/live/live-stock.ts';

@@ -8,7 +8,7 @@ import { Unavailable } from '../../server/core/errors.ts';
 import { realtimeFrom } from '../../server/core/realtime.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import type { Placement } from '../../server/orders/order-service.ts';
-import { createServices, type Services } from '../../server/services.ts';
+import { createServices, type Services } from '../../server/app/services.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { StockMovementModel } from '../../server/stock/stock-movement.model.ts';
 import { getRuntime } from '../support/root-hooks.ts';

@@ -10,7 +10,7 @@ import { Invalid } from '../../server/core/errors.ts';
 import { realtimeFrom } from '../../server/core/realtime.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import type { ReservationStep } from '../../server/orders/order-service.ts';
-import { createServices, type Services } from '../../server/services.ts';
+import { createServices, type Services } from '../../server/app/services.ts';
 import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { getRuntime } from '../support/root-hooks.ts';

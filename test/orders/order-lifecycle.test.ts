@@ -6,7 +6,7 @@ import { realtimeFrom } from '../../server/core/realtime.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { checkoutPlacement } from '../../server/orders/order-input.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import { createServices, type Services } from '../../server/services.ts';
+import { createServices, type Services } from '../../server/app/services.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { resyncAllCounters } from '../../workers/stock-resync.ts';
 import { Server } from 'socket.io';

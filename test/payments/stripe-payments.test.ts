@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { Conflict, Invalid, NotFound } from '../../server/core/errors.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { OrderModel, type Order } from '../../server/orders/order.model.ts';
 import {

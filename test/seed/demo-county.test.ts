@@ -8,7 +8,7 @@ import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { VillageModel } from '../../server/catalogue/village.model.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { HubModel } from '../../server/hub/hub.model.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';

@@ -32,7 +32,7 @@ import { pino } from 'pino';
 import type { Socket as ServerSocket } from 'socket.io';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { PROJECT_ROOT } from '../../server/core/config.ts';
-import type { WebServer } from '../../server/core/http/web-server.ts';
+import type { WebServer } from '../../server/app/web-server.ts';
 import type { Logger } from '../../server/core/logger.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
 import type { Runtime } from '../../server/core/runtime.ts';

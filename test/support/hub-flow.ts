@@ -2,7 +2,7 @@
 // a courier's signed tracking event, and a parcel picked and packed by scanning.
 import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
-import type { WebServer } from '../../server/core/http/web-server.ts';
+import type { WebServer } from '../../server/app/web-server.ts';
 import {
   COURIER_SIGNATURE_HEADER,
   courierSecretFor,

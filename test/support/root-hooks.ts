@@ -2,7 +2,7 @@
 // drops the run's database and Redis keys at the end.
 import mongoose from 'mongoose';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
-import { openRuntime, type Runtime } from '../../server/core/runtime.ts';
+import { openRuntime, type Runtime } from '../../server/app/runtime.ts';
 import { testConfig, testLogger } from './test-env.ts';
 
 let runtime: Runtime | undefined;

@@ -1,6 +1,6 @@
 // The usual scene of an integration test: the demo county and an in-process web server (with the
 // workers when the story needs routing or payments), closed after the describe block.
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { ensureDemoCounty } from './fixtures.ts';
 import { getRuntime } from './root-hooks.ts';

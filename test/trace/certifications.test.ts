@@ -3,7 +3,7 @@ import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { Forbidden } from '../../server/core/errors.ts';
-import { startWebServer, type WebServer } from '../../server/core/http/web-server.ts';
+import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { DEMO_PASSWORD } from '../../server/seed/demo-county.ts';
 import { demoCertificatePdf } from '../../server/seed/demo-certifications.ts';
 import { CertificationModel } from '../../server/trace/certification.model.ts';

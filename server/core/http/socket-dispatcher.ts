@@ -5,13 +5,15 @@ import type { i18n, TFunction } from 'i18next';
 import type { Request } from 'express';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
-import type { Actor } from '../../accounts/actor.ts';
 import type { z } from 'zod';
 import { AppError, Invalid, TooManyRequests } from '../errors.ts';
 import { isLocale, type Locale } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import { parseInput } from '../validation.ts';
 import { controlCharacterRefusal } from './input-guard.ts';
+
+/** Whoever the HTTP session says is asking (the accounts domain puts them on the request). */
+type Actor = NonNullable<Request['actor']>;
 
 export interface SocketContext {
   actor: Actor | undefined;

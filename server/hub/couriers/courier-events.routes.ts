@@ -1,14 +1,14 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { errorHandler } from '../../core/http/error-handler.ts';
 import { Invalid } from '../../core/errors.ts';
-import type { Services } from '../../services.ts';
+import type { TrackingService } from '../tracking-service.ts';
 
 /**
  * Where couriers post tracking events. The signature covers the raw bytes, so this is mounted
  * before the JSON parser and the CSRF check (like the Stripe webhook). The answer says how many
  * events applied, which were seen before and which were refused, and why.
  */
-export function courierEventsRoute(services: Services): Router {
+export function courierEventsRoute(services: { tracking: TrackingService }): Router {
   const router = Router();
   router.post(
     '/couriers/:code/events',

@@ -2,16 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server as SocketServer } from 'socket.io';
-import { createSessions } from '../../accounts/sessions.ts';
-import { createServices, type Services } from '../../services.ts';
-import { PrerequisiteError } from '../errors.ts';
-import { realtimeFrom, socketStreamName } from '../realtime.ts';
-import { connectRedis } from '../redis.ts';
-import type { Runtime } from '../runtime.ts';
-import { createApp } from './app.ts';
+import { createSessions } from '../accounts/sessions.ts';
+import { createServices, type Services } from './services.ts';
+import { PrerequisiteError } from '../core/errors.ts';
+import { realtimeFrom, socketStreamName } from '../core/realtime.ts';
+import { connectRedis } from '../core/redis.ts';
+import type { Runtime } from '../core/runtime.ts';
+import { createApp } from './http-app.ts';
 import { attachSocketHandlers } from './sockets.ts';
-import { createSocketDispatcher } from './socket-dispatcher.ts';
-import { liveSocketEvents } from '../../live/live.socket.ts';
+import { createSocketDispatcher } from '../core/http/socket-dispatcher.ts';
+import { liveSocketEvents } from '../live/live.socket.ts';
 
 export interface WebServer {
   http: http.Server;

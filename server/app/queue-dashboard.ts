@@ -4,8 +4,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Queue } from 'bullmq';
-import { requireRole } from '../../accounts/guards.ts';
-import { Forbidden } from '../errors.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { Forbidden } from '../core/errors.ts';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 

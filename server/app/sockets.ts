@@ -1,7 +1,7 @@
 // socket.io connections share the HTTP session; each signed-in person joins their own room.
 import type { Request, Response, NextFunction } from 'express';
 import type { Server } from 'socket.io';
-import type { Sessions } from '../../accounts/sessions.ts';
+import type { Sessions } from '../accounts/sessions.ts';
 
 export function attachSocketHandlers(io: Server, sessions: Sessions): void {
   for (const middleware of sessions.middleware) {
