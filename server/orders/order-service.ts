@@ -1,16 +1,12 @@
-// The order core: one placeOrder() for checkout, the live room and comment-to-order.
+// The order core: one placeOrder() for checkout, the live room and comment-to-order, with its one
+// undo path. The rest of an order's life is delegated to the modules beside this one.
 import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import {
   type AppError,
   Conflict,
   Invalid,
-  NotFound,
-  Forbidden,
   SoldOut,
   Unauthenticated,
   Unavailable,
@@ -24,29 +20,26 @@ import {
   reservedInLedger,
   theHubId,
 } from '../stock/stock-ledger.ts';
-import type {
-  ReserveOutcome,
-  ReservedLine,
-  StockLine,
-  StockReservations,
-} from '../stock/stock-reservations.ts';
+import type { ReservedLine, StockReservations } from '../stock/stock-reservations.ts';
 import type { Address } from './address.schema.ts';
-import type { OrderNumbers } from './order-numbers.ts';
 import {
-  OrderModel,
-  PAID_STATUSES,
-  type Order,
-  type OrderChannel,
-  type OrderStatus,
-} from './order.model.ts';
-import type { OrderStateMachine, TransitionActor } from './order-states.ts';
+  buildOrderDocument,
+  loadCatalogue,
+  type PlacedFacts,
+  type PlacementCatalogue,
+} from './order-document.ts';
+import type { OrderEvents } from './order-events.ts';
+import type { OrderNumbers } from './order-numbers.ts';
+import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
+import { buyerOrders, orderVisibleTo, recentShopOrders } from './order-queries.ts';
+import { releaseOrderStock } from './order-stock.ts';
+import type { OrderStateMachine } from './order-states.ts';
 import { EXPIRE_JOB, OrderWriter, type PendingWrite } from './order-writer.ts';
+import { mergeLines, type Placement, type ReservationStep, type StepOutcome } from './placement.ts';
 import { note } from './timeline.ts';
+import { UnpaidOrders } from './unpaid-orders.ts';
 
-export interface OrderEvents {
-  /** Tell the buyer's open pages (and the shop's console) that the order changed. */
-  orderChanged(order: Order): void;
-}
+export type { OrderEvents, Placement, ReservationStep, StepOutcome };
 
 export interface OrderServiceDeps {
   stock: StockReservations;
@@ -64,48 +57,6 @@ export interface OrderServiceDeps {
 
 export { EXPIRE_JOB };
 
-/** What a buyer asks for, validated at the edge (the route or the socket dispatcher). */
-export interface Placement {
-  /** Made once per tap or checkout page; the same key is always the same order. */
-  idempotencyKey: string;
-  lines: StockLine[];
-  /** Checkout names its address; a live buy leaves it to its reservation step. */
-  address?: Address;
-  preferredCourier?: string;
-  /**
-   * The phone sent this placement before and lost the answer (a reconnect). If its step refuses
-   * it, MongoDB is asked whether the first copy was placed after all: Redis may have forgotten
-   * the key in between (a wipe), and a placed order must never be answered "sold out".
-   */
-  resend?: boolean;
-}
-
-export type StepOutcome =
-  /** A live step also says which epoch of its offer the units came from. */
-  | { kind: 'reserved'; lines: ReservedLine[]; offerEpoch?: string }
-  | Exclude<ReserveOutcome, { kind: 'reserved' }>
-  | { kind: 'closed' }
-  | { kind: 'limit'; left: number }
-  | { kind: 'missing_offer' };
-
-/**
- * How a placement takes its units. The step's script records its own compensation beside the
- * reservation (server/stock/abandon-placement.lua), so placeOrder has one undo path for all.
- */
-export interface ReservationStep {
-  channel: OrderChannel;
-  reserve(placementKey: string, orderNo: string, lines: StockLine[]): Promise<StepOutcome>;
-  /** The live price, where the step sells at one. */
-  unitPriceFen?: number;
-  live?: { sessionId: string; offerId: string };
-  /**
-   * Where a live buy is delivered: read once units are won. Undefined for a buyer who has no
-   * address yet: the order is placed without one and the buyer gives it before paying.
-   */
-  deliverTo?(): Promise<Address | undefined>;
-}
-
-const PAID = new Set<OrderStatus>(PAID_STATUSES);
 const NUMBER_TRIES = 3;
 /** How long a repeat waits for another process to finish writing its order: 10 s at most. */
 const AWAIT_POLLS = 400;
@@ -117,13 +68,14 @@ export class OrderService {
   private readonly deps: OrderServiceDeps;
   private readonly writer: OrderWriter;
   // What an order is made of changes rarely; a rush reads it thousands of times a second.
-  private readonly catalogue = new TtlCache<Awaited<ReturnType<typeof loadCatalogue>>>(2000, 1000, {
+  private readonly catalogue = new TtlCache<PlacementCatalogue>(2000, 1000, {
     staleWhileRevalidate: true,
   });
   /** Placements in flight in this process, and those answered in the last minute. */
   private readonly placements = new TtlCache<Order>(RECENT_PLACEMENTS_MS, 5000);
   /** Checkout's step: the SKU counters alone, at the shop's price. */
   readonly checkout: ReservationStep;
+  private readonly unpaid: UnpaidOrders;
 
   constructor(deps: OrderServiceDeps) {
     this.deps = deps;
@@ -137,6 +89,13 @@ export class OrderService {
       channel: 'storefront',
       reserve: (key, orderNo, lines) => deps.stock.reserve(key, orderNo, lines),
     };
+    this.unpaid = new UnpaidOrders({
+      states: deps.states,
+      events: deps.events,
+      expiryQueue: deps.expiryQueue,
+      logger: deps.logger,
+      releaseStock: (order) => this.releaseStock(order),
+    });
   }
 
   /**
@@ -257,114 +216,14 @@ export class OrderService {
   }
 
   /** The order document and its ledger movements, validated before it joins a write batch. */
-  private async orderDocument(
+  private orderDocument(
     actor: Actor,
     placement: Placement,
     step: ReservationStep,
-    { skus, products, shop }: Awaited<ReturnType<typeof loadCatalogue>>,
-    w: {
-      orderNo: string;
-      idempotencyKey: string;
-      hubId: Types.ObjectId;
-      reserved: ReservedLine[];
-      address: Address | undefined;
-      offerEpoch: string | undefined;
-    },
+    catalogue: PlacementCatalogue,
+    w: PlacedFacts,
   ): Promise<PendingWrite> {
-    const now = new Date();
-    const payBy = new Date(now.getTime() + this.deps.payTimeoutMs);
-    const orderLines = w.reserved.map((line) => {
-      const sku = skus.find((s) => String(s._id) === line.skuId)!;
-      const product = products.find((p) => String(p._id) === String(sku.productId))!;
-      const unitPriceFen = step.unitPriceFen ?? sku.priceFen;
-      return {
-        skuId: sku._id,
-        skuCode: sku.code,
-        productId: product._id,
-        productSlug: product.slug,
-        title: product.title,
-        spec: sku.spec,
-        photo: product.photos[0],
-        unitPriceFen,
-        quantity: line.quantity,
-        lineTotalFen: unitPriceFen * line.quantity,
-        weightGrams: sku.weightGrams,
-        stockEpoch: line.epoch,
-      };
-    });
-    const itemsTotalFen = orderLines.reduce((sum, l) => sum + l.lineTotalFen, 0);
-    // The document as Mongoose would cast it (test/orders/order-document.test.ts holds the two
-    // together), built by hand: casting and validating through a Mongoose document costs about
-    // 0.3 ms of the event loop per order, which a rush of thousands pays in its tail latency.
-    const order = {
-      _id: new Types.ObjectId(),
-      orderNo: w.orderNo,
-      idempotencyKey: w.idempotencyKey,
-      buyerId: new Types.ObjectId(actor.id),
-      shopId: shop._id,
-      channel: step.channel,
-      ...(step.live
-        ? {
-            live: {
-              sessionId: new Types.ObjectId(step.live.sessionId),
-              offerId: step.live.offerId,
-              epoch: w.offerEpoch ?? '',
-            },
-          }
-        : {}),
-      lines: orderLines,
-      itemsTotalFen,
-      shippingFen: 0,
-      totalFen: itemsTotalFen,
-      currency: 'CNY',
-      ...(w.address
-        ? {
-            address: {
-              ...w.address,
-              township: w.address.township ?? '',
-              village: w.address.village ?? '',
-            },
-          }
-        : {}),
-      ...(placement.preferredCourier ? { preferredCourier: placement.preferredCourier } : {}),
-      status: 'pending_payment',
-      payBy,
-      stockRound: 1,
-      timeline: [
-        {
-          at: now,
-          from: null,
-          to: 'pending_payment',
-          actor: `buyer:${actor.id}`,
-          reason: 'timeline.placed',
-          params: { channel: step.channel },
-        },
-      ],
-      createdAt: now,
-      updatedAt: now,
-    };
-    // Everything in it was checked before (the edge's schemas, the catalogue, the address book,
-    // which saves through Mongoose) except an address typed at checkout, which Mongoose checks
-    // here against the stored schema's own limits.
-    if (placement.address) {
-      try {
-        await OrderModel.validate(order, ['address']);
-      } catch (error) {
-        const fields = Object.keys((error as { errors?: object }).errors ?? { address: 1 });
-        throw new Invalid(
-          'errors.invalid',
-          fields.map((field) => ({ field, code: 'validation.invalid' })),
-        );
-      }
-    }
-    return {
-      orderNo: w.orderNo,
-      idempotencyKey: w.idempotencyKey,
-      payBy,
-      hubId: w.hubId,
-      order,
-      reserved: w.reserved,
-    };
+    return buildOrderDocument(actor, placement, step, catalogue, w, this.deps.payTimeoutMs);
   }
 
   /**
@@ -400,89 +259,24 @@ export class OrderService {
     await this.deps.stock.abandon(orderNo, keepKey);
   }
 
-  async scheduleExpiry(order: Pick<Order, 'orderNo' | 'payBy'>): Promise<void> {
-    try {
-      await this.deps.expiryQueue.add(
-        EXPIRE_JOB,
-        { orderNo: order.orderNo },
-        {
-          jobId: `expire-${order.orderNo}`,
-          delay: Math.max(0, order.payBy.getTime() - Date.now()),
-          removeOnComplete: 1000,
-        },
-      );
-    } catch (error) {
-      // The order is durable; the periodic sweep expires it if this job never arrives.
-      this.deps.logger.warn(
-        { err: error, orderNo: order.orderNo },
-        'could not schedule expiry; the sweep will',
-      );
-    }
+  /** Queues the job that expires the order at its pay-by time. */
+  scheduleExpiry(order: Pick<Order, 'orderNo' | 'payBy'>): Promise<void> {
+    return this.unpaid.scheduleExpiry(order);
   }
 
   /** Expires an unpaid order whose pay-by time has passed and gives its stock back. */
-  async expireOrder(
-    orderNo: string,
-    now = new Date(),
-  ): Promise<'expired' | 'not_due' | OrderStatus> {
-    const order = await OrderModel.findOne({ orderNo }).lean();
-    if (!order) return 'not_due';
-    if (order.status === 'expired') {
-      // A retry after a failure between the status change and the release: finish the release
-      // (it counts once however often it runs).
-      await this.releaseStock(order);
-      return 'expired';
-    }
-    if (order.status !== 'pending_payment') return order.status;
-    if (order.payBy > now) return 'not_due';
-    const result = await this.deps.states.transition(
-      orderNo,
-      'pending_payment',
-      'expired',
-      { kind: 'system', id: 'order-expiry' },
-      note('notPaidInTime'),
-    );
-    if (!result.won) return result.current;
-    await this.releaseStock(result.order);
-    this.deps.events.orderChanged(result.order);
-    return 'expired';
+  expireOrder(orderNo: string, now = new Date()): Promise<'expired' | 'not_due' | OrderStatus> {
+    return this.unpaid.expire(orderNo, now);
   }
 
   /** The buyer (or an admin) cancels an unpaid order. */
-  async cancelUnpaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
-    const order = await this.getOrder(actor, orderNo);
-    assertBuyerOrAdmin(actor!, order);
-    if (order.status !== 'pending_payment')
-      throw new Conflict('errors.cannotCancel', { status: order.status });
-    const who: TransitionActor = {
-      kind: actor!.role === 'admin' ? 'admin' : 'buyer',
-      id: actor!.id,
-    };
-    const result = await this.deps.states.transition(
-      orderNo,
-      'pending_payment',
-      'cancelled',
-      who,
-      note('cancelledByBuyer'),
-    );
-    if (!result.won) throw new Conflict('errors.cannotCancel', { status: result.current });
-    await this.releaseStock(result.order);
-    this.deps.events.orderChanged(result.order);
-    return result.order;
+  cancelUnpaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
+    return this.unpaid.cancel(actor, orderNo);
   }
 
   /** Orders past their pay-by time that were never expired (a lost job, a Redis wipe). */
-  async sweepOverdue(now = new Date()): Promise<number> {
-    const overdue = await OrderModel.find(
-      { status: 'pending_payment', payBy: { $lt: now } },
-      { orderNo: 1 },
-    )
-      .limit(500)
-      .lean();
-    let expired = 0;
-    for (const { orderNo } of overdue)
-      if ((await this.expireOrder(orderNo, now)) === 'expired') expired++;
-    return expired;
+  sweepOverdue(now = new Date()): Promise<number> {
+    return this.unpaid.sweepOverdue(now);
   }
 
   /** Waits for every placement in a write batch to be answered (graceful shutdown). */
@@ -501,98 +295,27 @@ export class OrderService {
     });
   }
 
-  /**
-   * Gives an unpaid order its delivery address: a first-time buyer's live buy is placed without
-   * one (the units are held as for any unpaid order), and the buyer adds it before paying. It
-   * can be corrected until the order is paid.
-   */
-  async setAddress(actor: Actor | undefined, orderNo: string, address: Address): Promise<Order> {
-    const order = await this.getOrder(actor, orderNo);
-    if (String(order.buyerId) !== actor!.id) throw new NotFound('errors.orderNotFound');
-    if (order.status !== 'pending_payment')
-      throw new Conflict('errors.addressTooLate', { status: order.status });
-    let updated: Order | null;
-    try {
-      updated = await OrderModel.findOneAndUpdate(
-        { orderNo: order.orderNo, status: 'pending_payment' },
-        { $set: { address } },
-        { returnDocument: 'after', runValidators: true },
-      ).lean();
-    } catch (error) {
-      const fields = Object.keys((error as { errors?: object }).errors ?? { address: 1 });
-      throw new Invalid(
-        'errors.invalid',
-        fields.map((field) => ({
-          field: field.replace(/^address\./, ''),
-          code: 'validation.invalid',
-        })),
-      );
-    }
-    if (!updated) throw new Conflict('errors.addressTooLate', { status: 'closed' });
-    this.deps.events.orderChanged(updated);
-    return updated;
+  /** Gives an unpaid order its delivery address, until the order is paid. */
+  setAddress(actor: Actor | undefined, orderNo: string, address: Address): Promise<Order> {
+    return this.unpaid.setAddress(actor, orderNo, address);
   }
 
-  async getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
-    if (!actor) throw new Unauthenticated();
-    if (typeof orderNo !== 'string' || !/^CB[0-9]{14}$/.test(orderNo))
-      throw new NotFound('errors.orderNotFound');
-    const order = await OrderModel.findOne({ orderNo }).lean();
-    if (!order) throw new NotFound('errors.orderNotFound');
-    const mine =
-      actor.role === 'admin' ||
-      String(order.buyerId) === actor.id ||
-      (actor.role === 'streamer' && actor.shopId === String(order.shopId));
-    // Someone else's order looks exactly like a missing one.
-    if (!mine) throw new NotFound('errors.orderNotFound');
-    return order;
+  getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
+    return orderVisibleTo(actor, orderNo);
   }
 
   /** A shop's recent orders with the paid/unpaid split, for the streamer and their assistant. */
-  async shopOrders(actor: Actor | undefined) {
-    if (!actor) throw new Unauthenticated();
-    if (actor.role !== 'streamer' || !actor.shopId) throw new Forbidden();
-    const orders = await OrderModel.find({ shopId: actor.shopId })
-      .sort({ createdAt: -1 })
-      .limit(200)
-      .lean();
-    const unpaid = orders.filter((o) => o.status === 'pending_payment');
-    const paid = orders.filter((o) => PAID.has(o.status));
-    return {
-      orders,
-      unpaid: { count: unpaid.length, fen: unpaid.reduce((s, o) => s + o.totalFen, 0) },
-      paid: { count: paid.length, fen: paid.reduce((s, o) => s + o.totalFen, 0) },
-    };
+  shopOrders(actor: Actor | undefined) {
+    return recentShopOrders(actor);
   }
 
-  async listBuyerOrders(actor: Actor | undefined): Promise<Order[]> {
-    if (!actor) throw new Unauthenticated();
-    return OrderModel.find({ buyerId: actor.id }).sort({ createdAt: -1 }).limit(100).lean();
+  listBuyerOrders(actor: Actor | undefined): Promise<Order[]> {
+    return buyerOrders(actor);
   }
 
   /** Gives an order's units back: ledger first, then the live counter (once per order). */
-  async releaseStock(order: Order): Promise<void> {
-    const hubId = await theHubId();
-    // Each reservation round (the order, then a late payment's re-reservation) is released once.
-    const round = order.stockRound && order.stockRound > 1 ? `:r${order.stockRound}` : '';
-    const lines = order.lines.map((l) => ({
-      skuId: String(l.skuId),
-      quantity: l.quantity,
-      epoch: l.stockEpoch,
-    }));
-    const { failed } = await recordMovements(
-      lines.map((line) => ({
-        movementId: movementIds.release(order.orderNo, line.skuId, round),
-        skuId: new Types.ObjectId(line.skuId),
-        hubId,
-        kind: 'released' as const,
-        delta: line.quantity,
-        reason: `order ${order.orderNo} ${order.status}`,
-      })),
-    );
-    if (failed.size > 0) throw [...failed.values()][0]!;
-    await this.deps.stock.release(`${order.orderNo}${round}`, lines);
-    if (order.live?.offerId) await this.deps.onLiveUnitsReturned?.(order);
+  releaseStock(order: Order): Promise<void> {
+    return releaseOrderStock(order, this.deps);
   }
 
   /**
@@ -666,36 +389,4 @@ export class OrderService {
     // Not written (its placement failed and gave its units back): the phone may try again.
     throw new Unavailable('errors.orderInProgress');
   }
-}
-
-function mergeLines(lines: { skuId: string; quantity: number }[]) {
-  const merged = new Map<string, number>();
-  for (const line of lines) merged.set(line.skuId, (merged.get(line.skuId) ?? 0) + line.quantity);
-  for (const quantity of merged.values())
-    if (quantity > 99)
-      throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.quantityMax' }]);
-  return [...merged].map(([skuId, quantity]) => ({ skuId, quantity }));
-}
-
-/** Cancelling (and refunding) is the buyer's decision, or the county admin's; not the shop's. */
-export function assertBuyerOrAdmin(actor: Actor, order: Pick<Order, 'buyerId'>): void {
-  if (actor.role !== 'admin' && String(order.buyerId) !== actor.id)
-    throw new Forbidden('errors.notYourOrder');
-}
-
-/** The SKUs, products and shop of an order's lines; all of one approved shop, all on sale. */
-async function loadCatalogue(skuIds: string[]) {
-  const skus = await SkuModel.find({ _id: { $in: skuIds }, active: true }).lean();
-  if (skus.length !== skuIds.length) throw new NotFound('errors.skuNotFound');
-  const products = await ProductModel.find({
-    _id: { $in: skus.map((s) => s.productId) },
-    status: 'active',
-  }).lean();
-  const shopIds = new Set(skus.map((s) => String(s.shopId)));
-  if (shopIds.size !== 1) throw new Invalid('errors.oneShopPerOrder');
-  const shop = await ShopModel.findOne({ _id: [...shopIds][0], status: 'approved' }).lean();
-  if (!shop || products.length !== new Set(skus.map((s) => String(s.productId))).size) {
-    throw new NotFound('errors.productUnavailable');
-  }
-  return { skus, products, shop };
 }

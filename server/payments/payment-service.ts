@@ -1,42 +1,32 @@
 // Payments with Stripe: starting a PaymentIntent for an order, applying webhook events once,
-// refunds, and the late-payment race (DESIGN invariant 5).
-import { randomBytes } from 'node:crypto';
+// and the late-payment race (DESIGN invariant 5). Refunds, the webhook inbox and the local test
+// event are in the modules beside this one; paid-order cancellation is the order domain's.
 import type { Queue } from 'bullmq';
-import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
 import { UserModel } from '../accounts/user.model.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../core/errors.ts';
+import { Conflict, Forbidden, NotFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { bulkWriteErrors, movementIds, recordMovement, theHubId } from '../stock/stock-ledger.ts';
 import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
-import { assertBuyerOrAdmin } from '../orders/order-service.ts';
-import { parseInput } from '../core/validation.ts';
-import { z } from 'zod';
-import type { OrderEvents, OrderService } from '../orders/order-service.ts';
+import type { OrderEvents } from '../orders/order-events.ts';
+import type { OrderService } from '../orders/order-service.ts';
+import { reReserveForLatePayment } from '../orders/order-stock.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
-import type { StockReservations } from '../stock/stock-reservations.ts';
-import { PaymentModel, RefundModel, StripeEventModel } from './payment.model.ts';
-import type { PaymentIntent, StripeEvent, StripeGateway } from './stripe-gateway.ts';
+import { PaidOrderCancellation } from '../orders/paid-order-cancellation.ts';
 import { note } from '../orders/timeline.ts';
+import type { StockReservations } from '../stock/stock-reservations.ts';
+import { PaymentModel, StripeEventModel } from './payment.model.ts';
+import { Refunds } from './refunds.ts';
+import {
+  PAYMENT_METHODS,
+  type PaymentIntent,
+  type StripeEvent,
+  type StripeGateway,
+} from './stripe-gateway.ts';
+import { STRIPE_EVENT_JOB, StripeEventInbox } from './stripe-event-inbox.ts';
+import { buildTestPaymentEvent } from './test-payment-event.ts';
 
-export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay'] as const;
-export const STRIPE_EVENT_JOB = 'apply-stripe-event';
+export { PAYMENT_METHODS, STRIPE_EVENT_JOB };
 export const RECONCILE_JOB = 'reconcile-pending';
-
-const shortPickLines = z
-  .array(
-    z.object({
-      skuCode: z.string().regex(/^[A-Z0-9-]{3,40}$/, 'validation.refundLines'),
-      quantity: z
-        .number()
-        .int('validation.refundLines')
-        .min(1, 'validation.refundLines')
-        .max(99, 'validation.refundLines'),
-    }),
-    { error: 'validation.refundLines' },
-  )
-  .min(1, 'validation.refundLines')
-  .max(20, 'validation.refundLines');
 
 const SYSTEM: TransitionActor = { kind: 'system', id: 'payments' };
 
@@ -60,9 +50,18 @@ export interface StartedPayment {
 export class PaymentService {
   private readonly deps: PaymentServiceDeps;
   private readonly inbox: StripeEventInbox;
+  private readonly refunds: Refunds;
+  private readonly paidCancellation: PaidOrderCancellation;
   constructor(deps: PaymentServiceDeps) {
     this.deps = deps;
     this.inbox = new StripeEventInbox(deps.queue);
+    this.refunds = new Refunds(deps);
+    this.paidCancellation = new PaidOrderCancellation({
+      states: deps.states,
+      events: deps.events,
+      releaseStock: (order) => deps.orders.releaseStock(order),
+      refund: this.refunds.cancellation,
+    });
   }
 
   get mode() {
@@ -255,7 +254,7 @@ export class PaymentService {
       return 'paid late; refunded';
     }
     if (current !== 'expired' && current !== 'cancelled') return `already ${current}`;
-    if (current === 'expired' && (await this.retakeStock(order)))
+    if (current === 'expired' && (await reReserveForLatePayment(order, this.deps)))
       return 'paid late; stock re-reserved';
 
     const result = await this.deps.states.transition(
@@ -272,57 +271,6 @@ export class PaymentService {
     return 'paid late; refunded';
   }
 
-  /** Takes an expired order's units again for its late payment; false if they are gone. */
-  private async retakeStock(order: Order): Promise<boolean> {
-    const lines = order.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity }));
-    const again = await this.deps.stock.reserve(
-      `late-payment:${order.orderNo}`,
-      order.orderNo,
-      lines,
-    );
-    if (again.kind !== 'reserved') return false;
-    const hubId = await theHubId();
-    const movement = (line: { skuId: string; quantity: number }, kind: 'reserved' | 'released') =>
-      recordMovement({
-        movementId: (kind === 'reserved' ? movementIds.reReserve : movementIds.reRelease)(
-          order.orderNo,
-          line.skuId,
-        ),
-        skuId: new Types.ObjectId(line.skuId),
-        hubId,
-        kind,
-        delta: kind === 'reserved' ? -line.quantity : line.quantity,
-        reason: `order ${order.orderNo} paid late`,
-      });
-    for (const line of again.lines) await movement(line, 'reserved');
-    const stale = await this.deps.stock.settle([{ orderNo: order.orderNo, lines: again.lines }]);
-    const result =
-      stale.size === 0
-        ? await this.deps.states.transition(
-            order.orderNo,
-            'expired',
-            'paid',
-            SYSTEM,
-            note('paidLateKept'),
-          )
-        : undefined;
-    if (!result?.won) {
-      // A counter rebuild in between, or another actor won: give the units back, refund instead.
-      for (const line of again.lines) await movement(line, 'released');
-      await this.deps.stock.release(`late-payment:${order.orderNo}`, again.lines);
-      return false;
-    }
-    const epochs = Object.fromEntries(
-      again.lines.map((l) => [
-        `lines.${order.lines.findIndex((x) => String(x.skuId) === l.skuId)}.stockEpoch`,
-        l.epoch,
-      ]),
-    );
-    await OrderModel.updateOne({ orderNo: order.orderNo }, { $set: { ...epochs, stockRound: 2 } });
-    this.deps.events.orderChanged(result.order);
-    return true;
-  }
-
   private async notePaymentFailed(intent: PaymentIntent): Promise<string> {
     const orderNo = intent.metadata?.orderNo;
     if (!orderNo) return 'no order';
@@ -335,197 +283,43 @@ export class PaymentService {
     return 'payment failed noted';
   }
 
-  /** The buyer (or admin) cancels a paid order before picking: full refund, stock released. */
   /**
    * What the buyer paid for an order, what came back and what they paid in the end, once
    * anything came back; undefined before that (the order's total says it all).
    */
-  async moneyBack(
+  moneyBack(
     orderNo: string,
   ): Promise<{ paidFen: number; refundedFen: number; netFen: number } | undefined> {
-    const payment = await PaymentModel.findOne(
-      { orderNo },
-      { receivedFen: 1, refundedFen: 1 },
-    ).lean();
-    if (!payment || !payment.refundedFen) return undefined;
-    return {
-      paidFen: payment.receivedFen,
-      refundedFen: payment.refundedFen,
-      netFen: payment.receivedFen - payment.refundedFen,
-    };
+    return this.refunds.moneyBack(orderNo);
   }
 
-  async cancelPaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
-    const order = await this.deps.orders.getOrder(actor, orderNo);
-    assertBuyerOrAdmin(actor!, order);
-    const refundKey = `cancel:${orderNo}`;
-    if (
-      order.status === 'cancelled' &&
-      (await RefundModel.exists({ refundKey, status: { $ne: 'succeeded' } }))
-    ) {
-      // A retry after the refund failed: finish it.
-      await this.deps.orders.releaseStock(order);
-      await this.issueRefund(orderNo, order.totalFen, refundKey, 'cancelled before picking');
-      return order;
-    }
-    if (order.status !== 'paid' && order.status !== 'routed')
-      throw new Conflict('errors.cannotCancel', { status: order.status });
-    const who: TransitionActor = {
-      kind: actor!.role === 'admin' ? 'admin' : 'buyer',
-      id: actor!.id,
-    };
-    // Record the refund's intent before the status changes, so a failure can be finished later.
-    await RefundModel.updateOne(
-      { refundKey },
-      {
-        $setOnInsert: {
-          orderNo,
-          amountFen: order.totalFen,
-          reason: 'cancelled before picking',
-          status: 'pending',
-        },
-      },
-      { upsert: true },
-    );
-    const result = await this.deps.states.transition(
-      orderNo,
-      order.status,
-      'cancelled',
-      who,
-      note('cancelledBeforePicking'),
-    );
-    if (!result.won) {
-      await RefundModel.deleteOne({ refundKey, status: 'pending' });
-      throw new Conflict('errors.cannotCancel', { status: result.current });
-    }
-    await this.deps.orders.releaseStock(result.order);
-    await this.issueRefund(orderNo, order.totalFen, refundKey, 'cancelled before picking');
-    this.deps.events.orderChanged(result.order);
-    return result.order;
+  /** The buyer (or admin) cancels a paid order before picking: full refund, stock released. */
+  cancelPaidOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
+    return this.paidCancellation.cancel(actor, orderNo);
   }
 
   /** Partial refund for lines the hub could not pick (used by the hub's short-pick exception). */
-  async refundShortPick(
+  refundShortPick(
     actor: Actor | undefined,
     orderNo: string,
     rawLines: unknown,
     exceptionId?: string,
   ): Promise<Order> {
-    if (!actor || (actor.role !== 'hub_staff' && actor.role !== 'admin')) throw new Forbidden();
-    const lines = parseInput(shortPickLines, rawLines);
-    const order = await OrderModel.findOne({ orderNo: String(orderNo) }).lean();
-    if (!order) throw new NotFound('errors.orderNotFound');
-    if (order.status !== 'picking' && order.status !== 'partially_refunded') {
-      throw new Conflict('errors.notPicking', { status: order.status });
-    }
-    // Units already refunded per SKU, by earlier short picks of this order.
-    const earlier = await RefundModel.find({
-      orderNo: order.orderNo,
-      refundKey: { $regex: '^short-pick:' },
-    }).lean();
-    const done = new Map<string, number>();
-    for (const r of earlier)
-      for (const l of r.lines ?? []) done.set(l.skuCode, (done.get(l.skuCode) ?? 0) + l.quantity);
-    const merged = new Map<string, number>();
-    for (const l of lines) merged.set(l.skuCode, (merged.get(l.skuCode) ?? 0) + l.quantity);
-    let amountFen = 0;
-    for (const [skuCode, quantity] of merged) {
-      const orderLine = order.lines.find((l) => l.skuCode === skuCode);
-      if (!orderLine || quantity + (done.get(skuCode) ?? 0) > orderLine.quantity) {
-        throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.refundLines' }]);
-      }
-      amountFen += orderLine.unitPriceFen * quantity;
-    }
-    const refundLines = [...merged].map(([skuCode, quantity]) => ({ skuCode, quantity }));
-    // The hub's exception id makes each short pick its own refund; without one, the same lines
-    // again are taken as a retry of the same refund.
-    const linesKey = refundLines
-      .map((l) => `${l.skuCode}x${l.quantity}`)
-      .sort()
-      .join(',');
-    const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
-    await this.issueRefund(order.orderNo, amountFen, key, 'short pick', refundLines);
-    if (order.status === 'picking') {
-      const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
-      const result = await this.deps.states.transition(
-        order.orderNo,
-        'picking',
-        'partially_refunded',
-        who,
-        note('shortPickRefund', { amountFen }),
-      );
-      if (result.won) this.deps.events.orderChanged(result.order);
-    }
-    return (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+    return this.refunds.refundShortPick(actor, orderNo, rawLines, exceptionId);
   }
 
   /**
    * Refunds once per `refundKey`, never more than was received. Stripe gets the same key as its
    * idempotency key, so a retry after a timeout cannot refund twice.
    */
-  async issueRefund(
+  issueRefund(
     orderNo: string,
     amountFen: number,
     refundKey: string,
     reason: string,
     lines?: { skuCode: string; quantity: number }[],
   ): Promise<void> {
-    if (!Number.isSafeInteger(amountFen) || amountFen < 1)
-      throw new Invalid('errors.invalid', [
-        { field: 'amountFen', code: 'validation.refundAmount' },
-      ]);
-    const payment = await PaymentModel.findOne({ orderNo });
-    if (!payment || payment.receivedFen === 0) throw new Conflict('errors.nothingPaid');
-    const earlier = await RefundModel.findOne({ refundKey }).lean();
-    if (earlier?.status === 'succeeded') return;
-    // Every other refund of the order counts, pending ones too: the total never exceeds what came in.
-    const others = (
-      await RefundModel.find({
-        orderNo,
-        refundKey: { $ne: refundKey },
-        status: { $ne: 'failed' },
-      }).lean()
-    ).reduce((s, r) => s + r.amountFen, 0);
-    if (others + amountFen > payment.receivedFen) {
-      throw new Invalid(
-        'errors.refundTooLarge',
-        [{ field: 'amountFen', code: 'validation.refundAmount' }],
-        { left: payment.receivedFen - others },
-      );
-    }
-    if (!earlier) {
-      try {
-        await RefundModel.create({
-          refundKey,
-          orderNo,
-          amountFen,
-          reason,
-          status: 'pending',
-          ...(lines ? { lines } : {}),
-        });
-      } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
-      }
-    }
-    const refund = await this.deps.gateway.sdk.refunds.create(
-      {
-        payment_intent: payment.paymentIntentId,
-        amount: amountFen,
-        metadata: { orderNo, refundKey },
-      },
-      { idempotencyKey: `refund-${refundKey}` },
-    );
-    await RefundModel.updateOne(
-      { refundKey },
-      { $set: { status: 'succeeded', stripeRefundId: refund.id } },
-    );
-    const total = (await RefundModel.find({ orderNo, status: 'succeeded' }).lean()).reduce(
-      (s, r) => s + r.amountFen,
-      0,
-    );
-    payment.refundedFen = total;
-    payment.status = total >= payment.receivedFen ? 'refunded' : 'partially_refunded';
-    await payment.save();
+    return this.refunds.issue(orderNo, amountFen, refundKey, reason, lines);
   }
 
   /**
@@ -565,151 +359,12 @@ export class PaymentService {
     return applied;
   }
 
-  /**
-   * Development and CI only (stripe-mock has no checkout): builds the event Stripe would send
-   * for a successful payment and signs it with the local webhook secret. The caller posts it to
-   * /webhooks/stripe, so it takes exactly the production path.
-   */
-  async buildLocalPaymentEvent(
+  /** Development and CI only: the signed event a successful payment would send. */
+  buildLocalPaymentEvent(
     actor: Actor | undefined,
     orderNo: string,
     method: string,
   ): Promise<{ payload: string; signature: string }> {
-    if (this.deps.gateway.mode !== 'stripe-mock') throw new NotFound();
-    if (!(PAYMENT_METHODS as readonly string[]).includes(method))
-      throw new Invalid('errors.invalid', [{ field: 'method', code: 'validation.paymentMethod' }]);
-    const started = await this.startPayment(actor, orderNo);
-    const event = {
-      id: `evt_local_${randomBytes(12).toString('hex')}`,
-      object: 'event',
-      api_version: '2025-01-01',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type: 'payment_intent.succeeded',
-      data: {
-        object: {
-          id: started.paymentIntentId,
-          object: 'payment_intent',
-          amount: started.amountFen,
-          amount_received: started.amountFen,
-          currency: 'cny',
-          status: 'succeeded',
-          payment_method_types: [method],
-          metadata: { orderNo },
-        },
-      },
-    };
-    const payload = JSON.stringify(event);
-    return { payload, signature: this.deps.gateway.signForLocalDelivery(payload) };
-  }
-}
-
-interface WaitingEvent {
-  event: StripeEvent;
-  payload: string;
-  resolve(outcome: 'queued' | 'duplicate'): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Group commit for webhooks. A rush's payments arrive as hundreds of webhooks a second, and the
- * document store's cost is the round trip (DESIGN, "Writing under a rush"): events this process
- * accepted wait a few milliseconds for each other, one unordered insertMany stores them and one
- * addBulk queues their jobs. Each webhook is answered once its own event is stored and queued;
- * a failure answers only the webhooks it touched, with an error, so Stripe delivers them again.
- */
-export class StripeEventInbox {
-  private readonly queue: Queue;
-  private readonly options: { maxBatch: number; maxWaitMs: number; maxFlushes: number };
-  private waiting: WaitingEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing = 0;
-
-  constructor(queue: Queue, options = { maxBatch: 100, maxWaitMs: 5, maxFlushes: 2 }) {
-    this.queue = queue;
-    this.options = options;
-  }
-
-  accept(event: StripeEvent, payload: string): Promise<'queued' | 'duplicate'> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ event, payload, resolve, reject });
-      if (this.waiting.length >= this.options.maxBatch) this.flushNow();
-      else this.timer ??= setTimeout(() => this.flushNow(), this.options.maxWaitMs);
-    });
-  }
-
-  private flushNow(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    // While every flush is busy, events keep gathering: the next batch is bigger.
-    if (this.flushing >= this.options.maxFlushes || this.waiting.length === 0) return;
-    const batch = this.waiting.splice(0, this.options.maxBatch);
-    this.flushing++;
-    void this.flush(batch)
-      .catch((error: unknown) => batch.forEach((w) => w.reject(error)))
-      .finally(() => {
-        this.flushing--;
-        if (this.waiting.length > 0) this.flushNow();
-      });
-  }
-
-  private async flush(batch: WaitingEvent[]): Promise<void> {
-    const now = new Date();
-    const docs = batch.map((w) => ({
-      _id: new Types.ObjectId(),
-      eventId: w.event.id,
-      type: w.event.type,
-      payload: w.payload,
-      created: new Date(w.event.created * 1000),
-      createdAt: now,
-      updatedAt: now,
-    }));
-    const failed = new Map<number, unknown>();
-    const storedBefore: number[] = [];
-    try {
-      await StripeEventModel.collection.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const writeErrors = bulkWriteErrors(error);
-      // Not a per-event failure (a lost connection): nothing is known, every webhook fails.
-      if (!writeErrors) throw error;
-      for (const e of writeErrors)
-        if (e.code === 11000) storedBefore.push(e.index);
-        else failed.set(e.index, new Error(e.errmsg ?? 'event not stored'));
-    }
-    // A redelivery: acknowledged as a duplicate once applied; queued again if not yet (the
-    // enqueue after its first delivery may have failed). The job id keeps it one job.
-    const applied = new Set<number>();
-    await Promise.all(
-      storedBefore.map(async (i) => {
-        const seen = await StripeEventModel.findOne(
-          { eventId: docs[i]!.eventId },
-          { processedAt: 1 },
-        ).lean();
-        if (seen?.processedAt) applied.add(i);
-      }),
-    );
-    const toQueue = batch.flatMap((_, i) => (failed.has(i) || applied.has(i) ? [] : [i]));
-    if (toQueue.length > 0)
-      await this.queue
-        .addBulk(
-          toQueue.map((i) => ({
-            name: STRIPE_EVENT_JOB,
-            data: { eventId: docs[i]!.eventId, payload: docs[i]!.payload },
-            opts: {
-              jobId: `stripe-${docs[i]!.eventId}`,
-              attempts: 8,
-              backoff: { type: 'exponential', delay: 1000 },
-              // The stored event's processedAt answers later redeliveries; a day is plenty.
-              removeOnComplete: { age: 24 * 3600 },
-            },
-          })),
-        )
-        .catch((error: unknown) => toQueue.forEach((i) => failed.set(i, error)));
-    batch.forEach((w, i) => {
-      if (failed.has(i)) w.reject(failed.get(i));
-      else w.resolve(applied.has(i) ? 'duplicate' : 'queued');
-    });
+    return buildTestPaymentEvent(this.deps.gateway, this, actor, orderNo, method);
   }
 }

@@ -4,6 +4,9 @@ import Stripe from 'stripe';
 import { Invalid } from '../core/errors.ts';
 import type { StripeService } from '../core/local-services/stripe.ts';
 
+/** The ways a buyer may pay a PaymentIntent: card, Alipay and WeChat Pay. */
+export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay'] as const;
+
 export type StripeEvent = Stripe.Event;
 export type PaymentIntent = Stripe.PaymentIntent;
 
