@@ -100,6 +100,8 @@ export class TrackingService {
     headers: Record<string, string | string[] | undefined>,
     rawBody: Buffer,
   ): Promise<TrackingSummary> {
+    if (!(await CourierModel.exists({ code: courierCode })))
+      throw new NotFound('errors.courierNotFound', { code: courierCode });
     const adapter = this.deps.adapters.adapterFor(courierCode);
     const events = await adapter.readEvents(courierCode, headers, rawBody);
     const summary: TrackingSummary = { applied: 0, duplicates: 0, rejected: [] };

@@ -1,7 +1,7 @@
-// Which adapter speaks for which courier. Every courier the county works with starts on the local
-// adapter; a real integration replaces it for its own code with register().
-import { NotFound } from '../../core/errors.ts';
-import { DEMO_COURIERS } from '../../seed/demo-county.ts';
+// Which adapter speaks for which courier. Every courier the county works with (the couriers
+// collection, kept by the admin) is served by the local adapter until a real integration
+// replaces it for its own code with register(). Whether a courier exists is the collection's to
+// say, not this table's: a courier added at /admin/couriers works at once.
 import type { CourierAdapter } from './courier-adapter.ts';
 
 /** An adapter that remembers voided waybills itself (events for them are refused). */
@@ -9,28 +9,21 @@ interface KnowsVoidedWaybills {
   isVoided(courierCode: string, waybillNo: string): Promise<boolean>;
 }
 
-export const SEEDED_COURIER_CODES: readonly string[] = DEMO_COURIERS.map((c) => c.code);
-
 export class CourierAdapters {
   private readonly byCode = new Map<string, CourierAdapter>();
+  private readonly fallback: CourierAdapter;
 
-  constructor(fallback: CourierAdapter, courierCodes: readonly string[] = SEEDED_COURIER_CODES) {
-    for (const code of courierCodes) this.byCode.set(code, fallback);
+  constructor(fallback: CourierAdapter) {
+    this.fallback = fallback;
   }
 
   register(courierCode: string, adapter: CourierAdapter): void {
     this.byCode.set(courierCode, adapter);
   }
 
-  has(courierCode: string): boolean {
-    return this.byCode.has(courierCode);
-  }
-
-  /** The adapter for a courier; NotFound for a code no adapter speaks for. */
+  /** The adapter for a courier: its own integration, or the local adapter. */
   adapterFor(courierCode: string): CourierAdapter {
-    const adapter = this.byCode.get(courierCode);
-    if (!adapter) throw new NotFound('errors.courierNotFound', { code: courierCode });
-    return adapter;
+    return this.byCode.get(courierCode) ?? this.fallback;
   }
 
   async isVoided(courierCode: string, waybillNo: string): Promise<boolean> {
