@@ -15,7 +15,6 @@ import {
   type HubRouting,
 } from '../server/hub/routing-service.ts';
 
-export { HUB_ROUTING_QUEUE };
 export const ROUTING_SWEEP_EVERY_MS = 60_000;
 
 export async function scheduleRoutingSweep(queue: Queue): Promise<void> {

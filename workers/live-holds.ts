@@ -1,10 +1,9 @@
 // A waitlisted buyer gets a short hold on released live units; when it runs out unused, the
 // units move to the next buyer on the waitlist or back on sale.
+import { LIVE_HOLDS_QUEUE } from '../server/live/live-counters.ts';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HOLD_EXPIRE_JOB, type LiveService } from '../server/live/live-service.ts';
-
-export const LIVE_HOLDS_QUEUE = 'live-holds';
 
 export function liveHoldsWorker(opts: {
   connection: Redis;

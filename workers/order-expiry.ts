@@ -1,11 +1,11 @@
 // Unpaid orders: a delayed job per order at its pay-by time, plus a periodic sweep that
 // catches any order whose job was lost (Redis wiped, enqueue failed).
+import { ORDER_EXPIRY_QUEUE } from '../server/orders/order-writer.ts';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { OrderService } from '../server/orders/order-service.ts';
 import { EXPIRE_JOB } from '../server/orders/order-service.ts';
 
-export const ORDER_EXPIRY_QUEUE = 'order-expiry';
 export const SWEEP_JOB = 'sweep-overdue';
 export const SWEEP_EVERY_MS = 60_000;
 

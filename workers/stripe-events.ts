@@ -1,5 +1,6 @@
 // Stripe webhooks are verified and stored by the web process, then applied here, once each;
 // a periodic job asks Stripe about payments still pending, in case a webhook never arrived.
+import { STRIPE_EVENTS_QUEUE } from '../server/payments/stripe-event-inbox.ts';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -8,7 +9,6 @@ import {
   type PaymentService,
 } from '../server/payments/payment-service.ts';
 
-export const STRIPE_EVENTS_QUEUE = 'stripe-events';
 export const RECONCILE_EVERY_MS = 5 * 60_000;
 
 export async function schedulePaymentReconciliation(queue: Queue): Promise<void> {

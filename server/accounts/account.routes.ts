@@ -5,6 +5,7 @@ import type { AccountService } from './account-service.ts';
 import type { CartService } from '../orders/cart-service.ts';
 import type { Realtime } from '../core/realtime.ts';
 import type { Sessions } from './sessions.ts';
+import { rooms } from '../core/rooms.ts';
 
 /** Only same-site paths are allowed as a place to return to after signing in. */
 export function safeReturnTo(value: unknown): string {
@@ -70,14 +71,14 @@ export function accountRoutes(
     const sessionId = req.sessionID;
     await sessions.signOut(req);
     // An open live console or room on this browser must not keep acting for the person.
-    services.realtime.disconnectRoom(`session:${sessionId}`);
+    services.realtime.disconnectRoom(rooms.session(sessionId));
     res.redirect(303, '/');
   });
 
   router.post('/signout/everywhere', async (req, res) => {
     const userId = req.actor?.id;
     await sessions.signOutEverywhere(req);
-    if (userId) services.realtime.disconnectRoom(`user:${userId}`);
+    if (userId) services.realtime.disconnectRoom(rooms.user(userId));
     res.redirect(303, '/');
   });
 

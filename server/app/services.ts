@@ -14,7 +14,7 @@ import { TraceService } from '../trace/trace-service.ts';
 import { storeDocument } from '../trace/uploads.ts';
 import { RoutingMemory } from '../hub/routing-memory.ts';
 import { HubRouting } from '../hub/routing-service.ts';
-import { HUB_ROUTING_QUEUE } from '../../workers/hub-routing.ts';
+import { HUB_ROUTING_QUEUE } from '../hub/routing-jobs.ts';
 import { StudioService } from '../catalogue/studio.service.ts';
 import { ShopService } from '../catalogue/shop.service.ts';
 import { ActorStamps } from '../accounts/actor-stamps.ts';
@@ -28,14 +28,15 @@ import { OrderService } from '../orders/order-service.ts';
 import { publicOrderView } from '../orders/order-view.ts';
 import type { Order } from '../orders/order.model.ts';
 import { StockReservations } from '../stock/stock-reservations.ts';
-import { ORDER_EXPIRY_QUEUE } from '../../workers/order-expiry.ts';
-import { STRIPE_EVENTS_QUEUE } from '../../workers/stripe-events.ts';
-import { LIVE_HOLDS_QUEUE } from '../../workers/live-holds.ts';
+import { ORDER_EXPIRY_QUEUE } from '../orders/order-writer.ts';
+import { STRIPE_EVENTS_QUEUE } from '../payments/stripe-event-inbox.ts';
+import { LIVE_HOLDS_QUEUE } from '../live/live-counters.ts';
 import { LiveService } from '../live/live-service.ts';
 import { LiveStock } from '../live/live-stock.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { StripeGateway } from '../payments/stripe-gateway.ts';
 import { CertificationService } from '../trace/certification.service.ts';
+import { rooms } from '../core/rooms.ts';
 
 export interface Services {
   accounts: AccountService;
@@ -85,14 +86,14 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     if (shopPings.has(shopId)) return;
     const timer = setTimeout(() => {
       shopPings.delete(shopId);
-      realtime.toRoom(`shop:${shopId}`, 'order:changed', { shopId });
+      realtime.toRoom(rooms.shop(shopId), 'order:changed', { shopId });
     }, SHOP_PING_MS);
     timer.unref();
     shopPings.set(shopId, timer);
   };
   const orderEvents = {
     orderChanged(order: Order) {
-      realtime.toRoom(`user:${String(order.buyerId)}`, 'order:changed', publicOrderView(order));
+      realtime.toRoom(rooms.user(String(order.buyerId)), 'order:changed', publicOrderView(order));
       pingShop(String(order.shopId));
       // A paid order goes to the hub (the job id is the order number: repeats are harmless).
       if (order.status === 'paid')

@@ -16,6 +16,7 @@ import type { CourierAdapter } from './couriers/courier-adapter.ts';
 import { hubOfStaff, invalidField } from './hub-staff.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
+import { rooms } from '../core/rooms.ts';
 
 export interface HubServiceDeps {
   states: OrderStateMachine;
@@ -80,7 +81,7 @@ export class HubFloor {
   }
 
   protected changed(hubId: Types.ObjectId) {
-    this.deps.realtime.toRoom(`hub:${String(hubId)}`, 'hub:changed', { at: Date.now() });
+    this.deps.realtime.toRoom(rooms.hub(String(hubId)), 'hub:changed', { at: Date.now() });
   }
 }
 

@@ -13,6 +13,7 @@ import { documentId, type StoredDocument } from '../trace/uploads.ts';
 import { BatchModel } from './batch.model.ts';
 import { hubOfStaff, invalidField } from './hub-staff.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
+import { rooms } from '../core/rooms.ts';
 
 export const PROCESSING_STEPS = [
   'dried',
@@ -163,7 +164,7 @@ export class HubReceiving {
       if (!(await this.deps.stock.resync(String(sku._id))))
         await this.deps.stock.available([String(sku._id)]);
     }
-    this.deps.realtime.toRoom(`hub:${String(hub._id)}`, 'hub:changed', { at: Date.now() });
+    this.deps.realtime.toRoom(rooms.hub(String(hub._id)), 'hub:changed', { at: Date.now() });
     return { batchNo: batch.batchNo, sellable: result === 'passed' };
   }
 

@@ -9,6 +9,7 @@ import { readCommentOrder } from './comment-order.ts';
 import type { LiveBuying } from './live-buying.ts';
 import { chatInput } from './live-input.ts';
 import { findSession, type LiveDeps } from './live-sessions.ts';
+import { rooms } from '../core/rooms.ts';
 
 const CHAT_KEEP = 50;
 
@@ -95,7 +96,7 @@ export class LiveChat {
       .ltrim(key, -CHAT_KEEP, -1)
       .expire(key, 7 * 24 * 3600)
       .exec();
-    this.deps.realtime.toRoom(`live:${sessionId}`, 'live:chat', message);
+    this.deps.realtime.toRoom(rooms.live(sessionId), 'live:chat', message);
     return message;
   }
 
@@ -112,6 +113,6 @@ export class LiveChat {
       if ((JSON.parse(item) as ChatMessage).id === messageId)
         await this.deps.redis.lrem(key, 1, item);
     }
-    this.deps.realtime.toRoom(`live:${sessionId}`, 'live:chat-deleted', { messageId });
+    this.deps.realtime.toRoom(rooms.live(sessionId), 'live:chat-deleted', { messageId });
   }
 }

@@ -5,8 +5,11 @@ import { LiveSessionModel } from './live-session.model.ts';
 import type { LiveDeps, SessionCache, SessionDoc } from './live-sessions.ts';
 import { HOLD_SECONDS } from './live-stock.ts';
 import type { RoomUpdates } from './room-updates.ts';
+import { rooms } from '../core/rooms.ts';
 
 export const HOLD_EXPIRE_JOB = 'expire-hold';
+/** The queue waitlist holds wait in until they lapse (workers/live-holds.ts consumes it). */
+export const LIVE_HOLDS_QUEUE = 'live-holds';
 const HOLDING = STOCK_HOLDING_STATUSES;
 
 export class LiveCounters {
@@ -116,7 +119,7 @@ export class LiveCounters {
 
   private async offerHold(sessionId: string, offerId: string, buyerId: string, quantity: number) {
     const until = Date.now() + HOLD_SECONDS * 1000;
-    this.deps.realtime.toRoom(`user:${buyerId}`, 'live:waitlist-offer', {
+    this.deps.realtime.toRoom(rooms.user(buyerId), 'live:waitlist-offer', {
       sessionId,
       offerId,
       quantity,

@@ -3,6 +3,7 @@ import { validatedEvent, type SocketEvent } from '../core/http/socket-dispatcher
 import { buyInput } from './live-input.ts';
 import { Invalid } from '../core/errors.ts';
 import type { LiveService } from './live-service.ts';
+import { rooms } from '../core/rooms.ts';
 
 function sessionIdOf(input: unknown): string {
   const id = (input as { sessionId?: unknown } | null)?.sessionId;
@@ -28,10 +29,10 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       async handle({ socket, actor, locale }, input) {
         const sessionId = sessionIdOf(input);
         const state = await live.roomState(sessionId, locale);
-        const rooms = (socket.data.liveRooms ??= new Set<string>()) as Set<string>;
-        if (!rooms.has(sessionId)) {
-          rooms.add(sessionId);
-          await socket.join(`live:${sessionId}`);
+        const joined = (socket.data.liveRooms ??= new Set<string>()) as Set<string>;
+        if (!joined.has(sessionId)) {
+          joined.add(sessionId);
+          await socket.join(rooms.live(sessionId));
           await live.viewerJoined(sessionId, 1);
           socket.once('disconnect', () => void live.viewerJoined(sessionId, -1).catch(() => {}));
         }

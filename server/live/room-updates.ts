@@ -1,6 +1,7 @@
 // What reaches a live room on its own: the viewer count, and the coalesced state pushes (counters,
 // viewers and the latest purchases) that follow every change.
 import { findSession, type LiveDeps, type SessionCache } from './live-sessions.ts';
+import { rooms } from '../core/rooms.ts';
 
 const FLUSH_MS = 250;
 /** A room this big (on one process) is pushed once a second: each push is a write per viewer. */
@@ -48,7 +49,7 @@ export class RoomUpdates {
   }
 
   private pushInterval(sessionId: string): number {
-    return this.deps.realtime.localRoomSize(`live:${sessionId}`) > BIG_ROOM
+    return this.deps.realtime.localRoomSize(rooms.live(sessionId)) > BIG_ROOM
       ? BIG_ROOM_FLUSH_MS
       : FLUSH_MS;
   }
@@ -71,7 +72,7 @@ export class RoomUpdates {
     const viewers = Number(
       (await this.deps.redis.get(this.deps.keys.key('live', sessionId, 'viewers'))) ?? 0,
     );
-    this.deps.realtime.toRoom(`live:${sessionId}`, 'live:state', {
+    this.deps.realtime.toRoom(rooms.live(sessionId), 'live:state', {
       status: session.status,
       offers,
       viewers,

@@ -19,6 +19,8 @@ import type { ReservedLine, StockReservations } from '../stock/stock-reservation
 import { OrderModel } from './order.model.ts';
 
 export const EXPIRE_JOB = 'expire-unpaid';
+/** The queue unpaid orders wait in until they expire (workers/order-expiry.ts consumes it). */
+export const ORDER_EXPIRY_QUEUE = 'order-expiry';
 
 /** One accepted placement: its order document (validated) and what it reserved. */
 export interface PendingWrite {

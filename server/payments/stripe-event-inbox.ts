@@ -7,6 +7,8 @@ import { StripeEventModel } from './payment.model.ts';
 import type { StripeEvent } from './stripe-gateway.ts';
 
 export const STRIPE_EVENT_JOB = 'apply-stripe-event';
+/** The queue verified Stripe events wait in (workers/stripe-events.ts consumes it). */
+export const STRIPE_EVENTS_QUEUE = 'stripe-events';
 
 interface WaitingEvent {
   event: StripeEvent;

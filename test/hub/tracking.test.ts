@@ -20,7 +20,7 @@ import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { TrackingEventModel } from '../../server/hub/tracking-event.model.ts';
 import { newOrderNo } from '../../server/orders/order-numbers.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
-import { ORDER_EXPIRY_QUEUE } from '../../workers/order-expiry.ts';
+import { ORDER_EXPIRY_QUEUE } from '../../server/orders/order-writer.ts';
 import { BUYER_PASSWORD, createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import { eventually } from '../support/processes.ts';
