@@ -2,12 +2,11 @@
 // on FerretDB v1 (see DESIGN.md), so writers that must not interleave take this lock first,
 // across every web and worker process.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from './errors.ts';
+import { loadLuaScripts } from './lua-scripts.ts';
 import type { Redis, RedisKeys } from './redis.ts';
 
-const RELEASE_LUA = readFileSync(new URL('./redis-lock-release.lua', import.meta.url), 'utf8');
 /** Longer than any one guarded update takes; only matters if a holder dies mid-update. */
 const LOCK_TTL_MS = 15_000;
 const WAIT_STEP_MS = 25;
@@ -22,7 +21,7 @@ export class RedisLocks {
   private readonly keys: RedisKeys;
 
   constructor(redis: Redis, keys: RedisKeys) {
-    if (!('releaseLock' in redis)) redis.defineCommand('releaseLock', { lua: RELEASE_LUA });
+    loadLuaScripts(redis, new URL('.', import.meta.url), { releaseLock: 'redis-lock-release.lua' });
     this.redis = redis as LockRedis;
     this.keys = keys;
   }

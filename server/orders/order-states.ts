@@ -1,6 +1,6 @@
 // The order state table (from → to → who may → effect) and the one transition() through
 // which every status change goes. Nothing else writes `order.status`.
-import { readFileSync } from 'node:fs';
+import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { Redis } from 'ioredis';
 import { Conflict } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
@@ -49,7 +49,6 @@ export function findRule(from: OrderStatus, to: OrderStatus): TransitionRule | u
   return ORDER_TRANSITIONS.find((r) => r.from === from && r.to === to);
 }
 
-const ORDER_STATE_LUA = readFileSync(new URL('./order-state.lua', import.meta.url), 'utf8');
 const STATE_KEY_TTL_S = 90 * 24 * 3600;
 
 type ArbiterRedis = Redis & {
@@ -70,8 +69,7 @@ export class OrderStateMachine {
   private readonly keys: RedisKeys;
 
   constructor(redis: Redis, keys: RedisKeys) {
-    if (!('decideOrderState' in redis))
-      redis.defineCommand('decideOrderState', { lua: ORDER_STATE_LUA });
+    loadLuaScripts(redis, new URL('.', import.meta.url), { decideOrderState: 'order-state.lua' });
     this.redis = redis as ArbiterRedis;
     this.keys = keys;
   }
