@@ -6,7 +6,7 @@
 //   back to the ledger's balance.
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SkuModel } from '../server/catalogue/sku.model.ts';
+import { eachSkuId } from '../server/catalogue/sku.model.ts';
 import type { OrderService } from '../server/orders/order-service.ts';
 import type { StockReservations } from '../server/stock/stock-reservations.ts';
 
@@ -21,14 +21,6 @@ export async function scheduleStockResync(queue: Queue): Promise<void> {
   await queue.upsertJobScheduler(REAP_JOB, { every: REAP_EVERY_MS }, { name: REAP_JOB });
 }
 
-export async function resyncAllCounters(stock: StockReservations): Promise<number> {
-  let corrected = 0;
-  for await (const sku of SkuModel.find({}, { _id: 1 }).lean().cursor()) {
-    if (await stock.resync(String(sku._id))) corrected++;
-  }
-  return corrected;
-}
-
 export function stockResyncWorker(opts: {
   connection: Redis;
   prefix: string;
@@ -39,7 +31,7 @@ export function stockResyncWorker(opts: {
     STOCK_RESYNC_QUEUE,
     async (job: Job) => {
       if (job.name === REAP_JOB) return opts.orders.reapAbandonedPlacements();
-      return resyncAllCounters(opts.stock);
+      return opts.stock.resyncAll(eachSkuId());
     },
     { connection: opts.connection, prefix: opts.prefix, concurrency: 1 },
   );

@@ -17,3 +17,8 @@ const skuSchema = new Schema(
 
 export type Sku = InferSchemaType<typeof skuSchema>;
 export const SkuModel = model('Sku', skuSchema);
+
+/** Every SKU's id, streamed (the stock resync walks them all without holding them). */
+export async function* eachSkuId(): AsyncGenerator<string> {
+  for await (const sku of SkuModel.find({}, { _id: 1 }).lean().cursor()) yield String(sku._id);
+}

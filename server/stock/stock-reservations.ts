@@ -319,6 +319,13 @@ export class StockReservations {
     return written === 1;
   }
 
+  /** Resyncs every SKU given (the worker walks them all); returns how many were corrected. */
+  async resyncAll(skuIds: AsyncIterable<string>): Promise<number> {
+    let corrected = 0;
+    for await (const skuId of skuIds) if (await this.resync(skuId)) corrected++;
+    return corrected;
+  }
+
   /** Units sellable now, per SKU (rebuilding counters that are missing). */
   async available(skuIds: string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();

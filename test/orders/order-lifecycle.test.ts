@@ -8,7 +8,7 @@ import { checkoutPlacement } from '../../server/orders/order-input.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { createServices, type Services } from '../../server/app/services.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
-import { resyncAllCounters } from '../../workers/stock-resync.ts';
+import { eachSkuId } from '../../server/catalogue/sku.model.ts';
 import { Server } from 'socket.io';
 import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
@@ -230,7 +230,7 @@ describe('the order core', () => {
     expect(ledger).to.equal(30 - live);
 
     // Under-selling may remain for a moment; the resync job brings the counter back to the ledger.
-    await resyncAllCounters(services.stock);
+    await services.stock.resyncAll(eachSkuId());
     expect(await available(skuId)).to.equal(ledger);
     await patient.close();
   });
