@@ -201,11 +201,17 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
     res.json({ ...publicOrderView(order), shipTo: shipToOf(order.address) });
   });
 
+  // One cancel for the page and the API: an unpaid order is dropped, a paid one not yet picked
+  // is refunded in full (the state table refuses anything later).
+  const cancel = async (req: Request): Promise<Order> => {
+    const order = await orders.getOrder(req.actor, String(req.params.orderNo));
+    return order.status === 'pending_payment'
+      ? orders.cancelUnpaidOrder(req.actor, order.orderNo)
+      : services.payments.cancelPaidOrder(req.actor, order.orderNo);
+  };
+
   router.post('/orders/:orderNo/cancel', async (req, res) => {
-    const order = await orders.getOrder(req.actor, req.params.orderNo);
-    if (order.status === 'pending_payment')
-      await orders.cancelUnpaidOrder(req.actor, order.orderNo);
-    else await services.payments.cancelPaidOrder(req.actor, order.orderNo);
+    await cancel(req);
     res.redirect(303, `/orders/${req.params.orderNo}`);
   });
 
@@ -245,7 +251,7 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
   });
 
   router.post('/api/orders/:orderNo/cancel', async (req, res) => {
-    res.json(publicOrderView(await orders.cancelUnpaidOrder(req.actor, req.params.orderNo)));
+    res.json(publicOrderView(await cancel(req)));
   });
 
   return router;
