@@ -4,11 +4,10 @@ import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Unauthenticated } from '../core/errors.ts';
 import { maskName } from '../core/masking.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
-import { parseInput } from '../core/validation.ts';
 import { shipToOf } from '../orders/address.schema.ts';
 import type { Placement, ReservationStep } from '../orders/order-service.ts';
 import type { LiveCounters } from './live-counters.ts';
-import { offerRef, type BuyInput } from './live-input.ts';
+import type { BuyInput, OfferRef } from './live-input.ts';
 import { findSession, offerOf, type LiveDeps, type SessionCache } from './live-sessions.ts';
 import type { RoomUpdates } from './room-updates.ts';
 
@@ -100,9 +99,9 @@ export class LiveBuying {
     });
   }
 
-  async joinWaitlist(actor: Actor | undefined, raw: unknown) {
+  async joinWaitlist(actor: Actor | undefined, input: OfferRef) {
     if (!actor) throw new Unauthenticated('errors.signInToBuy');
-    const { sessionId, offerId } = parseInput(offerRef, raw);
+    const { sessionId, offerId } = input;
     const session = await findSession(sessionId);
     offerOf(session, offerId);
     await this.counters.ensureCounters(session);

@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { Actor } from '../accounts/actor.ts';
 import { SkuModel } from '../catalogue/sku.model.ts';
 import { AppError, Forbidden, Unauthenticated } from '../core/errors.ts';
-import { parseInput } from '../core/validation.ts';
 import { readCommentOrder } from './comment-order.ts';
 import type { LiveBuying } from './live-buying.ts';
-import { chatInput } from './live-input.ts';
+import type { ChatInput } from './live-input.ts';
 import { findSession, type LiveDeps } from './live-sessions.ts';
 import { rooms } from '../core/rooms.ts';
 
@@ -35,9 +34,9 @@ export class LiveChat {
    * A chat message. While a product is pinned, a message such as 扣1 or 要3斤 from a signed-in
    * buyer also places an order; the answer goes to them alone.
    */
-  async chat(actor: Actor | undefined, raw: unknown) {
+  async chat(actor: Actor | undefined, input: ChatInput) {
     if (!actor) throw new Unauthenticated('errors.signInToChat');
-    const { sessionId, text } = parseInput(chatInput, raw);
+    const { sessionId, text } = input;
     const session = await findSession(sessionId);
     // Mutes are kept on the session in MongoDB, so a Redis wipe does not lift them.
     if ((session.mutedUserIds ?? []).some((id) => String(id) === actor.id))

@@ -17,14 +17,14 @@ import {
 import type { LiveChat } from './live-chat.ts';
 import type { LiveCounters } from './live-counters.ts';
 import {
-  allotmentInput,
-  announceInput,
-  deleteMessageInput,
-  flashInput,
-  muteInput,
-  offerRef,
   scheduleInput,
-  sessionRef,
+  type AllotmentInput,
+  type AnnounceInput,
+  type DeleteMessageInput,
+  type FlashInput,
+  type MuteInput,
+  type OfferRef,
+  type SessionRef,
 } from './live-input.ts';
 import { LiveSessionModel, type LiveOffer } from './live-session.model.ts';
 import {
@@ -86,8 +86,8 @@ export class LiveConsole {
     return String(session._id);
   }
 
-  async goLive(actor: Actor | undefined, raw: unknown) {
-    const { sessionId } = parseInput(sessionRef, raw);
+  async goLive(actor: Actor | undefined, input: SessionRef) {
+    const { sessionId } = input;
     const session = await controlledSession(actor, sessionId);
     if (session.status === 'ended') throw new Conflict('errors.sessionEnded');
     await LiveSessionModel.updateOne(
@@ -98,8 +98,8 @@ export class LiveConsole {
     this.updates.markDirty(sessionId);
   }
 
-  async end(actor: Actor | undefined, raw: unknown) {
-    const { sessionId } = parseInput(sessionRef, raw);
+  async end(actor: Actor | undefined, input: SessionRef) {
+    const { sessionId } = input;
     const session = await controlledSession(actor, sessionId);
     await LiveSessionModel.updateOne(
       { _id: session._id },
@@ -109,8 +109,8 @@ export class LiveConsole {
     this.updates.markDirty(sessionId);
   }
 
-  async pin(actor: Actor | undefined, raw: unknown, pinned: boolean) {
-    const { sessionId, offerId } = parseInput(offerRef, raw);
+  async pin(actor: Actor | undefined, input: OfferRef, pinned: boolean) {
+    const { sessionId, offerId } = input;
     // Two tablets may steer one session: each change reads and writes the offers under a lock.
     return this.consoleLock(sessionId, async () => {
       const session = await controlledSession(actor, sessionId);
@@ -124,8 +124,8 @@ export class LiveConsole {
     });
   }
 
-  async openFlash(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, offerId, durationS } = parseInput(flashInput, raw);
+  async openFlash(actor: Actor | undefined, input: FlashInput) {
+    const { sessionId, offerId, durationS } = input;
     // Two tablets may steer one session: each change reads and writes the offers under a lock.
     return this.consoleLock(sessionId, async () => {
       const session = await controlledSession(actor, sessionId);
@@ -140,8 +140,8 @@ export class LiveConsole {
     });
   }
 
-  async closeFlash(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, offerId } = parseInput(offerRef, raw);
+  async closeFlash(actor: Actor | undefined, input: OfferRef) {
+    const { sessionId, offerId } = input;
     // Two tablets may steer one session: each change reads and writes the offers under a lock.
     return this.consoleLock(sessionId, async () => {
       const session = await controlledSession(actor, sessionId);
@@ -163,8 +163,8 @@ export class LiveConsole {
     this.updates.markDirty(String(session._id));
   }
 
-  async setAllotment(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, offerId, allotment } = parseInput(allotmentInput, raw);
+  async setAllotment(actor: Actor | undefined, input: AllotmentInput) {
+    const { sessionId, offerId, allotment } = input;
     // Two tablets may steer one session: each change reads and writes the offers under a lock.
     return this.consoleLock(sessionId, async () => {
       const session = await controlledSession(actor, sessionId);
@@ -184,8 +184,8 @@ export class LiveConsole {
     });
   }
 
-  async announce(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, text } = parseInput(announceInput, raw);
+  async announce(actor: Actor | undefined, input: AnnounceInput) {
+    const { sessionId, text } = input;
     await controlledSession(actor, sessionId);
     await this.chat.postMessage(sessionId, {
       userId: actor!.id,
@@ -195,14 +195,14 @@ export class LiveConsole {
     });
   }
 
-  async deleteMessage(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, messageId } = parseInput(deleteMessageInput, raw);
+  async deleteMessage(actor: Actor | undefined, input: DeleteMessageInput) {
+    const { sessionId, messageId } = input;
     await controlledSession(actor, sessionId);
     await this.chat.removeMessage(sessionId, messageId);
   }
 
-  async mute(actor: Actor | undefined, raw: unknown) {
-    const { sessionId, userId } = parseInput(muteInput, raw);
+  async mute(actor: Actor | undefined, input: MuteInput) {
+    const { sessionId, userId } = input;
     await controlledSession(actor, sessionId);
     await LiveSessionModel.updateOne(
       { _id: sessionId },

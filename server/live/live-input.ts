@@ -68,3 +68,13 @@ export const scheduleInput = z.object({
     .min(1, 'validation.offers')
     .max(20, 'validation.offers'),
 });
+
+// The typed input of each socket event, validated by the dispatcher before the service sees it.
+export type SessionRef = z.output<typeof sessionRef>;
+export type OfferRef = z.output<typeof offerRef>;
+export type ChatInput = z.output<typeof chatInput>;
+export type FlashInput = z.output<typeof flashInput>;
+export type AllotmentInput = z.output<typeof allotmentInput>;
+export type MuteInput = z.output<typeof muteInput>;
+export type DeleteMessageInput = z.output<typeof deleteMessageInput>;
+export type AnnounceInput = z.output<typeof announceInput>;

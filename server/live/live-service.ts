@@ -9,7 +9,17 @@ import { LiveBuying } from './live-buying.ts';
 import { LiveChat, type ChatMessage } from './live-chat.ts';
 import { LiveConsole } from './live-console.ts';
 import { LiveCounters } from './live-counters.ts';
-import type { BuyInput } from './live-input.ts';
+import type {
+  AllotmentInput,
+  AnnounceInput,
+  BuyInput,
+  ChatInput,
+  DeleteMessageInput,
+  FlashInput,
+  MuteInput,
+  OfferRef,
+  SessionRef,
+} from './live-input.ts';
 import { findSession, type LiveDeps, type SessionDoc } from './live-sessions.ts';
 import { RoomUpdates } from './room-updates.ts';
 import { RoomView } from './room-view.ts';
@@ -63,40 +73,40 @@ export class LiveService {
     return this.controls.schedule(actor, raw);
   }
 
-  goLive(actor: Actor | undefined, raw: unknown) {
-    return this.controls.goLive(actor, raw);
+  goLive(actor: Actor | undefined, input: SessionRef) {
+    return this.controls.goLive(actor, input);
   }
 
-  end(actor: Actor | undefined, raw: unknown) {
-    return this.controls.end(actor, raw);
+  end(actor: Actor | undefined, input: SessionRef) {
+    return this.controls.end(actor, input);
   }
 
-  pin(actor: Actor | undefined, raw: unknown, pinned: boolean) {
-    return this.controls.pin(actor, raw, pinned);
+  pin(actor: Actor | undefined, input: OfferRef, pinned: boolean) {
+    return this.controls.pin(actor, input, pinned);
   }
 
-  openFlash(actor: Actor | undefined, raw: unknown) {
-    return this.controls.openFlash(actor, raw);
+  openFlash(actor: Actor | undefined, input: FlashInput) {
+    return this.controls.openFlash(actor, input);
   }
 
-  closeFlash(actor: Actor | undefined, raw: unknown) {
-    return this.controls.closeFlash(actor, raw);
+  closeFlash(actor: Actor | undefined, input: OfferRef) {
+    return this.controls.closeFlash(actor, input);
   }
 
-  setAllotment(actor: Actor | undefined, raw: unknown) {
-    return this.controls.setAllotment(actor, raw);
+  setAllotment(actor: Actor | undefined, input: AllotmentInput) {
+    return this.controls.setAllotment(actor, input);
   }
 
-  announce(actor: Actor | undefined, raw: unknown) {
-    return this.controls.announce(actor, raw);
+  announce(actor: Actor | undefined, input: AnnounceInput) {
+    return this.controls.announce(actor, input);
   }
 
-  deleteMessage(actor: Actor | undefined, raw: unknown) {
-    return this.controls.deleteMessage(actor, raw);
+  deleteMessage(actor: Actor | undefined, input: DeleteMessageInput) {
+    return this.controls.deleteMessage(actor, input);
   }
 
-  mute(actor: Actor | undefined, raw: unknown) {
-    return this.controls.mute(actor, raw);
+  mute(actor: Actor | undefined, input: MuteInput) {
+    return this.controls.mute(actor, input);
   }
 
   /** The console's numbers: viewers, orders, paid vs unpaid, GMV in fen, sell-through per offer. */
@@ -111,13 +121,13 @@ export class LiveService {
     return this.buying.buy(actor, input, channel);
   }
 
-  joinWaitlist(actor: Actor | undefined, raw: unknown) {
-    return this.buying.joinWaitlist(actor, raw);
+  joinWaitlist(actor: Actor | undefined, input: OfferRef) {
+    return this.buying.joinWaitlist(actor, input);
   }
 
   /** A chat message; while a product is pinned, 扣1 or 要3斤 also places an order. */
-  chat(actor: Actor | undefined, raw: unknown) {
-    return this.messages.chat(actor, raw);
+  chat(actor: Actor | undefined, input: ChatInput) {
+    return this.messages.chat(actor, input);
   }
 
   recentChat(sessionId: string): Promise<ChatMessage[]> {

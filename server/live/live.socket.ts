@@ -1,33 +1,37 @@
-// Live-room socket events. Each is one call into LiveService; the dispatcher does the rest.
+// Live-room socket events: a table of name, flood limit, input schema and one call into
+// LiveService. The dispatcher validates each event's input against its schema before the call.
+import type { z } from 'zod';
+import type { Actor } from '../accounts/actor.ts';
 import { validatedEvent, type SocketEvent } from '../core/http/socket-dispatcher.ts';
-import { buyInput } from './live-input.ts';
-import { Invalid } from '../core/errors.ts';
-import type { LiveService } from './live-service.ts';
 import { rooms } from '../core/rooms.ts';
-
-function sessionIdOf(input: unknown): string {
-  const id = (input as { sessionId?: unknown } | null)?.sessionId;
-  if (typeof id !== 'string' || !/^[a-f0-9]{24}$/.test(id))
-    throw new Invalid('errors.invalid', [{ field: 'sessionId', code: 'validation.id' }]);
-  return id;
-}
+import {
+  allotmentInput,
+  announceInput,
+  buyInput,
+  chatInput,
+  deleteMessageInput,
+  flashInput,
+  muteInput,
+  offerRef,
+  sessionRef,
+} from './live-input.ts';
+import type { LiveService } from './live-service.ts';
 
 export function liveSocketEvents(live: LiveService): SocketEvent[] {
-  const control = (
+  // A console control: thirty a person per ten seconds (a busy assistant), validated input.
+  const control = <S extends z.ZodType>(
     name: string,
-    run: (actor: Parameters<LiveService['goLive']>[0], input: unknown) => Promise<unknown>,
-  ): SocketEvent => ({
-    name,
-    perTenSeconds: 30,
-    handle: ({ actor }, input) => run(actor, input),
-  });
+    input: S,
+    run: (actor: Actor | undefined, input: z.output<S>) => Promise<unknown>,
+  ): SocketEvent =>
+    validatedEvent({ name, perTenSeconds: 30, input, handle: ({ actor }, i) => run(actor, i) });
 
   return [
-    {
+    validatedEvent({
       name: 'live:join',
       perTenSeconds: 10,
-      async handle({ socket, actor, locale }, input) {
-        const sessionId = sessionIdOf(input);
+      input: sessionRef,
+      async handle({ socket, actor, locale }, { sessionId }) {
         const state = await live.roomState(sessionId, locale);
         const joined = (socket.data.liveRooms ??= new Set<string>()) as Set<string>;
         if (!joined.has(sessionId)) {
@@ -38,16 +42,17 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
         }
         return { ...state, me: actor ? { id: actor.id, name: actor.displayName } : null };
       },
-    },
+    }),
     validatedEvent({
       name: 'live:buy',
       perTenSeconds: 10,
       input: buyInput,
       handle: ({ actor }, input) => live.buy(actor, input),
     }),
-    {
+    validatedEvent({
       name: 'live:chat',
       perTenSeconds: 8,
+      input: chatInput,
       async handle({ actor, t }, input) {
         const result = await live.chat(actor, input);
         const failed = result.orderError;
@@ -65,22 +70,23 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
             : null,
         };
       },
-    },
-    {
+    }),
+    validatedEvent({
       name: 'live:waitlist',
       perTenSeconds: 5,
+      input: offerRef,
       handle: ({ actor }, input) => live.joinWaitlist(actor, input),
-    },
-    control('live:go-live', (a, i) => live.goLive(a, i)),
-    control('live:end', (a, i) => live.end(a, i)),
-    control('live:pin', (a, i) => live.pin(a, i, true)),
-    control('live:unpin', (a, i) => live.pin(a, i, false)),
-    control('live:flash', (a, i) => live.openFlash(a, i)),
-    control('live:flash-close', (a, i) => live.closeFlash(a, i)),
-    control('live:allotment', (a, i) => live.setAllotment(a, i)),
-    control('live:announce', (a, i) => live.announce(a, i)),
-    control('live:delete-message', (a, i) => live.deleteMessage(a, i)),
-    control('live:mute', (a, i) => live.mute(a, i)),
-    control('live:dashboard', (a, i) => live.dashboard(a, sessionIdOf(i))),
+    }),
+    control('live:go-live', sessionRef, (a, i) => live.goLive(a, i)),
+    control('live:end', sessionRef, (a, i) => live.end(a, i)),
+    control('live:pin', offerRef, (a, i) => live.pin(a, i, true)),
+    control('live:unpin', offerRef, (a, i) => live.pin(a, i, false)),
+    control('live:flash', flashInput, (a, i) => live.openFlash(a, i)),
+    control('live:flash-close', offerRef, (a, i) => live.closeFlash(a, i)),
+    control('live:allotment', allotmentInput, (a, i) => live.setAllotment(a, i)),
+    control('live:announce', announceInput, (a, i) => live.announce(a, i)),
+    control('live:delete-message', deleteMessageInput, (a, i) => live.deleteMessage(a, i)),
+    control('live:mute', muteInput, (a, i) => live.mute(a, i)),
+    control('live:dashboard', sessionRef, (a, i) => live.dashboard(a, i.sessionId)),
   ];
 }
