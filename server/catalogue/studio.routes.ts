@@ -12,7 +12,7 @@ import { MAX_PHOTO_BYTES, storeProductPhoto } from './photos.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
 import { VillageModel } from './village.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import { ORDER_STATUSES } from '../orders/order.model.ts';
+import { ORDER_STATUSES } from '../orders/order-status.ts';
 
 const photoUpload = receiveFiles(
   'photos',

@@ -81,6 +81,17 @@ export class StudioService {
     return shop;
   }
 
+  /** The shop's SKUs on sale, for a streamer choosing what to offer live. */
+  async activeSkus(actor: Actor | undefined, locale: string) {
+    const shop = await this.ownShop(actor);
+    const skus = await SkuModel.find({ shopId: shop._id, active: true }).lean();
+    return skus.map((s) => ({
+      code: s.code,
+      spec: pickLocalized(s.spec, locale),
+      priceFen: s.priceFen,
+    }));
+  }
+
   private async ownProduct(actor: Actor | undefined, productId: string) {
     const shop = await this.ownShop(actor);
     if (!Types.ObjectId.isValid(productId)) throw new NotFound('errors.productNotFound');

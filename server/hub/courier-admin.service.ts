@@ -90,6 +90,17 @@ export class CourierAdminService {
     if (actor?.role !== 'admin') throw new Forbidden();
   }
 
+  /** The couriers a buyer may prefer at checkout: the active ones, by name in their language. */
+  async activeChoices(locale: string): Promise<{ code: string; name: string }[]> {
+    const couriers = await CourierModel.find({ active: true }, { code: 1, name: 1 }).lean();
+    return couriers.map((c) => ({ code: c.code, name: pickLocalized(c.name, locale) }));
+  }
+
+  /** Whether `code` is a courier that takes parcels now. */
+  async isActive(code: string): Promise<boolean> {
+    return (await CourierModel.exists({ code, active: true })) !== null;
+  }
+
   /** Every courier with its rules, ready for the admin page. */
   async list(actor: Actor | undefined, locale: string, t: Translate): Promise<CourierAdminRow[]> {
     this.assertAdmin(actor);

@@ -4,12 +4,15 @@ import { buyInput } from './live-input.ts';
 import type { TFunction } from 'i18next';
 import { requireRole } from '../accounts/guards.ts';
 import { renderFormErrors } from '../core/http/form-errors.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
-import { pickLocalized } from '../core/localized-text.ts';
+import type { StudioService } from '../catalogue/studio.service.ts';
 import type { LiveService } from './live-service.ts';
 import type { AddressBook } from '../accounts/address-book.ts';
 
-export function liveRoutes(services: { live: LiveService; addresses: AddressBook }): Router {
+export function liveRoutes(services: {
+  live: LiveService;
+  addresses: AddressBook;
+  studio: StudioService;
+}): Router {
   const router = Router();
   const { live } = services;
 
@@ -48,15 +51,10 @@ export function liveRoutes(services: { live: LiveService; addresses: AddressBook
   });
 
   const liveListLocals = async (req: Request) => {
-    const skus = await SkuModel.find({ shopId: req.actor!.shopId, active: true }).lean();
     return {
       title: req.t('live.sessions'),
       sessions: await live.listForShop(req.actor, req.locale),
-      skus: skus.map((s) => ({
-        code: s.code,
-        spec: pickLocalized(s.spec, req.locale),
-        priceFen: s.priceFen,
-      })),
+      skus: await services.studio.activeSkus(req.actor, req.locale),
     };
   };
 

@@ -2,20 +2,9 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 import { localizedTextSchema } from '../core/localized-text.ts';
 import { addressSchema } from './address.schema.ts';
 
-export const ORDER_STATUSES = [
-  'pending_payment',
-  'paid',
-  'routed',
-  'picking',
-  'packed',
-  'shipped',
-  'delivered',
-  'expired',
-  'cancelled',
-  'refunded',
-  'partially_refunded',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, type OrderStatus } from './order-status.ts';
+
+export { ORDER_STATUSES, type OrderStatus };
 
 /** Orders whose units are taken from stock (placed and not given back). */
 export const STOCK_HOLDING_STATUSES: OrderStatus[] = [

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CourierModel } from '../hub/courier.model.ts';
+import type { CourierAdminService } from '../hub/courier-admin.service.ts';
 import { Router, type Request, type Response } from 'express';
 import { AppError, Invalid, Unauthenticated } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -32,6 +32,7 @@ interface OrderRouteDeps {
   tracking: TrackingService;
   payments: PaymentService;
   hub: HubService;
+  couriers: CourierAdminService;
 }
 
 export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Router {
@@ -80,9 +81,7 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
       savedAddresses: book.map((a, i) => ({ address: a, isDefault: i === 0 })),
       idempotencyKey: extra.idempotencyKey ?? randomBytes(16).toString('base64url'),
       payMinutes: Math.max(1, Math.round(payTimeoutS / 60)),
-      couriers: (await CourierModel.find({ active: true }, { code: 1, name: 1 }).lean()).map(
-        (c) => ({ code: c.code, name: pickLocalized(c.name, req.locale) }),
-      ),
+      couriers: await services.couriers.activeChoices(req.locale),
       ...extra,
     });
   };
@@ -110,7 +109,7 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
       typeof body.preferredCourier === 'string' && body.preferredCourier !== ''
         ? body.preferredCourier
         : undefined;
-    if (preferredCourier && !(await CourierModel.exists({ code: preferredCourier, active: true })))
+    if (preferredCourier && !(await services.couriers.isActive(preferredCourier)))
       throw new Invalid('errors.invalid', [
         { field: 'preferredCourier', code: 'validation.courier' },
       ]);
