@@ -7,6 +7,7 @@ import { Invalid, TooManyRequests } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { parseInput, plainText } from '../core/validation.ts';
 import type { Actor } from './actor.ts';
+import { ActorStamps } from './actor-stamps.ts';
 import type { AddressBook } from './address-book.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { SignInGuard } from './sign-in-guard.ts';
@@ -41,6 +42,7 @@ export class AccountService {
   /** Accounts made from one IP address in an hour, before sign-up asks it to wait. */
   private readonly signUpsPerIpHour: number;
   private readonly addresses: AddressBook | undefined;
+  private readonly stamps: ActorStamps;
   /** A hash of no one's password: an unknown login is checked against it, taking as long. */
   private dummyHash: Promise<string> | undefined;
 
@@ -50,6 +52,7 @@ export class AccountService {
     options: { addresses?: AddressBook; signUpsPerIpHour?: number } = {},
   ) {
     this.addresses = options.addresses;
+    this.stamps = new ActorStamps(redis, keys);
     this.signUpsPerIpHour = options.signUpsPerIpHour ?? 10;
     this.guard = new SignInGuard(redis, keys);
     this.signUps = new RateLimiterRedis({
@@ -112,6 +115,38 @@ export class AccountService {
   async findActor(userId: string): Promise<Actor | undefined> {
     const user = await UserModel.findById(userId);
     return user ? toActor(user) : undefined;
+  }
+
+  // ---- roles a shop gives (the catalogue's shop service asks for them) ----
+
+  /** A buyer who opened a shop becomes its streamer and owner. */
+  async makeShopOwner(userId: string, shopId: string): Promise<Actor> {
+    const user = await UserModel.findByIdAndUpdate(
+      userId,
+      { $set: { role: 'streamer', shopId, shopRole: 'owner' } },
+      { returnDocument: 'after' },
+    );
+    return toActor(user!);
+  }
+
+  /** Whether this person owns the shop they work in (only an owner invites). */
+  async ownsShop(userId: string): Promise<boolean> {
+    return (await UserModel.findById(userId, { shopRole: 1 }).lean())?.shopRole === 'owner';
+  }
+
+  /**
+   * Makes the signed-up buyer with this phone or email an assistant (场控) of the shop; their
+   * open sessions pick the new role up on their next click.
+   */
+  async makeAssistant(login: string, shopId: string): Promise<void> {
+    const user = await UserModel.findOne(login.includes('@') ? { email: login } : { phone: login });
+    if (!user)
+      throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.noSuchUser' }]);
+    if (user.role !== 'buyer')
+      throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.cannotInvite' }]);
+    user.set({ role: 'streamer', shopId, shopRole: 'assistant' });
+    await user.save();
+    await this.stamps.changed(String(user._id));
   }
 }
 

@@ -17,7 +17,6 @@ import { HubRouting } from '../hub/routing-service.ts';
 import { HUB_ROUTING_QUEUE } from '../hub/routing-jobs.ts';
 import { StudioService } from '../catalogue/studio.service.ts';
 import { ShopService } from '../catalogue/shop.service.ts';
-import { ActorStamps } from '../accounts/actor-stamps.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { connectRedisForQueues } from '../core/redis.ts';
 import type { Runtime } from '../core/runtime.ts';
@@ -182,18 +181,19 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     firstScanOverdue: (hubId) => tracking.parcelsAwaitingFirstScan(hubId),
     publicUrl: config.PUBLIC_URL,
   });
+  const accounts = new AccountService(redis, keys, {
+    addresses,
+    signUpsPerIpHour: config.SIGN_UPS_PER_IP_HOUR,
+  });
   return {
-    accounts: new AccountService(redis, keys, {
-      addresses,
-      signUpsPerIpHour: config.SIGN_UPS_PER_IP_HOUR,
-    }),
+    accounts,
     addresses,
     stock,
     orderStates,
     orders,
     carts: new CartService(redis, keys),
     studio: new StudioService(),
-    shops: new ShopService(new ActorStamps(redis, keys)),
+    shops: new ShopService(accounts),
     admin: new AdminService(),
     couriers: new CourierAdminService({ logger }),
     courierAdapters,

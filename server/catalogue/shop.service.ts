@@ -2,11 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
-import { toActor } from '../accounts/account-service.ts';
-import { UserModel } from '../accounts/user.model.ts';
+import type { AccountService } from '../accounts/account-service.ts';
 import { Forbidden, Invalid } from '../core/errors.ts';
 import { parseInput, plainText } from '../core/validation.ts';
-import type { ActorStamps } from '../accounts/actor-stamps.ts';
 import { ShopModel } from './shop.model.ts';
 import { VillageModel } from './village.model.ts';
 
@@ -26,10 +24,11 @@ const inviteInput = z.object({
 });
 
 export class ShopService {
-  private readonly stamps: ActorStamps | undefined;
+  /** Whoever a shop makes a streamer is an account: the accounts domain changes their role. */
+  private readonly accounts: AccountService;
 
-  constructor(stamps?: ActorStamps) {
-    this.stamps = stamps;
+  constructor(accounts: AccountService) {
+    this.accounts = accounts;
   }
 
   /** A buyer opens a shop: it starts pending, and they become its streamer. */
@@ -51,28 +50,14 @@ export class ShopService {
       ownerId: actor.id,
       status: 'pending',
     });
-    const user = await UserModel.findByIdAndUpdate(
-      actor.id,
-      { $set: { role: 'streamer', shopId: shop._id, shopRole: 'owner' } },
-      { returnDocument: 'after' },
-    );
-    return toActor(user!);
+    return this.accounts.makeShopOwner(actor.id, String(shop._id));
   }
 
   /** The owner makes another signed-up person an assistant (场控) of the shop. */
   async inviteAssistant(actor: Actor | undefined, raw: unknown): Promise<void> {
     if (!actor || actor.role !== 'streamer' || !actor.shopId) throw new Forbidden();
-    const owner = await UserModel.findById(actor.id).lean();
-    if (owner?.shopRole !== 'owner') throw new Forbidden();
+    if (!(await this.accounts.ownsShop(actor.id))) throw new Forbidden();
     const { login } = parseInput(inviteInput, raw);
-    const user = await UserModel.findOne(login.includes('@') ? { email: login } : { phone: login });
-    if (!user)
-      throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.noSuchUser' }]);
-    if (user.role !== 'buyer')
-      throw new Invalid('errors.invalid', [{ field: 'login', code: 'validation.cannotInvite' }]);
-    user.set({ role: 'streamer', shopId: actor.shopId, shopRole: 'assistant' });
-    await user.save();
-    // Their open sessions pick the new role up on their next click.
-    await this.stamps?.changed(String(user._id));
+    await this.accounts.makeAssistant(login, actor.shopId);
   }
 }

@@ -44,7 +44,9 @@ export function storefrontRoutes(services: {
   });
 
   router.get('/p/:slug', async (req, res) => {
-    const product = await productPage(req.locale, req.params.slug, services.stock);
+    const product = await productPage(req.locale, req.params.slug, services.stock, (skuIds) =>
+      services.live.sessionOnAirPinning(skuIds),
+    );
     const added = req.query.added === '1';
     res.render('catalogue/product', { title: product.title, product, added });
   });

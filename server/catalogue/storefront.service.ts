@@ -7,7 +7,6 @@ import { ShopModel } from './shop.model.ts';
 import { SkuModel } from './sku.model.ts';
 import { VillageModel } from './village.model.ts';
 import { NotFound } from '../core/errors.ts';
-import { LiveSessionModel } from '../live/live-session.model.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
 import { queryTerms } from './keywords.ts';
 import { certificationBadges, type CertificationBadge } from '../trace/certification.service.ts';
@@ -146,6 +145,8 @@ export async function productPage(
   locale: string,
   slug: string,
   stock: StockReservations,
+  /** The session on air with one of these SKUs pinned, if any (the live domain knows). */
+  liveNowPinning: (skuIds: string[]) => Promise<string | undefined>,
 ): Promise<ProductPage> {
   if (!/^[a-z0-9-]{3,80}$/.test(slug)) throw new NotFound('errors.productNotFound');
   const product = await ProductModel.findOne({ slug, status: 'active' }).lean();
@@ -159,14 +160,10 @@ export async function productPage(
   ]);
   const available = await stock.available(skus.map((s) => String(s._id)));
   // "Watch live": a session on air right now with one of this product's SKUs pinned.
-  // (Sessions on air are few; FerretDB v1 has no $elemMatch, so the match is made here.)
-  const skuIds = new Set(skus.map((s) => String(s._id)));
-  const liveNow = (await LiveSessionModel.find({ status: 'live' }, { offers: 1 }).lean()).find(
-    (session) => session.offers.some((o) => o.pinned && skuIds.has(String(o.skuId))),
-  );
+  const liveSessionId = await liveNowPinning(skus.map((s) => String(s._id)));
   return {
     slug: product.slug,
-    liveSessionId: liveNow ? String(liveNow._id) : undefined,
+    liveSessionId,
     title: pickLocalized(product.title, locale),
     description: pickLocalized(product.description, locale),
     category: product.category,

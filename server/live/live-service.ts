@@ -63,6 +63,10 @@ export class LiveService {
     return this.view.listForHome(locale);
   }
 
+  sessionOnAirPinning(skuIds: string[]): Promise<string | undefined> {
+    return this.view.sessionOnAirPinning(skuIds);
+  }
+
   listForShop(actor: Actor | undefined, locale: string) {
     return this.view.listForShop(actor, locale);
   }

@@ -135,6 +135,17 @@ export class RoomView {
   }
 
   /**
+   * The session on air right now with one of these SKUs pinned (the product page's "watch
+   * live"). Sessions on air are few; FerretDB v1 has no $elemMatch, so the match is made here.
+   */
+  async sessionOnAirPinning(skuIds: string[]): Promise<string | undefined> {
+    const wanted = new Set(skuIds);
+    const onAir = await LiveSessionModel.find({ status: 'live' }, { offers: 1 }).lean();
+    const found = onAir.find((s) => s.offers.some((o) => o.pinned && wanted.has(String(o.skuId))));
+    return found ? String(found._id) : undefined;
+  }
+
+  /**
    * The home page's rooms: up to twelve on air, and the next twelve to come. A session whose
    * start passed more than two hours ago without going live is no longer offered.
    */

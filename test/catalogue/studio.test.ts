@@ -6,6 +6,7 @@ import { storeProductPhoto } from '../../server/catalogue/photos.ts';
 import { ProductModel } from '../../server/catalogue/product.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { ShopService } from '../../server/catalogue/shop.service.ts';
+import { AccountService } from '../../server/accounts/account-service.ts';
 import { SkuModel } from '../../server/catalogue/sku.model.ts';
 import { StudioService } from '../../server/catalogue/studio.service.ts';
 import { yuanToFen } from '../../server/core/validation.ts';
@@ -31,8 +32,11 @@ const HEADER =
 
 describe('the streamer studio', () => {
   const studio = new StudioService();
-  const shops = new ShopService();
-  before(ensureDemoCounty);
+  let shops: ShopService;
+  before(async () => {
+    await ensureDemoCounty();
+    shops = new ShopService(new AccountService(getRuntime().redis, getRuntime().keys));
+  });
 
   it('turns yuan into integer fen exactly', () => {
     expect(yuanToFen('38.80')).to.equal(3880);
