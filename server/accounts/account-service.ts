@@ -117,6 +117,12 @@ export class AccountService {
     return user ? toActor(user) : undefined;
   }
 
+  /** Display names by user id (a list of shops shows its owners). */
+  async displayNames(userIds: string[]): Promise<Map<string, string>> {
+    const users = await UserModel.find({ _id: { $in: userIds } }, { displayName: 1 }).lean();
+    return new Map(users.map((u) => [String(u._id), u.displayName]));
+  }
+
   // ---- roles a shop gives (the catalogue's shop service asks for them) ----
 
   /** A buyer who opened a shop becomes its streamer and owner. */

@@ -6,7 +6,7 @@ import type { i18n } from 'i18next';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import { accountRoutes } from '../accounts/account.routes.ts';
-import { adminRoutes } from '../accounts/admin.routes.ts';
+import { shopReviewRoutes } from '../catalogue/shop-review.routes.ts';
 import { courierAdminRoutes } from '../hub/courier-admin.routes.ts';
 import { hubRoutes } from '../hub/hub.routes.ts';
 import { traceRoutes } from '../trace/trace.routes.ts';
@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(orderRoutes(services, config.ORDER_PAY_TIMEOUT_S));
   app.use(paymentRoutes(services, config.STRIPE_PUBLISHABLE_KEY));
   app.use(studioRoutes(services, path.join(config.DATA_DIR, 'uploads')));
-  app.use(adminRoutes(services));
+  app.use(shopReviewRoutes(services));
   app.use(courierAdminRoutes(services));
   app.use(hubRoutes(services));
   app.use(traceRoutes(services, config.DATA_DIR));

@@ -2,7 +2,6 @@
 import { Queue } from 'bullmq';
 import { AccountService } from '../accounts/account-service.ts';
 import { AddressBook } from '../accounts/address-book.ts';
-import { AdminService } from '../accounts/admin.service.ts';
 import { CourierAdminService } from '../hub/courier-admin.service.ts';
 import { CourierAdapters } from '../hub/couriers/courier-adapters.ts';
 import { LocalCourierAdapter } from '../hub/couriers/local-courier.ts';
@@ -46,7 +45,6 @@ export interface Services {
   carts: CartService;
   studio: StudioService;
   shops: ShopService;
-  admin: AdminService;
   couriers: CourierAdminService;
   courierAdapters: CourierAdapters;
   tracking: TrackingService;
@@ -194,7 +192,6 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     carts: new CartService(redis, keys),
     studio: new StudioService(),
     shops: new ShopService(accounts),
-    admin: new AdminService(),
     couriers: new CourierAdminService({ logger }),
     courierAdapters,
     tracking,

@@ -1,9 +1,12 @@
-// Opening a village shop (it waits for the county admin) and inviting an assistant to run it.
+// Opening a village shop (it waits for the county admin), the admin's review of shops, and
+// inviting an assistant to run one.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import type { AccountService } from '../accounts/account-service.ts';
-import { Forbidden, Invalid } from '../core/errors.ts';
+import { Types } from 'mongoose';
+import { Forbidden, Invalid, NotFound } from '../core/errors.ts';
+import { pickLocalized } from '../core/localized-text.ts';
 import { parseInput, plainText } from '../core/validation.ts';
 import { ShopModel } from './shop.model.ts';
 import { VillageModel } from './village.model.ts';
@@ -51,6 +54,40 @@ export class ShopService {
       status: 'pending',
     });
     return this.accounts.makeShopOwner(actor.id, String(shop._id));
+  }
+
+  // ---- the county admin's review ----
+
+  /** Every shop for the county admin: pending first, with owner and village. */
+  async forReview(actor: Actor | undefined, locale: string) {
+    if (actor?.role !== 'admin') throw new Forbidden();
+    const shops = await ShopModel.find().sort({ status: -1, createdAt: 1 }).lean();
+    const [owners, villages] = await Promise.all([
+      this.accounts.displayNames(shops.map((s) => String(s.ownerId))),
+      VillageModel.find({ _id: { $in: shops.map((s) => s.villageId) } }).lean(),
+    ]);
+    return shops.map((s) => ({
+      id: String(s._id),
+      slug: s.slug,
+      name: pickLocalized(s.name, locale),
+      status: s.status,
+      owner: owners.get(String(s.ownerId)),
+      village: pickLocalized(
+        villages.find((v) => String(v._id) === String(s.villageId))?.name,
+        locale,
+      ),
+    }));
+  }
+
+  /** The county admin approves a shop (its products go public) or suspends it. */
+  async setStatus(actor: Actor | undefined, shopId: string, status: 'approved' | 'suspended') {
+    if (actor?.role !== 'admin') throw new Forbidden();
+    if (!Types.ObjectId.isValid(shopId)) throw new NotFound('errors.shopNotFound');
+    const shop = await ShopModel.findById(shopId);
+    if (!shop) throw new NotFound('errors.shopNotFound');
+    shop.status = status;
+    if (status === 'approved') shop.approvedAt = new Date();
+    await shop.save();
   }
 
   /** The owner makes another signed-up person an assistant (场控) of the shop. */

@@ -298,6 +298,17 @@ export class PaymentService {
     return this.paidCancellation.cancel(actor, orderNo);
   }
 
+  /** Payments Stripe reported that do not match their order (never marked paid), newest first. */
+  async problems(actor: Actor | undefined) {
+    if (actor?.role !== 'admin') throw new Forbidden();
+    return PaymentModel.find({
+      $or: [{ status: 'amount_mismatch' }, { problem: { $exists: true } }],
+    })
+      .sort({ updatedAt: -1 })
+      .limit(100)
+      .lean();
+  }
+
   /** Partial refund for lines the hub could not pick (used by the hub's short-pick exception). */
   refundShortPick(
     actor: Actor | undefined,

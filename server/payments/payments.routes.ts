@@ -80,6 +80,13 @@ export function paymentRoutes(
   });
 
   // The county admin's tool; hub staff report a short pick on the parcel, which calls this too.
+  router.get('/admin/payments', requireRole('admin'), async (req, res) => {
+    res.render('admin/payments', {
+      title: req.t('admin.payments'),
+      payments: await payments.problems(req.actor),
+    });
+  });
+
   router.post('/api/orders/:orderNo/refund-short-pick', requireRole('admin'), async (req, res) => {
     const lines = Array.isArray(req.body?.lines) ? req.body.lines : [];
     res.json(await payments.refundShortPick(req.actor, String(req.params.orderNo), lines));
