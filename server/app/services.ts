@@ -23,6 +23,8 @@ import { CartService } from '../orders/cart-service.ts';
 import { OrderStateMachine } from '../orders/order-states.ts';
 import { OrderNumbers } from '../orders/order-numbers.ts';
 import { OrderService } from '../orders/order-service.ts';
+import { OrderEventBus } from '../orders/order-events.ts';
+import { routeOrdersAsTheyChange } from '../hub/order-routing-listener.ts';
 import { publicOrderView } from '../orders/order-view.ts';
 import type { Order } from '../orders/order.model.ts';
 import { StockReservations } from '../stock/stock-reservations.ts';
@@ -88,24 +90,13 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     timer.unref();
     shopPings.set(shopId, timer);
   };
-  const orderEvents = {
-    orderChanged(order: Order) {
-      realtime.toRoom(rooms.user(String(order.buyerId)), 'order:changed', publicOrderView(order));
-      pingShop(String(order.shopId));
-      // A paid order goes to the hub (the job id is the order number: repeats are harmless).
-      if (order.status === 'paid')
-        routing.requestRouting(order.orderNo).catch((error: unknown) => {
-          logger.warn({ err: error, orderNo: order.orderNo }, 'routing not queued; the sweep will');
-        });
-      if ((order.status === 'cancelled' || order.status === 'refunded') && order.parcelNo)
-        routing.requestUnrouting(order.orderNo).catch((error: unknown) => {
-          logger.error(
-            { err: error, orderNo: order.orderNo },
-            'could not take order out of parcel',
-          );
-        });
-    },
-  };
+  // Who hears that an order changed: the buyer's open pages and the shop's console here; the
+  // hub's routing subscribes once it is built, below.
+  const orderEvents = new OrderEventBus(logger);
+  orderEvents.subscribe((order) => {
+    realtime.toRoom(rooms.user(String(order.buyerId)), 'order:changed', publicOrderView(order));
+    pingShop(String(order.shopId));
+  });
   const orderStates = new OrderStateMachine(redis, keys);
   stock
     .startLease()
@@ -168,6 +159,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     locks: parcelLocks,
     memory: new RoutingMemory(redis, keys),
   });
+  orderEvents.subscribe(routeOrdersAsTheyChange(routing, logger));
   const hub = new HubService({
     states: orderStates,
     events: orderEvents,
