@@ -3,7 +3,6 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { NotFound } from '../core/errors.ts';
 import type { Realtime } from '../core/realtime.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
@@ -17,6 +16,7 @@ import { hubOfStaff, invalidField } from './hub-staff.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';
 import { rooms } from '../core/rooms.ts';
+import { isKnownBarcode } from '../catalogue/catalogue-reads.ts';
 
 export interface HubServiceDeps {
   states: OrderStateMachine;
@@ -63,7 +63,7 @@ export class HubFloor {
   }
 
   protected async knownBarcode(barcode: string) {
-    if (!(await SkuModel.exists({ barcode })))
+    if (!(await isKnownBarcode(barcode)))
       throw invalidField('barcode', 'errors.unknownBarcode', { barcode });
   }
 

@@ -1,13 +1,13 @@
 // Shipping labels: a packed parcel's label is printed (every reprint counted), and a spoiled or
 // lost one is voided with the courier and replaced by a new waybill.
 import type { Actor } from '../accounts/actor.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
 import { Conflict } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { CourierModel } from './courier.model.ts';
 import { HubFloor } from './hub-floor.ts';
 import { renderShippingLabel } from './labels/shipping-label.ts';
 import { ParcelModel } from './parcel.model.ts';
+import { shopsByIds } from '../catalogue/catalogue-reads.ts';
 
 /** Statuses in which a parcel's label may be printed or reprinted. */
 const LABELLED: readonly string[] = ['packed', 'handed_over', 'in_transit', 'at_station'];
@@ -25,10 +25,7 @@ export class LabelPrinting extends HubFloor {
     await ParcelModel.updateOne({ parcelNo }, { $inc: { labelPrints: 1 } });
     const courier = await CourierModel.findOne({ code: parcel.courierCode }).lean();
     const a = parcel.address;
-    const shops = await ShopModel.find(
-      { _id: { $in: [...new Set(parcel.lines.map((l) => String(l.shopId)))] } },
-      { name: 1 },
-    ).lean();
+    const shops = await shopsByIds([...new Set(parcel.lines.map((l) => String(l.shopId)))]);
     return renderShippingLabel({
       waybillNo: parcel.waybillNo,
       courier: {

@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Address } from '../orders/address.schema.ts';
 import { OrderModel } from '../orders/order.model.ts';
@@ -16,6 +15,7 @@ import { ParcelModel, type Parcel } from './parcel.model.ts';
 import type { RoutingMemory } from './routing-memory.ts';
 import { CLOSE_PARCEL_JOB, ROUTING_RETRY } from './routing-jobs.ts';
 import { allocateBatchUnits, holdAll, type OrderDoc } from './unit-allocation.ts';
+import { skusByIds } from '../catalogue/catalogue-reads.ts';
 
 export interface ParcelPlacementDeps {
   queue: Queue;
@@ -240,12 +240,7 @@ export class ParcelPlacement {
     if (orders.length === 0) return lines;
     const walk = new Map(bins.map((b) => [b.code, b.walkOrder]));
     const skuIds = [...new Set(orders.flatMap((o) => o.lines.map((l) => String(l.skuId))))].sort();
-    const barcodes = new Map(
-      (await SkuModel.find({ _id: { $in: skuIds } }, { barcode: 1 }).lean()).map((s) => [
-        String(s._id),
-        s.barcode,
-      ]),
-    );
+    const barcodes = new Map((await skusByIds(skuIds)).map((s) => [String(s._id), s.barcode]));
     const allocations = await holdAll(skuIds, this.deps.locks, () =>
       allocateBatchUnits(orders, target, skuIds, retrying, this.deps.memory),
     );

@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
@@ -14,6 +13,7 @@ import { BatchModel } from './batch.model.ts';
 import { hubOfStaff, invalidField } from './hub-staff.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
 import { rooms } from '../core/rooms.ts';
+import { skuByBarcode, skusByIds } from '../catalogue/catalogue-reads.ts';
 
 export const PROCESSING_STEPS = [
   'dried',
@@ -100,7 +100,7 @@ export class HubReceiving {
       if (again) return { batchNo: again.batchNo, sellable: again.qc?.result === 'passed' };
     }
     const rows = parseInput(inspectionItemsInput, raw) as Record<string, string | undefined>;
-    const sku = await SkuModel.findOne({ barcode: input.barcode }).lean();
+    const sku = await skuByBarcode(input.barcode);
     if (!sku) throw invalidField('barcode', 'errors.unknownBarcode', { barcode: input.barcode });
     if (!hub.bins.some((b) => b.code === input.bin_code))
       throw invalidField('bin_code', 'errors.unknownBin', { bin: input.bin_code });
@@ -176,10 +176,7 @@ export class HubReceiving {
         ? { 'qc.result': result as 'passed' | 'failed' }
         : {};
     const batches = await BatchModel.find(filter).sort({ receivedAt: -1 }).limit(200).lean();
-    const skus = await SkuModel.find(
-      { _id: { $in: batches.map((b) => b.skuId) } },
-      { code: 1 },
-    ).lean();
+    const skus = await skusByIds(batches.map((b) => b.skuId));
     return batches
       .map((b) => ({ ...b, skuCode: skus.find((s) => String(s._id) === String(b.skuId))?.code }))
       .sort((a, b) => (a.qc?.result === 'failed' ? 0 : 1) - (b.qc?.result === 'failed' ? 0 : 1));

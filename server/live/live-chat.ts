@@ -2,13 +2,13 @@
 // (扣1, 要3斤) for a signed-in buyer while a product is pinned.
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../accounts/actor.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { AppError, Forbidden, Unauthenticated } from '../core/errors.ts';
 import { readCommentOrder } from './comment-order.ts';
 import type { LiveBuying } from './live-buying.ts';
 import type { ChatInput } from './live-input.ts';
 import { findSession, type LiveDeps } from './live-sessions.ts';
 import { rooms } from '../core/rooms.ts';
+import { skuById } from '../catalogue/catalogue-reads.ts';
 
 const CHAT_KEEP = 50;
 
@@ -49,7 +49,7 @@ export class LiveChat {
     });
     const pinned = session.offers.find((o) => o.pinned);
     if (!pinned || session.status !== 'live') return { message };
-    const sku = await SkuModel.findById(pinned.skuId).lean();
+    const sku = await skuById(pinned.skuId);
     const spec = sku?.spec.zh ?? '';
     const asked = readCommentOrder(text, spec);
     if (!asked) return { message };

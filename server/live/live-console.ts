@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { Conflict, Invalid } from '../core/errors.ts';
 import { RedisLocks } from '../core/redis-lock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
@@ -35,6 +34,7 @@ import {
   type SessionDoc,
 } from './live-sessions.ts';
 import type { RoomUpdates } from './room-updates.ts';
+import { skuOnSaleInShop } from '../catalogue/catalogue-reads.ts';
 
 const HOLDING = STOCK_HOLDING_STATUSES;
 const PAID = PAID_STATUSES;
@@ -62,7 +62,7 @@ export class LiveConsole {
     const input = parseInput(scheduleInput, raw);
     const offers = [];
     for (const [i, o] of input.offers.entries()) {
-      const sku = await SkuModel.findOne({ code: o.sku_code, shopId, active: true }).lean();
+      const sku = await skuOnSaleInShop(shopId, o.sku_code);
       if (!sku)
         throw new Invalid('errors.invalid', [
           { field: `offers.${i}.sku_code`, code: 'validation.skuNotInShop' },

@@ -2,10 +2,6 @@
 // the lists of rooms on the home page and in the streamer's studio.
 import type { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
-import { VillageModel } from '../catalogue/village.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { nextBatchToShip } from '../hub/batch-allocation.ts';
@@ -19,6 +15,13 @@ import {
   type SessionCache,
   type SessionDoc,
 } from './live-sessions.ts';
+import {
+  productsByIds,
+  shopById,
+  shopsByIds,
+  skusByIds,
+  villageById,
+} from '../catalogue/catalogue-reads.ts';
 
 interface TraceCard {
   village: string;
@@ -108,10 +111,10 @@ export class RoomView {
   }
 
   private async roomCatalogue(session: SessionDoc) {
-    const skus = await SkuModel.find({ _id: { $in: session.offers.map((o) => o.skuId) } }).lean();
-    const products = await ProductModel.find({ _id: { $in: skus.map((s) => s.productId) } }).lean();
-    const shop = await ShopModel.findById(session.shopId).lean();
-    const village = shop && (await VillageModel.findById(shop.villageId).lean());
+    const skus = await skusByIds(session.offers.map((o) => o.skuId));
+    const products = await productsByIds(skus.map((s) => s.productId));
+    const shop = await shopById(session.shopId);
+    const village = shop && (await villageById(shop.villageId));
     return { skus, products, shop, village };
   }
 
@@ -123,7 +126,7 @@ export class RoomView {
     return this.traceCards.get(`${String(skuId)}:${locale}`, async () => {
       const batch = await nextBatchToShip(skuId);
       if (!batch) return null;
-      const village = batch.villageId ? await VillageModel.findById(batch.villageId).lean() : null;
+      const village = batch.villageId ? await villageById(batch.villageId) : null;
       return {
         village: village ? pickLocalized(village.name, locale) : '',
         producer: batch.producer,
@@ -161,10 +164,10 @@ export class RoomView {
         .lean(),
     ]);
     const sessions = [...onAir, ...next];
-    const shops = await ShopModel.find({
-      _id: { $in: sessions.map((s) => s.shopId) },
-      status: 'approved',
-    }).lean();
+    const shops = await shopsByIds(
+      sessions.map((s) => s.shopId),
+      { approved: true },
+    );
     return sessions
       .filter((s) => shops.some((sh) => String(sh._id) === String(s.shopId)))
       .map((s) => ({

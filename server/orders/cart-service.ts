@@ -2,11 +2,11 @@
 // session), a buyer's under their user id; signing in merges the first into the second.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { NotFound } from '../core/errors.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { parseInput, wholeNumber } from '../core/validation.ts';
 import { objectIdSchema, quantitySchema } from './order-input.ts';
+import { isSkuOnSale } from '../catalogue/catalogue-reads.ts';
 
 export type CartOwner = { userId: string } | { guestId: string };
 
@@ -44,8 +44,7 @@ export class CartService {
 
   async add(owner: CartOwner, raw: unknown): Promise<void> {
     const input = parseInput(addLineInput, raw);
-    if (!(await SkuModel.exists({ _id: input.skuId, active: true })))
-      throw new NotFound('errors.skuNotFound');
+    if (!(await isSkuOnSale(input.skuId))) throw new NotFound('errors.skuNotFound');
     const key = this.key(owner);
     const total = await this.redis.hincrby(key, input.skuId, input.quantity);
     if (total > 99) await this.redis.hset(key, input.skuId, 99);

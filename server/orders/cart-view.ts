@@ -1,9 +1,7 @@
 import { Types } from 'mongoose';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
+import { productsByIds, shopsByIds, skusByIds } from '../catalogue/catalogue-reads.ts';
 
 export interface CartLineView {
   skuId: string;
@@ -34,15 +32,15 @@ export async function cartView(
   const ids = lines
     .filter((l) => Types.ObjectId.isValid(l.skuId))
     .map((l) => new Types.ObjectId(l.skuId));
-  const skus = await SkuModel.find({ _id: { $in: ids }, active: true }).lean();
-  const products = await ProductModel.find({
-    _id: { $in: skus.map((s) => s.productId) },
-    status: 'active',
-  }).lean();
-  const shops = await ShopModel.find({
-    _id: { $in: skus.map((s) => s.shopId) },
-    status: 'approved',
-  }).lean();
+  const skus = await skusByIds(ids, { onSale: true });
+  const products = await productsByIds(
+    skus.map((s) => s.productId),
+    { active: true },
+  );
+  const shops = await shopsByIds(
+    skus.map((s) => s.shopId),
+    { approved: true },
+  );
   const available = await stock.available(skus.map((s) => String(s._id)));
   const groups = new Map<string, CartShopGroup>();
   for (const line of lines) {

@@ -2,15 +2,13 @@
 // document itself, built by hand rather than through Mongoose so a rush does not pay for casting.
 import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
 import { Invalid, NotFound } from '../core/errors.ts';
 import type { ReservedLine } from '../stock/stock-reservations.ts';
 import type { Address } from './address.schema.ts';
 import { OrderModel } from './order.model.ts';
 import type { PendingWrite } from './order-writer.ts';
 import type { Placement, ReservationStep } from './placement.ts';
+import { approvedShop, productsByIds, skusByIds } from '../catalogue/catalogue-reads.ts';
 
 export type PlacementCatalogue = Awaited<ReturnType<typeof loadCatalogue>>;
 
@@ -26,15 +24,15 @@ export interface PlacedFacts {
 
 /** The SKUs, products and shop of an order's lines; all of one approved shop, all on sale. */
 export async function loadCatalogue(skuIds: string[]) {
-  const skus = await SkuModel.find({ _id: { $in: skuIds }, active: true }).lean();
+  const skus = await skusByIds(skuIds, { onSale: true });
   if (skus.length !== skuIds.length) throw new NotFound('errors.skuNotFound');
-  const products = await ProductModel.find({
-    _id: { $in: skus.map((s) => s.productId) },
-    status: 'active',
-  }).lean();
+  const products = await productsByIds(
+    skus.map((s) => s.productId),
+    { active: true },
+  );
   const shopIds = new Set(skus.map((s) => String(s.shopId)));
   if (shopIds.size !== 1) throw new Invalid('errors.oneShopPerOrder');
-  const shop = await ShopModel.findOne({ _id: [...shopIds][0], status: 'approved' }).lean();
+  const shop = await approvedShop([...shopIds][0]!);
   if (!shop || products.length !== new Set(skus.map((s) => String(s.productId))).size) {
     throw new NotFound('errors.productUnavailable');
   }

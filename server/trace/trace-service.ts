@@ -3,10 +3,6 @@
 // unknown, malformed or forged code gets the same answer, and lookups are rate-limited per IP.
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
-import { SkuModel } from '../catalogue/sku.model.ts';
-import { VillageModel } from '../catalogue/village.model.ts';
 import { NotFound, TooManyRequests } from '../core/errors.ts';
 import type { Locale } from '../core/i18n/index.ts';
 import { pickLocalized } from '../core/localized-text.ts';
@@ -19,6 +15,7 @@ import { renderCountyMap } from './county-map.ts';
 import { ProducerModel } from './producer.model.ts';
 import { TraceCodeModel } from './trace-code.model.ts';
 import { TRACE_CODE_PATTERN } from './trace-codes.ts';
+import { productById, shopById, skuById, villageById } from '../catalogue/catalogue-reads.ts';
 
 /** A buyer scans a handful of codes; a script trying codes hits this within a minute. */
 export const TRACE_LOOKUPS_PER_MINUTE = 30;
@@ -103,9 +100,9 @@ export class TraceService {
         batchNo: { $in: allocations.map((a) => a.batchNo) },
       }).lean();
       batchesSeen.push(...batches);
-      const shop = await ShopModel.findById(line.shopId, { name: 1, slug: 1 }).lean();
-      const sku = await SkuModel.findById(line.skuId, { productId: 1 }).lean();
-      const product = sku ? await ProductModel.findById(sku.productId, { slug: 1 }).lean() : null;
+      const shop = await shopById(line.shopId);
+      const sku = await skuById(line.skuId);
+      const product = sku ? await productById(sku.productId) : null;
       items.push({
         title: line.title,
         spec: line.spec,
@@ -151,7 +148,7 @@ export class TraceService {
   }
 
   private async batchView(batch: Batch, locale: Locale) {
-    const village = batch.villageId ? await VillageModel.findById(batch.villageId).lean() : null;
+    const village = batch.villageId ? await villageById(batch.villageId) : null;
     const producer = batch.producerId
       ? await ProducerModel.findById(batch.producerId).lean()
       : null;
