@@ -50,15 +50,23 @@ export function findRule(from: OrderStatus, to: OrderStatus): TransitionRule | u
 }
 
 const STATE_KEY_TTL_S = 90 * 24 * 3600;
+/**
+ * How long a winner's claim on its transition lasts: longer than writing it to MongoDB takes, so
+ * a racer that finds the target already in Redis loses to a winner still writing, and only a
+ * retry after a crashed winner finishes the transition for it.
+ */
+const CLAIM_MS = 15_000;
 
 type ArbiterRedis = Redis & {
   decideOrderState(
     numKeys: number,
     key: string,
+    claimKey: string,
     from: string,
     to: string,
     stored: string,
     ttl: number,
+    claimMs: number,
   ): Promise<string>;
 };
 
@@ -105,12 +113,15 @@ export class OrderStateMachine {
     if (!rule.by.includes(actor.kind)) throw new Conflict('errors.illegalTransition', { from, to });
 
     const key = this.keys.key('order-state', orderNo);
+    const claim = this.keys.key('order-state-claim', orderNo);
+    const decide = (stored: string) =>
+      this.redis.decideOrderState(2, key, claim, from, to, stored, STATE_KEY_TTL_S, CLAIM_MS);
     // Redis usually knows the current state; MongoDB is read only when it does not.
-    let verdict = await this.redis.decideOrderState(1, key, from, to, '', STATE_KEY_TTL_S);
+    let verdict = await decide('');
     if (verdict === '?') {
       const stored = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
       if (!stored) throw new Conflict('errors.orderNotFound', { orderNo });
-      verdict = await this.redis.decideOrderState(1, key, from, to, stored.status, STATE_KEY_TTL_S);
+      verdict = await decide(stored.status);
     }
     if (verdict !== 'won') return { won: false, current: verdict as OrderStatus };
 
