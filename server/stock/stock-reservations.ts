@@ -53,6 +53,9 @@ const RELEASE_MARKER_TTL_S = 7 * 24 * 3600;
 export const LEASE_MS = 10_000;
 const HEARTBEAT_MS = 2_000;
 
+/** An in-flight count untouched this long is a placement that died (as in rebuild-stock.lua). */
+const STALE_INFLIGHT_S = 120;
+
 export class StockReservations {
   private readonly redis: ScriptedRedis;
   private readonly keys: RedisKeys;
@@ -300,12 +303,23 @@ export class StockReservations {
 
   /**
    * Heals a counter that drifted below the ledger (after a crash or a Redis wipe). Only
-   * replaces it when no placement is in flight and it did not move while the ledger was read.
+   * replaces it when no placement was in flight before the ledger was read nor is when it is
+   * written, and the counter did not move meanwhile, so the new value is exact. (A placement in
+   * flight at the first read may write its ledger entry and settle before the write: the counter
+   * would not have moved, and the old, higher ledger balance would put a sold unit back on sale.)
    * Returns true if the counter was corrected.
    */
   async resync(skuId: string): Promise<boolean> {
-    const before = await this.redis.hget(this.counterKey(skuId), 'available');
-    if (before === null) return false;
+    const [before, inflight, since] = await this.redis.hmget(
+      this.counterKey(skuId),
+      'available',
+      'inflight',
+      'inflight_at',
+    );
+    if (before == null) return false;
+    // In flight, unless untouched for two minutes (a placement that died: see rebuild-stock.lua).
+    const stale = Date.now() / 1000 - Number(since ?? 0) > STALE_INFLIGHT_S;
+    if (Number(inflight ?? 0) !== 0 && !stale) return false;
     const balance = (await sellableStockBySku([new Types.ObjectId(skuId)])).get(skuId) ?? 0;
     if (String(balance) === before) return false;
     const written = await this.redis.rebuildStock(
