@@ -91,7 +91,8 @@ describe('browser: security headers and the Content-Security-Policy', function (
       for (const path of visit.paths) {
         const response = await page.goto(path, { waitUntil: 'load' });
         expect(response!.status(), path).to.be.below(500);
-        await page.waitForTimeout(200); // scripts that run after load (sockets, forms)
+        // Scripts that run after load (sockets, forms) have made their requests, blocked or not.
+        await page.waitForLoadState('networkidle');
         pages++;
       }
       violations.push(...seen);

@@ -14,6 +14,7 @@ import {
 import { runPsql } from '../../server/core/local-services/mongo.ts';
 import type { ManagedProcess } from '../../server/core/local-services/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { trackServer } from '../support/spawned-processes.ts';
 import { freePort, RUN_ID } from '../support/test-env.ts';
 
 /** Processes in a full stack that hold a driver pool: two web processes, a worker, a script. */
@@ -32,12 +33,14 @@ describe('the PostgreSQL connection budget', function () {
     const binary = await ensureFerretDB(config, logger);
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      const ferret = await spawnFerretDB(
-        binary,
-        port,
-        backend,
-        config.FERRETDB_POOL_SIZE,
-        path.join(config.DATA_DIR, 'logs', `ferretdb-budget-${port}.log`),
+      const ferret = trackServer(
+        await spawnFerretDB(
+          binary,
+          port,
+          backend,
+          config.FERRETDB_POOL_SIZE,
+          path.join(config.DATA_DIR, 'logs', `ferretdb-budget-${port}.log`),
+        ),
       );
       stacks.push({ ferret, uri: ferretUri(port) });
     }

@@ -9,6 +9,7 @@ import {
   type RunningProcess,
 } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { trackServer } from '../support/spawned-processes.ts';
 import { freePort } from '../support/test-env.ts';
 import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import path from 'node:path';
@@ -41,7 +42,8 @@ describe('health and readiness', () => {
     expect(generated.headers.get('x-request-id')).to.match(/^[0-9a-f-]{36}$/);
   });
 
-  describe('when Redis goes away and comes back', () => {
+  describe('when Redis goes away and comes back', function () {
+    this.timeout(120_000); // a web process to start, on a machine that may be busy
     let redis: ManagedProcess | undefined;
     let app: RunningProcess | undefined;
     let redisPort: number;
@@ -52,10 +54,10 @@ describe('health and readiness', () => {
     before(async function () {
       if (!binary) throw new Error('redis-server is needed for this test');
       redisPort = await freePort();
-      redis = await spawnRedis(binary, redisPort, redisLog());
+      redis = trackServer(await spawnRedis(binary, redisPort, redisLog()));
     });
     after(async () => {
-      app?.child.kill('SIGKILL');
+      await app?.stop();
       await redis?.stop();
     });
 
@@ -80,7 +82,7 @@ describe('health and readiness', () => {
       expect(down.checks).to.deep.equal({ mongodb: 'up', redis: 'down' });
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).to.equal(200);
 
-      redis = await spawnRedis(binary!, redisPort, redisLog());
+      redis = trackServer(await spawnRedis(binary!, redisPort, redisLog()));
       await eventually(async () => (await fetch(ready)).status === 200);
       expect(app.child.exitCode).to.equal(null); // same process throughout
     });

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { childEnv, runEntry, waitForHttp } from '../support/processes.ts';
 import { freePort } from '../support/test-env.ts';
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', function () {
+  this.timeout(120_000); // a web process to start, on a machine that may be busy
+
   it('lets in-flight requests finish on SIGTERM during load, then exits 0 within 10 s', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -30,14 +32,19 @@ describe('graceful shutdown', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 400));
-
-    const signalledAt = Date.now();
-    web.child.kill('SIGTERM');
-    const results = await Promise.all(slow);
-    const exit = await web.exited;
-    stop = true;
-    await Promise.all(load);
+    let signalledAt = 0;
+    let results: { status: number; body: unknown }[];
+    let exit: Awaited<typeof web.exited>;
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      signalledAt = Date.now();
+      web.child.kill('SIGTERM');
+      results = await Promise.all(slow);
+      exit = await web.exited;
+    } finally {
+      stop = true; // the load stops with the test, however it ends
+      await Promise.all(load);
+    }
 
     expect(results.map((r) => r.status)).to.deep.equal(Array(20).fill(200));
     expect(results.every((r) => (r.body as { waitedMs: number }).waitedMs === 1500)).to.equal(true);

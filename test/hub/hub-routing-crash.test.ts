@@ -13,6 +13,7 @@ import { createBuyers, ensureDemoCounty } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { childEnv, eventually, inBatches, runEntry } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { scaled } from '../support/timeouts.ts';
 import { note } from '../../server/orders/timeline.ts';
 
 const BUYERS = 25;
@@ -74,7 +75,7 @@ describe('hub routing survives a killed worker', function () {
     // batches that name every order's parcel within a fraction of a second, so look often.
     const named = () =>
       OrderModel.countDocuments({ orderNo: { $in: orderNos }, parcelNo: { $exists: true } });
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + scaled(60_000);
     while ((await named()) < 10 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 10));
     first.child.kill('SIGKILL');
@@ -92,11 +93,10 @@ describe('hub routing survives a killed worker', function () {
         async () =>
           (await OrderModel.countDocuments({ orderNo: { $in: orderNos }, status: 'routed' })) ===
           orderNos.length,
-        90_000,
+        scaled(90_000),
       );
     } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
+      await second.stop();
     }
 
     // Each order in exactly one parcel, its line there exactly once, its units allocated once.

@@ -15,6 +15,7 @@ import { StockReservations } from '../../server/stock/stock-reservations.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { eventually, runEntry, childEnv, startWebProcesses } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { trackServer } from '../support/spawned-processes.ts';
 import { freePort } from '../support/test-env.ts';
 import { ask, buyerSocket, liveSession, type Ack } from '../support/live-room.ts';
 import { inBatches } from '../support/processes.ts';
@@ -163,7 +164,7 @@ describe('the big rush when things break', function () {
           JSON.stringify(resold),
         ).to.equal(true);
       } finally {
-        stop();
+        await stop();
       }
     });
   });
@@ -176,10 +177,12 @@ describe('the big rush when things break', function () {
       const binary = findExecutable('redis-server', ['/usr/sbin', '/usr/local/bin']);
       if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server)');
       const port = await freePort();
-      const server = await spawnRedis(
-        binary,
-        port,
-        path.join(getRuntime().config.DATA_DIR, 'logs', `redis-flush-test-${port}.log`),
+      const server = trackServer(
+        await spawnRedis(
+          binary,
+          port,
+          path.join(getRuntime().config.DATA_DIR, 'logs', `redis-flush-test-${port}.log`),
+        ),
       );
       stopRedis = () => server.stop();
       env = { REDIS_URL: `redis://127.0.0.1:${port}/0` };
@@ -256,9 +259,7 @@ describe('the big rush when things break', function () {
         const ledger = (await sellableStockBySku([sku._id])).get(String(sku._id))!;
         expect(ledger).to.equal(200 - (await unitsInOrders(offerId)));
       } finally {
-        stop();
-        worker.child.kill('SIGTERM');
-        await worker.exited;
+        await Promise.all([stop(), worker.stop()]);
       }
     });
   });

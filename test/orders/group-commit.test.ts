@@ -11,7 +11,10 @@ import type { Placement } from '../../server/orders/order-service.ts';
 import { createServices, type Services } from '../../server/app/services.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { StockMovementModel } from '../../server/stock/stock-movement.model.ts';
+import { StockReservations } from '../../server/stock/stock-reservations.ts';
+import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
+import { TIMEOUTS } from '../support/timeouts.ts';
 import { createBuyers, skuWithStock } from '../support/fixtures.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 
@@ -124,8 +127,12 @@ describe('group commit of placed orders', () => {
     };
     // `services` holds its batch open for 300 ms; the repeat reaches `other` meanwhile, finds
     // the key taken in Redis and waits for the first copy's order instead of placing a second.
+    const { redis, keys } = getRuntime();
+    const key = new StockReservations(redis, keys).placementKey(
+      `${buyer!.id}:${placement.idempotencyKey}`,
+    );
     const first = services.orders.placeOrder(buyer!, placement);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await redis.exists(key)) === 1, TIMEOUTS.eventually, 5);
     const repeat = await other.orders.placeOrder(buyer!, placement);
     expect(repeat.orderNo).to.equal((await first).orderNo);
     expect(await OrderModel.countDocuments({ buyerId: buyer!.id })).to.equal(1);

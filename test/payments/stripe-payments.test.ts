@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { Actor } from '../../server/accounts/actor.ts';
 import { UserModel } from '../../server/accounts/user.model.ts';
-import { Conflict, Invalid, NotFound } from '../../server/core/errors.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../server/core/errors.ts';
 import { startWebServer, type WebServer } from '../../server/app/web-server.ts';
 import { sellableStockBySku } from '../../server/stock/stock-ledger.ts';
 import { OrderModel, type Order } from '../../server/orders/order.model.ts';
@@ -14,6 +14,7 @@ import {
 import { StripeGateway } from '../../server/payments/stripe-gateway.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { createBuyers, skuWithStock } from '../support/fixtures.ts';
+import { expectRejected } from '../support/expect-rejected.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { eventually } from '../support/processes.ts';
 import { getRuntime } from '../support/root-hooks.ts';
@@ -102,6 +103,15 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       status: res.status,
       body: (await res.json()) as { outcome?: string; error?: { code: string } },
     };
+  }
+
+  /** Waits until the worker has applied the event in `payload`; returns the stored event. */
+  async function applied(payload: string) {
+    const { id } = JSON.parse(payload) as { id: string };
+    return eventually(async () => {
+      const stored = await StripeEventModel.findOne({ eventId: id }).lean();
+      return stored?.processedAt ? stored : undefined;
+    });
   }
 
   async function pay(order: Order) {
@@ -211,10 +221,26 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       order.orderNo,
     );
     const payload = succeeded(order);
+    const { id } = JSON.parse(payload) as { id: string };
     expect((await deliver(payload)).body.outcome).to.equal('queued');
-    await eventually(async () => (await status(order.orderNo)) === 'paid');
+    const first = await applied(payload);
+    expect(first.outcome).to.equal('paid');
+    const job = (await services().queues.stripeEvents.getJob(`stripe-${id}`))!;
+    expect(await job.getState()).to.equal('completed');
+
+    // Stripe delivers it again: acknowledged, and nothing is queued or applied a second time.
     expect((await deliver(payload)).body.outcome).to.equal('duplicate');
-    await new Promise((r) => setTimeout(r, 300));
+    const queued = await services().queues.stripeEvents.getJobs([
+      'waiting',
+      'active',
+      'delayed',
+      'prioritized',
+    ]);
+    expect(queued.filter((j) => (j.data as { eventId?: string }).eventId === id)).to.deep.equal([]);
+    const again = (await services().queues.stripeEvents.getJob(`stripe-${id}`))!;
+    expect(again.finishedOn).to.equal(job.finishedOn);
+    const stored = (await StripeEventModel.findOne({ eventId: id }).lean())!;
+    expect(stored.processedAt).to.deep.equal(first.processedAt);
     const paid = (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
     expect(paid.timeline.filter((t) => t.to === 'paid')).to.have.length(1);
   });
@@ -235,15 +261,16 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       },
       { created: Math.floor(Date.now() / 1000) - 60 },
     );
+    const unknownType = event('customer.updated', { id: 'cus_x', object: 'customer' });
     expect((await deliver(failedEarlier)).status).to.equal(200);
-    expect(
-      (await deliver(event('customer.updated', { id: 'cus_x', object: 'customer' }))).status,
-    ).to.equal(200);
-    await new Promise((r) => setTimeout(r, 500));
+    expect((await deliver(unknownType)).status).to.equal(200);
+    // Both were applied by the worker, and neither changed the order or its payment.
+    expect((await applied(failedEarlier)).outcome).to.equal('payment failed noted');
+    expect((await applied(unknownType)).outcome).to.equal('ignored customer.updated');
     expect(await status(order.orderNo)).to.equal('paid');
-    expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!.status).to.equal(
-      'succeeded',
-    );
+    const payment = (await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!;
+    expect(payment.status).to.equal('succeeded');
+    expect(payment.problem).to.equal(undefined);
   });
 
   it('flags an amount that does not match the order for the admin, and never marks it paid', async () => {
@@ -322,11 +349,11 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
     });
     expect(await available(String(sku._id))).to.equal(10);
     // Cancelling twice refunds once.
-    expect(
-      await services()
-        .payments.cancelPaidOrder(who, order.orderNo)
-        .catch((e: unknown) => e),
-    ).to.be.instanceOf(Conflict);
+    await expectRejected(
+      services().payments.cancelPaidOrder(who, order.orderNo),
+      Conflict,
+      'errors.cannotCancel',
+    );
     expect(await RefundModel.countDocuments({ orderNo: order.orderNo })).to.equal(1);
   });
 
@@ -363,23 +390,26 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       refundedFen: 2280,
     });
 
-    const tooMuch = await services()
-      .payments.issueRefund(order.orderNo, order.totalFen, 'greedy', 'more than paid')
-      .catch((e: unknown) => e);
-    expect(tooMuch).to.be.instanceOf(Invalid);
-    expect((tooMuch as Invalid).code).to.equal('errors.refundTooLarge');
-    const badLines = await services()
-      .payments.refundShortPick(hubStaff, order.orderNo, [{ skuCode, quantity: 3 }])
-      .catch((e: unknown) => e);
-    expect(badLines).to.be.instanceOf(Invalid);
-    const buyerTries = await services()
-      .payments.refundShortPick(
+    await expectRejected(
+      services().payments.issueRefund(order.orderNo, order.totalFen, 'greedy', 'more than paid'),
+      Invalid,
+      'errors.refundTooLarge',
+    );
+    const badLines = await expectRejected(
+      services().payments.refundShortPick(hubStaff, order.orderNo, [{ skuCode, quantity: 3 }]),
+      Invalid,
+      'errors.invalid',
+    );
+    expect(badLines.fields).to.deep.equal([{ field: 'lines', code: 'validation.refundLines' }]);
+    await expectRejected(
+      services().payments.refundShortPick(
         { id: String(order.buyerId), role: 'buyer', displayName: 'b' },
         order.orderNo,
         [{ skuCode, quantity: 1 }],
-      )
-      .catch((e: unknown) => e);
-    expect((buyerTries as Error).name).to.equal('Forbidden');
+      ),
+      Forbidden,
+      'errors.forbidden',
+    );
   });
 
   it('a late payment that kept its order still gives the stock back when that order is cancelled', async () => {
@@ -409,10 +439,11 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       displayName: '主播',
       shopId: String(order.shopId),
     };
-    const refused = await services()
-      .payments.cancelPaidOrder(streamer, order.orderNo)
-      .catch((e: unknown) => e);
-    expect((refused as Error).name).to.equal('Forbidden');
+    await expectRejected(
+      services().payments.cancelPaidOrder(streamer, order.orderNo),
+      Forbidden,
+      'errors.notYourOrder',
+    );
     expect(await status(order.orderNo)).to.equal('paid');
     expect(await RefundModel.countDocuments({ orderNo: order.orderNo })).to.equal(0);
   });
@@ -438,13 +469,16 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
     );
     const hub: Actor = { id: 'hub', role: 'hub_staff', displayName: '仓库' };
     const skuCode = order.lines[0]!.skuCode;
-    const doubled = await services()
-      .payments.refundShortPick(hub, order.orderNo, [
+    const tooManyUnits = { field: 'lines', code: 'validation.refundLines' };
+    const doubled = await expectRejected(
+      services().payments.refundShortPick(hub, order.orderNo, [
         { skuCode, quantity: 2 },
         { skuCode, quantity: 1 },
-      ])
-      .catch((e: unknown) => e);
-    expect(doubled).to.be.instanceOf(Invalid);
+      ]),
+      Invalid,
+      'errors.invalid',
+    );
+    expect(doubled.fields).to.deep.equal([tooManyUnits]);
     await services().payments.refundShortPick(
       hub,
       order.orderNo,
@@ -457,14 +491,22 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       [{ skuCode, quantity: 1 }],
       'exception-2',
     );
-    const third = await services()
-      .payments.refundShortPick(hub, order.orderNo, [{ skuCode, quantity: 1 }], 'exception-3')
-      .catch((e: unknown) => e);
-    expect(third).to.be.instanceOf(Invalid);
-    const garbage = await services()
-      .payments.refundShortPick(hub, order.orderNo, [null])
-      .catch((e: unknown) => e);
-    expect(garbage).to.be.instanceOf(Invalid);
+    const third = await expectRejected(
+      services().payments.refundShortPick(
+        hub,
+        order.orderNo,
+        [{ skuCode, quantity: 1 }],
+        'exception-3',
+      ),
+      Invalid,
+      'errors.invalid',
+    );
+    expect(third.fields).to.deep.equal([tooManyUnits]);
+    await expectRejected(
+      services().payments.refundShortPick(hub, order.orderNo, [null]),
+      Invalid,
+      'errors.invalid',
+    );
     expect((await PaymentModel.findOne({ orderNo: order.orderNo }).lean())!.refundedFen).to.equal(
       order.totalFen,
     );
@@ -476,11 +518,11 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
       { orderNo: order.orderNo },
       { $set: { payBy: new Date(Date.now() - 1000) } },
     );
-    const late = await services()
-      .payments.startPayment(who, order.orderNo)
-      .catch((e: unknown) => e);
-    expect(late).to.be.instanceOf(Conflict);
-    expect((late as Conflict).code).to.equal('errors.payByPassed');
+    await expectRejected(
+      services().payments.startPayment(who, order.orderNo),
+      Conflict,
+      'errors.payByPassed',
+    );
   });
 
   it('reconciles pending payments with Stripe without failing on ones still unpaid', async () => {
@@ -496,33 +538,33 @@ describe('payments with Stripe (stripe-mock) and signed webhooks', () => {
 
   it('refuses an illegal status change with a clear error', async () => {
     const { order } = await unpaidOrder();
-    const error = await services()
-      .orderStates.transition(
+    await expectRejected(
+      services().orderStates.transition(
         order.orderNo,
         'pending_payment',
         'shipped',
         { kind: 'system', id: 'test' },
         note('collected', { courier: 'test', waybill: 'W-TEST' }),
-      )
-      .catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(Conflict);
-    expect((error as Conflict).code).to.equal('errors.illegalTransition');
+      ),
+      Conflict,
+      'errors.illegalTransition',
+    );
     expect(await status(order.orderNo)).to.equal('pending_payment');
   });
 
   it("will not start a payment for someone else's order, or for a closed one", async () => {
     const { who, order } = await unpaidOrder();
     const stranger = await buyer();
-    expect(
-      await services()
-        .payments.startPayment(stranger, order.orderNo)
-        .catch((e: unknown) => e),
-    ).to.be.instanceOf(NotFound);
+    await expectRejected(
+      services().payments.startPayment(stranger, order.orderNo),
+      NotFound,
+      'errors.orderNotFound',
+    );
     await services().orders.cancelUnpaidOrder(who, order.orderNo);
-    const closed = await services()
-      .payments.startPayment(who, order.orderNo)
-      .catch((e: unknown) => e);
-    expect(closed).to.be.instanceOf(Conflict);
-    expect((closed as Conflict).code).to.equal('errors.notPayable');
+    await expectRejected(
+      services().payments.startPayment(who, order.orderNo),
+      Conflict,
+      'errors.notPayable',
+    );
   });
 });

@@ -97,6 +97,24 @@ export class Client {
   }
 }
 
+/**
+ * Sends until the answer is something other than "busy, try again shortly" (503 with
+ * Retry-After, which a loaded server gives when its store is out of reach or out of
+ * connections), waiting as told between tries, as the buyer's phone does. The request must be
+ * safe to repeat (an idempotency key, a sign-in). Returns the last answer and how many were sent.
+ */
+export async function sendUntilNotBusy<T>(
+  send: () => Promise<Reply<T>>,
+  maxTries = 5,
+): Promise<Reply<T> & { tries: number }> {
+  for (let tries = 1; ; tries++) {
+    const reply = await send();
+    const retryAfterS = Number(reply.headers.get('retry-after'));
+    if (reply.status !== 503 || !retryAfterS || tries === maxTries) return { ...reply, tries };
+    await new Promise((resolve) => setTimeout(resolve, retryAfterS * 1000));
+  }
+}
+
 export const DEMO_ADDRESS = {
   recipient: '陈晓',
   phone: '13800000001',

@@ -6,6 +6,7 @@ import { ShopModel } from '../../server/catalogue/shop.model.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { BUYER_PASSWORD, createBuyers, ensureDemoCounty, skuWithStock } from './fixtures.ts';
 import { Client, DEMO_ADDRESS } from './http-client.ts';
+import { TIMEOUTS } from './timeouts.ts';
 
 export type Ack = { ok: boolean; data?: unknown; code?: string; message?: string };
 
@@ -55,4 +56,4 @@ export async function buyerSocket(
 }
 
 export const ask = (socket: Socket, event: string, payload: unknown) =>
-  socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack>;
+  socket.timeout(TIMEOUTS.socketAck).emitWithAck(event, payload) as Promise<Ack>;
