@@ -25,6 +25,7 @@ export interface ParcelClosingDeps {
   adapterFor: (courierCode: string) => CourierAdapter;
   logger: Logger;
   locks: ParcelLocks;
+  /** Which parcels are collecting orders, what couriers have booked (hints kept in Redis). */
   memory: RoutingMemory;
   /** Takes an order cancelled or refunded meanwhile back out of its parcel. */
   unrouteOrder: (orderNo: string) => Promise<string>;

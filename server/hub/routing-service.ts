@@ -16,18 +16,12 @@
 // This file takes the jobs and heals what lost jobs left behind; placing orders in parcels is
 // parcel-placement.ts, closing parcels parcel-closing.ts.
 import type { Queue } from 'bullmq';
-import type { Logger } from '../core/logger.ts';
-import type { OrderEvents } from '../orders/order-service.ts';
-import type { OrderStateMachine } from '../orders/order-states.ts';
 import { OrderModel } from '../orders/order.model.ts';
 import { BatchAllocationModel } from './batch.model.ts';
 import { BatchLane, inParallel } from './batch-lane.ts';
-import type { CourierAdapter } from './couriers/courier-adapter.ts';
-import { ParcelClosing } from './parcel-closing.ts';
-import type { ParcelLocks } from './parcel-lock.ts';
+import { ParcelClosing, type ParcelClosingDeps } from './parcel-closing.ts';
 import { ParcelModel } from './parcel.model.ts';
 import { ParcelPlacement } from './parcel-placement.ts';
-import type { RoutingMemory } from './routing-memory.ts';
 import { ROUTE_ORDER_JOB, ROUTING_RETRY, UNROUTE_ORDER_JOB } from './routing-jobs.ts';
 import type { OrderDoc } from './unit-allocation.ts';
 
@@ -41,15 +35,8 @@ export {
 export { PACKAGING_GRAMS } from './parcel-closing.ts';
 export { addressKeyOf } from './parcel-placement.ts';
 
-export interface HubRoutingDeps {
+export interface HubRoutingDeps extends Omit<ParcelClosingDeps, 'unrouteOrder'> {
   queue: Queue;
-  states: OrderStateMachine;
-  events: OrderEvents;
-  adapterFor: (courierCode: string) => CourierAdapter;
-  logger: Logger;
-  locks: ParcelLocks;
-  /** Which parcels are collecting orders, what couriers have booked (hints kept in Redis). */
-  memory: RoutingMemory;
   /** How long a parcel waits for the same buyer's other paid orders. */
   consolidationWindowMs: number;
 }

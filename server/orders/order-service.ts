@@ -259,11 +259,6 @@ export class OrderService {
     await this.deps.stock.abandon(orderNo, keepKey);
   }
 
-  /** Queues the job that expires the order at its pay-by time. */
-  scheduleExpiry(order: Pick<Order, 'orderNo' | 'payBy'>): Promise<void> {
-    return this.unpaid.scheduleExpiry(order);
-  }
-
   /** Expires an unpaid order whose pay-by time has passed and gives its stock back. */
   expireOrder(orderNo: string, now = new Date()): Promise<'expired' | 'not_due' | OrderStatus> {
     return this.unpaid.expire(orderNo, now);

@@ -1,7 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { localizedTextSchema } from '../core/localized-text.ts';
 import { addressSchema } from './address.schema.ts';
-
 import { ORDER_STATUSES, type OrderStatus } from './order-status.ts';
 
 export { ORDER_STATUSES, type OrderStatus };

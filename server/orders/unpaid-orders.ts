@@ -9,7 +9,6 @@ import type { OrderEvents } from './order-events.ts';
 import { OrderModel, type Order, type OrderStatus } from './order.model.ts';
 import { assertBuyerOrAdmin, orderVisibleTo } from './order-queries.ts';
 import type { OrderStateMachine, TransitionActor } from './order-states.ts';
-import { EXPIRE_JOB } from './order-writer.ts';
 import { note } from './timeline.ts';
 
 export interface UnpaidOrdersDeps {
@@ -81,27 +80,6 @@ export class UnpaidOrders {
     await this.deps.releaseStock(result.order);
     this.deps.events.orderChanged(result.order);
     return result.order;
-  }
-
-  /** Queues the job that expires the order at its pay-by time. */
-  async scheduleExpiry(order: Pick<Order, 'orderNo' | 'payBy'>): Promise<void> {
-    try {
-      await this.deps.expiryQueue.add(
-        EXPIRE_JOB,
-        { orderNo: order.orderNo },
-        {
-          jobId: `expire-${order.orderNo}`,
-          delay: Math.max(0, order.payBy.getTime() - Date.now()),
-          removeOnComplete: 1000,
-        },
-      );
-    } catch (error) {
-      // The order is durable; the periodic sweep expires it if this job never arrives.
-      this.deps.logger.warn(
-        { err: error, orderNo: order.orderNo },
-        'could not schedule expiry; the sweep will',
-      );
-    }
   }
 
   /** Expires an unpaid order whose pay-by time has passed and gives its stock back. */
