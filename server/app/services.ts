@@ -26,7 +26,7 @@ import { OrderService } from '../orders/order-service.ts';
 import { OrderEventBus } from '../orders/order-events.ts';
 import { routeOrdersAsTheyChange } from '../hub/order-routing-listener.ts';
 import { publicOrderView } from '../orders/order-view.ts';
-import type { Order } from '../orders/order.model.ts';
+import type { Order } from '../orders/order-reads.ts';
 import { StockReservations } from '../stock/stock-reservations.ts';
 import { ORDER_EXPIRY_QUEUE } from '../orders/order-writer.ts';
 import { STRIPE_EVENTS_QUEUE } from '../payments/stripe-event-inbox.ts';

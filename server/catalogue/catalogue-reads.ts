@@ -53,6 +53,22 @@ export function productsByIds(productIds: Id[], { active = false } = {}) {
   }).lean();
 }
 
+/** How many of these products belong to the shop (another shop's look the same as missing). */
+export function countShopProducts(shopId: Id, productIds: Id[]): Promise<number> {
+  return ProductModel.countDocuments({ _id: { $in: productIds }, shopId });
+}
+
+/** The titles of a shop's products not archived, oldest first (a form's product list). */
+export function shopProductTitles(shopId: Id) {
+  return ProductModel.find({ shopId, status: { $ne: 'archived' } }, { title: 1 })
+    .sort({ createdAt: 1 })
+    .lean();
+}
+
+export function productTitlesByIds(productIds: Id[]) {
+  return ProductModel.find({ _id: { $in: productIds } }, { title: 1 }).lean();
+}
+
 // ---- shops and villages ----
 
 export function shopById(shopId: Id) {
@@ -70,6 +86,10 @@ export function shopsByIds(shopIds: Id[], { approved = false } = {}) {
     _id: { $in: shopIds },
     ...(approved ? { status: 'approved' as const } : {}),
   }).lean();
+}
+
+export function shopNamesByIds(shopIds: Id[]) {
+  return ShopModel.find({ _id: { $in: shopIds } }, { name: 1 }).lean();
 }
 
 export function villageById(villageId: Id) {

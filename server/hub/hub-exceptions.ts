@@ -5,7 +5,8 @@ import type { Actor } from '../accounts/actor.ts';
 import { Conflict, NotFound, Unauthenticated } from '../core/errors.ts';
 import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import { addressInput } from '../orders/order-input.ts';
-import { OrderModel } from '../orders/order.model.ts';
+import { noteHubNotice, readdressForHub } from '../orders/order-hub-marks.ts';
+import { orderByNo } from '../orders/order-reads.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
 import { barcodeInput, HubFloor } from './hub-floor.ts';
 import { invalidField } from './hub-staff.ts';
@@ -121,7 +122,7 @@ export class HubExceptions extends HubFloor {
    */
   async fixHeldAddress(actor: Actor | undefined, orderNo: string, raw: unknown) {
     if (!actor) throw new Unauthenticated();
-    const order = await OrderModel.findOne({ orderNo: String(orderNo) }).lean();
+    const order = await orderByNo(orderNo);
     if (!order || String(order.buyerId) !== actor.id) throw new NotFound('errors.orderNotFound');
     if (order.hubNotice !== 'address_unreachable' || !order.parcelNo)
       throw new Conflict('errors.nothingToFix');
@@ -160,11 +161,7 @@ export class HubExceptions extends HubFloor {
         },
       );
       for (const no of parcel.orderNos) {
-        await OrderModel.updateOne(
-          { orderNo: no },
-          { $set: { address }, $unset: { hubNotice: 1 } },
-        );
-        const changed = await OrderModel.findOne({ orderNo: no }).lean();
+        const changed = await readdressForHub(no, address);
         if (changed) this.deps.events.orderChanged(changed);
       }
       this.changed(parcel.hubId);
@@ -173,10 +170,7 @@ export class HubExceptions extends HubFloor {
   }
 
   private async noteOnOrder(orderNo: string, code: string) {
-    const order = await OrderModel.findOne({ orderNo }).lean();
-    if (order) {
-      await OrderModel.updateOne({ orderNo }, { $set: { hubNotice: code } });
-      this.deps.events.orderChanged({ ...order, hubNotice: code } as typeof order);
-    }
+    const order = await noteHubNotice(orderNo, code);
+    if (order) this.deps.events.orderChanged(order);
   }
 }

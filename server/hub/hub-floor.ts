@@ -7,7 +7,7 @@ import { NotFound } from '../core/errors.ts';
 import type { Realtime } from '../core/realtime.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
-import type { OrderStatus } from '../orders/order.model.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
 import type { TimelineNote } from '../orders/timeline.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';

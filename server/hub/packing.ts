@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict } from '../core/errors.ts';
 import { parseInput, wholeNumber } from '../core/validation.ts';
-import { OrderModel } from '../orders/order.model.ts';
+import { orderFieldsByNo } from '../orders/order-reads.ts';
 import { note } from '../orders/timeline.ts';
 import { issueTraceCodes } from '../trace/trace-codes.ts';
 import { barcodeInput, HubFloor } from './hub-floor.ts';
@@ -92,7 +92,7 @@ export class ParcelPacking extends HubFloor {
         },
       );
       for (const orderNo of parcel.orderNos) {
-        const order = await OrderModel.findOne({ orderNo }, { status: 1 }).lean();
+        const order = await orderFieldsByNo(orderNo, ['status']);
         if (order?.status === 'picking' || order?.status === 'partially_refunded')
           await this.moveOrder(
             orderNo,

@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { Address } from '../orders/address.schema.ts';
-import { OrderModel } from '../orders/order.model.ts';
+import { nameParcelOfOrder } from '../orders/order-hub-marks.ts';
 import type { LineAllocation } from './batch-allocation.ts';
 import { inParallel } from './batch-lane.ts';
 import { HubModel } from './hub.model.ts';
@@ -101,8 +101,7 @@ export class ParcelPlacement {
     // parcel, and with it the same allocations, again.
     await inParallel(
       orders.filter((o) => o.parcelNo !== target.get(o.orderNo)),
-      (o) =>
-        OrderModel.updateOne({ orderNo: o.orderNo }, { $set: { parcelNo: target.get(o.orderNo) } }),
+      (o) => nameParcelOfOrder(o.orderNo, target.get(o.orderNo)!),
     );
     const joining = orders.filter(
       (o) => !parcels.get(target.get(o.orderNo)!)?.orderNos.includes(o.orderNo),

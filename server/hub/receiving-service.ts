@@ -7,7 +7,7 @@ import type { Actor } from '../accounts/actor.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { parseInput, plainText, wholeNumber } from '../core/validation.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
-import { ProducerModel } from '../trace/producer.model.ts';
+import { producerByRegistrationCode, producerChoices } from '../trace/producer-reads.ts';
 import { documentId, type StoredDocument } from '../trace/uploads.ts';
 import { BatchModel } from './batch.model.ts';
 import { hubOfStaff, invalidField } from './hub-staff.ts';
@@ -84,7 +84,7 @@ export class HubReceiving {
   /** The producers hub staff can receive from (the form's list). */
   async producers(actor: Actor | undefined) {
     await hubOfStaff(actor);
-    return ProducerModel.find({}, { registrationCode: 1, name: 1 }).sort({ name: 1 }).lean();
+    return producerChoices();
   }
 
   async receiveBatch(
@@ -104,7 +104,7 @@ export class HubReceiving {
     if (!sku) throw invalidField('barcode', 'errors.unknownBarcode', { barcode: input.barcode });
     if (!hub.bins.some((b) => b.code === input.bin_code))
       throw invalidField('bin_code', 'errors.unknownBin', { bin: input.bin_code });
-    const producer = await ProducerModel.findOne({ registrationCode: input.producer_code }).lean();
+    const producer = await producerByRegistrationCode(input.producer_code);
     if (!producer)
       throw invalidField('producer_code', 'errors.unknownProducer', { code: input.producer_code });
     const harvestDate = chinaDay(input.harvest_date);

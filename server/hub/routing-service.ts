@@ -16,7 +16,7 @@
 // This file takes the jobs and heals what lost jobs left behind; placing orders in parcels is
 // parcel-placement.ts, closing parcels parcel-closing.ts.
 import type { Queue } from 'bullmq';
-import { OrderModel } from '../orders/order.model.ts';
+import { orderByNo, orderFieldsByNo, paidOrdersUntouchedSince } from '../orders/order-reads.ts';
 import { BatchAllocationModel } from './batch.model.ts';
 import { BatchLane, inParallel } from './batch-lane.ts';
 import { ParcelClosing, type ParcelClosingDeps } from './parcel-closing.ts';
@@ -90,7 +90,7 @@ export class HubRouting {
    * hub sees it as an exception instead.
    */
   async unrouteOrder(orderNo: string): Promise<string> {
-    const order = await OrderModel.findOne({ orderNo }, { parcelNo: 1, status: 1 }).lean();
+    const order = await orderFieldsByNo(orderNo, ['parcelNo', 'status']);
     if (!order?.parcelNo) return 'not in a parcel';
     return this.deps.locks.withParcel(order.parcelNo, async () => {
       const parcel = await ParcelModel.findOne({ parcelNo: order.parcelNo }).lean();
@@ -166,10 +166,7 @@ export class HubRouting {
    */
   async sweepUnrouted(now = new Date()): Promise<number> {
     const stale = new Date(now.getTime() - 60_000);
-    const orders = await OrderModel.find(
-      { status: 'paid', updatedAt: { $lt: stale } },
-      { orderNo: 1, parcelNo: 1 },
-    ).lean();
+    const orders = await paidOrdersUntouchedSince(stale);
     const open = await ParcelModel.find(
       { status: 'open', openUntil: { $lt: stale } },
       { parcelNo: 1 },
@@ -189,7 +186,7 @@ export class HubRouting {
     const now = new Date(Math.max(...requests.map((r) => r.now.getTime())));
     const orderNos = [...new Set(requests.map((r) => r.orderNo))];
     const outcomes = new Map<string, string>();
-    const found = await inParallel(orderNos, (orderNo) => OrderModel.findOne({ orderNo }).lean());
+    const found = await inParallel(orderNos, (orderNo) => orderByNo(orderNo));
     const paid: OrderDoc[] = [];
     orderNos.forEach((orderNo, i) => {
       const order = found[i];

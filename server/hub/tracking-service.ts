@@ -5,7 +5,7 @@ import type { Types } from 'mongoose';
 import { Conflict, NotFound, type AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { pickLocalized } from '../core/localized-text.ts';
-import { OrderModel, type Order } from '../orders/order.model.ts';
+import { ordersByNos, type Order } from '../orders/order-reads.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
 import type { CourierAdapters } from './couriers/courier-adapters.ts';
@@ -262,7 +262,7 @@ export class TrackingService {
 
   private async notifyBuyers(orderNos: Set<string>): Promise<void> {
     if (orderNos.size === 0) return;
-    const orders = await OrderModel.find({ orderNo: { $in: [...orderNos] } }).lean();
+    const orders = await ordersByNos([...orderNos]);
     for (const order of orders) this.deps.events.orderChanged(order);
   }
 

@@ -8,11 +8,11 @@ import { RedisLocks } from '../core/redis-lock.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { parseInput } from '../core/validation.ts';
 import {
-  OrderModel,
+  liveSessionOrders,
   PAID_STATUSES,
   STOCK_HOLDING_STATUSES,
   type OrderStatus,
-} from '../orders/order.model.ts';
+} from '../orders/order-reads.ts';
 import type { LiveChat } from './live-chat.ts';
 import type { LiveCounters } from './live-counters.ts';
 import {
@@ -220,10 +220,7 @@ export class LiveConsole {
   private async computeDashboard(session: SessionDoc) {
     const sessionId = String(session._id);
     // Summed here rather than by $group: FerretDB v1 does not group on a compound key.
-    const orders = await OrderModel.find(
-      { 'live.sessionId': session._id },
-      { status: 1, lines: 1 },
-    ).lean();
+    const orders = await liveSessionOrders(session._id, ['status', 'lines']);
     const rows = orders.map((o) => ({
       _id: { status: o.status },
       orders: 1,

@@ -1,6 +1,6 @@
 // A session's offer counters in Redis, kept in step with MongoDB: created when missing, windows
 // opened and closed, and units that come back (returns, expired holds) passed down the waitlist.
-import { OrderModel, STOCK_HOLDING_STATUSES, type Order } from '../orders/order.model.ts';
+import { liveSessionOrders, STOCK_HOLDING_STATUSES, type Order } from '../orders/order-reads.ts';
 import { LiveSessionModel } from './live-session.model.ts';
 import type { LiveDeps, SessionCache, SessionDoc } from './live-sessions.ts';
 import { HOLD_SECONDS } from './live-stock.ts';
@@ -32,10 +32,11 @@ export class LiveCounters {
     let created = false;
     for (const offer of session.offers) {
       if (await this.deps.stock.exists(sessionId, offer.offerId)) continue;
-      const orders = await OrderModel.find(
-        { 'live.sessionId': session._id, 'live.offerId': offer.offerId, status: { $in: HOLDING } },
-        { buyerId: 1, lines: 1, orderNo: 1, idempotencyKey: 1 },
-      ).lean();
+      const orders = await liveSessionOrders(
+        session._id,
+        ['buyerId', 'lines', 'orderNo', 'idempotencyKey'],
+        { offerId: offer.offerId, statuses: HOLDING },
+      );
       const buyers = new Map<string, number>();
       let sold = 0;
       for (const o of orders) {

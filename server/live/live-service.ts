@@ -4,7 +4,7 @@
 import type { Actor } from '../accounts/actor.ts';
 import { SoldOut } from '../core/errors.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
-import type { Order } from '../orders/order.model.ts';
+import type { Order } from '../orders/order-reads.ts';
 import { LiveBuying } from './live-buying.ts';
 import { LiveChat, type ChatMessage } from './live-chat.ts';
 import { LiveConsole } from './live-console.ts';

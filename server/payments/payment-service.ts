@@ -3,10 +3,10 @@
 // event are in the modules beside this one; paid-order cancellation is the order domain's.
 import type { Queue } from 'bullmq';
 import type { Actor } from '../accounts/actor.ts';
-import { UserModel } from '../accounts/user.model.ts';
+import { rememberStripeCustomer, stripeCustomerOf } from '../accounts/stripe-customer.ts';
 import { Conflict, Forbidden, NotFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { OrderModel, type Order, type OrderStatus } from '../orders/order.model.ts';
+import { orderByNo, type Order, type OrderStatus } from '../orders/order-reads.ts';
 import type { OrderEvents } from '../orders/order-events.ts';
 import type { OrderService } from '../orders/order-service.ts';
 import { reReserveForLatePayment } from '../orders/order-stock.ts';
@@ -107,15 +107,14 @@ export class PaymentService {
   }
 
   private async customerFor(userId: string): Promise<string> {
-    const user = await UserModel.findById(userId);
+    const user = await stripeCustomerOf(userId);
     if (!user) throw new Forbidden();
     if (user.stripeCustomerId) return user.stripeCustomerId;
     const customer = await this.deps.gateway.sdk.customers.create(
       { name: user.displayName, metadata: { userId } },
       { idempotencyKey: `customer-${userId}` },
     );
-    user.stripeCustomerId = customer.id;
-    await user.save();
+    await rememberStripeCustomer(userId, customer.id);
     return customer.id;
   }
 
@@ -188,7 +187,7 @@ export class PaymentService {
       ).lean();
       if (recorded) return this.markPaid(orderNo, method);
     }
-    const order = orderNo ? await OrderModel.findOne({ orderNo }).lean() : null;
+    const order = orderNo ? await orderByNo(orderNo) : null;
     if (!order) {
       this.deps.logger.warn({ paymentIntent: intent.id }, 'payment for an unknown order');
       return 'no such order';
@@ -240,7 +239,7 @@ export class PaymentService {
       this.deps.events.orderChanged(result.order);
       return 'paid';
     }
-    const closed = order ?? (await OrderModel.findOne({ orderNo }).lean());
+    const closed = order ?? (await orderByNo(orderNo));
     if (!closed) return 'no such order';
     return this.settleLatePayment(closed, result.current);
   }

@@ -5,7 +5,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../core/errors.ts';
 import { parseInput } from '../core/validation.ts';
 import { z } from 'zod';
 import type { OrderEvents } from '../orders/order-events.ts';
-import { OrderModel, type Order } from '../orders/order.model.ts';
+import { orderByNo, type Order } from '../orders/order-reads.ts';
 import type { OrderStateMachine, TransitionActor } from '../orders/order-states.ts';
 import type { CancellationRefund } from '../orders/paid-order-cancellation.ts';
 import { note } from '../orders/timeline.ts';
@@ -107,7 +107,7 @@ export class Refunds {
   ): Promise<Order> {
     if (!actor || (actor.role !== 'hub_staff' && actor.role !== 'admin')) throw new Forbidden();
     const lines = parseInput(shortPickLines, rawLines);
-    const order = await OrderModel.findOne({ orderNo: String(orderNo) }).lean();
+    const order = await orderByNo(orderNo);
     if (!order) throw new NotFound('errors.orderNotFound');
     if (order.status !== 'picking' && order.status !== 'partially_refunded') {
       throw new Conflict('errors.notPicking', { status: order.status });
@@ -150,7 +150,7 @@ export class Refunds {
       );
       if (result.won) this.deps.events.orderChanged(result.order);
     }
-    return (await OrderModel.findOne({ orderNo: order.orderNo }).lean())!;
+    return (await orderByNo(order.orderNo))!;
   }
 
   /**

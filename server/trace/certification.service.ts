@@ -3,8 +3,12 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
-import { ProductModel } from '../catalogue/product.model.ts';
-import { ShopModel } from '../catalogue/shop.model.ts';
+import {
+  countShopProducts,
+  productTitlesByIds,
+  shopNamesByIds,
+  shopProductTitles,
+} from '../catalogue/catalogue-reads.ts';
 import { Conflict, Forbidden, Invalid, NotFound, type FieldProblem } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { parseInput, plainText } from '../core/validation.ts';
@@ -198,10 +202,10 @@ export class CertificationService {
     }
     if (parsed) {
       // Another shop's product is indistinguishable from a missing one.
-      const own = await ProductModel.countDocuments({
-        _id: { $in: parsed.product_ids.map((id) => new Types.ObjectId(id)) },
+      const own = await countShopProducts(
         shopId,
-      });
+        parsed.product_ids.map((id) => new Types.ObjectId(id)),
+      );
       if (own !== parsed.product_ids.length)
         problems.push({ field: 'product_ids', code: 'validation.certScopeProduct' });
     }
@@ -262,9 +266,7 @@ export class CertificationService {
     const shopId = this.shopOf(actor);
     const [certs, products] = await Promise.all([
       CertificationModel.find({ shopId }).sort({ createdAt: -1 }).limit(200).lean(),
-      ProductModel.find({ shopId, status: { $ne: 'archived' } }, { title: 1 })
-        .sort({ createdAt: 1 })
-        .lean(),
+      shopProductTitles(shopId),
     ]);
     return {
       certifications: await this.rows(certs, locale, now),
@@ -319,8 +321,8 @@ export class CertificationService {
   ): Promise<CertificationRow[]> {
     if (certs.length === 0) return [];
     const [products, shops] = await Promise.all([
-      ProductModel.find({ _id: { $in: certs.flatMap((c) => c.productIds) } }, { title: 1 }).lean(),
-      ShopModel.find({ _id: { $in: certs.map((c) => c.shopId) } }, { name: 1 }).lean(),
+      productTitlesByIds(certs.flatMap((c) => c.productIds)),
+      shopNamesByIds(certs.map((c) => c.shopId)),
     ]);
     const title = new Map(products.map((p) => [String(p._id), pickLocalized(p.title, locale)]));
     const shopName = new Map(shops.map((s) => [String(s._id), pickLocalized(s.name, locale)]));

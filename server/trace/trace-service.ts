@@ -7,9 +7,12 @@ import { NotFound, TooManyRequests } from '../core/errors.ts';
 import type { Locale } from '../core/i18n/index.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import type { RedisKeys } from '../core/redis.ts';
-import { BatchAllocationModel, BatchModel, type Batch } from '../hub/batch.model.ts';
-import { CourierModel } from '../hub/courier.model.ts';
-import { ParcelModel } from '../hub/parcel.model.ts';
+import {
+  batchesOfParcelLine,
+  courierNameByCode,
+  parcelByNo,
+  type Batch,
+} from '../hub/hub-reads.ts';
 import { certificationBadges } from './certification.service.ts';
 import { renderCountyMap } from './county-map.ts';
 import { ProducerModel } from './producer.model.ts';
@@ -82,7 +85,7 @@ export class TraceService {
   /** Everything the trace page shows for a scanned code, in the reader's language. */
   async page(ip: string, code: string, locale: Locale) {
     const scan = await this.scan(ip, code);
-    const parcel = (await ParcelModel.findOne({ parcelNo: scan.parcelNo }).lean())!;
+    const parcel = (await parcelByNo(scan.parcelNo))!;
     const lines =
       scan.lineIndex === undefined
         ? parcel.lines.map((line, index) => ({ line, index }))
@@ -91,14 +94,7 @@ export class TraceService {
     const items = [];
     const batchesSeen = [];
     for (const { line } of lines) {
-      const allocations = await BatchAllocationModel.find({
-        parcelNo: parcel.parcelNo,
-        orderNo: line.orderNo,
-        skuId: line.skuId,
-      }).lean();
-      const batches = await BatchModel.find({
-        batchNo: { $in: allocations.map((a) => a.batchNo) },
-      }).lean();
+      const batches = await batchesOfParcelLine({ parcelNo: parcel.parcelNo, ...line });
       batchesSeen.push(...batches);
       const shop = await shopById(line.shopId);
       const sku = await skuById(line.skuId);
@@ -128,9 +124,7 @@ export class TraceService {
       { step: 'collected', at: collected?.at, where: collected?.location },
       { step: 'delivered', at: delivered?.at, where: delivered?.location },
     ];
-    const courier = parcel.courierCode
-      ? await CourierModel.findOne({ code: parcel.courierCode }, { name: 1 }).lean()
-      : null;
+    const courierName = parcel.courierCode ? await courierNameByCode(parcel.courierCode) : null;
     return {
       code,
       scans: scan.scans,
@@ -142,7 +136,7 @@ export class TraceService {
         done: !!t.at,
         dayOnly: t.step === 'harvested' || t.step === 'inspected',
       })),
-      courier: courier ? pickLocalized(courier.name, locale) : undefined,
+      courier: courierName ? pickLocalized(courierName, locale) : undefined,
       delivered: !!delivered,
     };
   }

@@ -1,6 +1,6 @@
 // The public trace page: no sign-in, server-rendered, small (no scripts, the map is inline SVG).
 import { Router } from 'express';
-import { BatchModel } from '../hub/batch.model.ts';
+import { inspectionWithReport } from '../hub/hub-reads.ts';
 import type { TraceService } from './trace-service.ts';
 import { serveDocument, type StoredDocument } from './uploads.ts';
 
@@ -11,8 +11,7 @@ export function traceRoutes(services: { trace: TraceService }, dataDir: string):
   router.get(
     '/documents/:id',
     serveDocument(dataDir, async (_actor, id) => {
-      const batch = await BatchModel.findOne({ 'qc.reportDocumentId': id }, { qc: 1 }).lean();
-      const report = batch?.qc?.report;
+      const report = (await inspectionWithReport(id))?.report;
       return report?.path ? (report as StoredDocument) : undefined;
     }),
   );
