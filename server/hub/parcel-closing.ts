@@ -135,7 +135,7 @@ export class ParcelClosing {
     }
     // Counted before the write: a failure after it under-uses a courier, never over-books it.
     addBooking(usage, choice.courierCode, choice.shipDate);
-    await this.deps.memory.booked(choice.courierCode, choice.shipDate);
+    await this.deps.memory.booked(choice.courierCode, choice.shipDate, parcel.parcelNo);
     const waybillNo = await this.deps.adapterFor(choice.courierCode).issueWaybill({
       parcelNo: parcel.parcelNo,
       courierCode: choice.courierCode,
@@ -151,6 +151,8 @@ export class ParcelClosing {
       estimatedWeightGrams: weightGrams,
     };
     await ParcelModel.updateOne({ parcelNo: parcel.parcelNo }, { $set: routed });
+    // And again once written (counted once): Redis may have been wiped in between.
+    await this.deps.memory.booked(choice.courierCode, choice.shipDate, parcel.parcelNo);
     return { orderNos: parcel.orderNos, ...routed };
   }
 }

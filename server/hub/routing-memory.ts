@@ -3,13 +3,14 @@
 // each courier has booked for a ship date, and how many units of each batch are promised to
 // parcels. All are kept beside the truth in MongoDB and counted from it again when missing. Losing
 // them (a Redis wipe) costs a consolidation (the buyer's next order opens a parcel of its own),
-// never an order; counts are rebuilt from MongoDB by the next reader.
+// never an order; counts are rebuilt from MongoDB by the next reader. Bookings are counted by
+// parcel number, so a recount and the parcels booked while it reads MongoDB count each parcel once.
 import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { Redis, RedisKeys } from '../core/redis.ts';
 import { BatchAllocationModel } from './batch.model.ts';
 import { ParcelModel } from './parcel.model.ts';
 
-/** How long a day's booking counts are kept after they were counted. */
+/** How long a day's booking counts are kept after they were last counted or added to. */
 const BOOKINGS_TTL_S = 4 * 24 * 3600;
 /**
  * How long a SKU's promised units are trusted before they are counted again from the
@@ -23,6 +24,21 @@ export type Bookings = Record<string, Record<string, number>>;
 type RoutingRedis = Redis & {
   addIfCounted(numKeys: number, key: string, ...pairs: string[]): Promise<number>;
   rememberCounts(numKeys: number, key: string, ttl: number, ...pairs: string[]): Promise<number>;
+  countBooking(
+    numKeys: number,
+    countsKey: string,
+    parcelsKey: string,
+    ttl: number,
+    parcelNo: string,
+    courierCode: string,
+  ): Promise<number>;
+  recountBookings(
+    numKeys: number,
+    countsKey: string,
+    parcelsKey: string,
+    ttl: number,
+    ...pairs: string[]
+  ): Promise<number>;
 };
 
 export class RoutingMemory {
@@ -33,6 +49,8 @@ export class RoutingMemory {
     loadLuaScripts(redis, new URL('.', import.meta.url), {
       addIfCounted: 'add-if-counted.lua',
       rememberCounts: 'remember-counts.lua',
+      countBooking: 'count-booking.lua',
+      recountBookings: 'recount-bookings.lua',
     });
     this.redis = redis as RoutingRedis;
     this.keys = keys;
@@ -44,6 +62,10 @@ export class RoutingMemory {
 
   private bookingsKey(shipDate: string): string {
     return this.keys.key('{hub}', 'booked', shipDate);
+  }
+
+  private bookedParcelsKey(shipDate: string): string {
+    return this.keys.key('{hub}', 'booked', shipDate, 'parcels');
   }
 
   private batchUseKey(skuId: string): string {
@@ -74,24 +96,45 @@ export class RoutingMemory {
   /** Parcels booked per courier on each of the ship dates. */
   async bookings(shipDates: string[]): Promise<Bookings> {
     const usage: Bookings = {};
-    const counts = await Promise.all(
-      shipDates.map((shipDate) =>
-        this.counted(this.bookingsKey(shipDate), BOOKINGS_TTL_S, async () => {
-          const booked = new Map<string, number>();
-          for (const p of await ParcelModel.find({ shipDate }, { courierCode: 1 }).lean())
-            if (p.courierCode) booked.set(p.courierCode, (booked.get(p.courierCode) ?? 0) + 1);
-          return booked;
-        }),
-      ),
-    );
+    const counts = await Promise.all(shipDates.map((shipDate) => this.bookedOn(shipDate)));
     for (const [i, shipDate] of shipDates.entries())
       for (const [courierCode, n] of counts[i]!) (usage[courierCode] ??= {})[shipDate] = n;
     return usage;
   }
 
-  /** One more parcel for the courier on that date. */
-  async booked(courierCode: string, shipDate: string): Promise<void> {
-    await this.redis.addIfCounted(1, this.bookingsKey(shipDate), courierCode, '1');
+  /**
+   * One parcel booked with the courier on that date. Count it before the parcel is written (a
+   * failure in between under-uses the courier, never over-books it) and again once it is written:
+   * a wipe in between may have let a recount read MongoDB without it. It is counted once.
+   */
+  async booked(courierCode: string, shipDate: string, parcelNo: string): Promise<void> {
+    await this.redis.countBooking(
+      2,
+      this.bookingsKey(shipDate),
+      this.bookedParcelsKey(shipDate),
+      BOOKINGS_TTL_S,
+      parcelNo,
+      courierCode,
+    );
+  }
+
+  /** The day's counts, counted again from MongoDB (with the parcels booked meanwhile) if lost. */
+  private async bookedOn(shipDate: string): Promise<Map<string, number>> {
+    const key = this.bookingsKey(shipDate);
+    let kept = await this.redis.hgetall(key);
+    if (!('_counted' in kept)) {
+      const parcels = await ParcelModel.find({ shipDate }, { parcelNo: 1, courierCode: 1 }).lean();
+      const pairs = parcels.flatMap((p) => (p.courierCode ? [p.parcelNo, p.courierCode] : []));
+      await this.redis.recountBookings(
+        2,
+        key,
+        this.bookedParcelsKey(shipDate),
+        BOOKINGS_TTL_S,
+        ...pairs,
+      );
+      kept = await this.redis.hgetall(key);
+    }
+    return countsOf(kept);
   }
 
   /**
@@ -135,12 +178,17 @@ export class RoutingMemory {
       if (await this.redis.rememberCounts(1, key, ttl, ...pairs)) return fresh;
       kept = await this.redis.hgetall(key);
     }
-    return new Map(
-      Object.entries(kept).flatMap(([field, n]) =>
-        field === '_counted' ? [] : [[field, Number(n)]],
-      ),
-    );
+    return countsOf(kept);
   }
+}
+
+/** A counts hash as read from Redis, without its `_counted` mark. */
+function countsOf(kept: Record<string, string>): Map<string, number> {
+  return new Map(
+    Object.entries(kept).flatMap(([field, n]) =>
+      field === '_counted' ? [] : [[field, Number(n)]],
+    ),
+  );
 }
 
 /** Adds one booking to a usage snapshot (parcels closing side by side count each other). */
