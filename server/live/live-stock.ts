@@ -211,11 +211,12 @@ export class LiveStock {
     offerEpoch: string,
   ): Promise<{ heldFor?: string }> {
     const [kind, who] = await this.redis.liveReturn(
-      4,
+      5,
       this.keys.key('{stock}', 'live-returned', orderNo),
       this.offerKey(sessionId, offerId),
       this.offerKey(sessionId, offerId, 'buyers'),
       this.offerKey(sessionId, offerId, 'waitlist'),
+      this.offerKey(sessionId, offerId, 'waitset'),
       buyerId,
       quantity,
       this.holdPrefix(sessionId, offerId),
@@ -223,11 +224,7 @@ export class LiveStock {
       7 * 24 * 3600,
       offerEpoch,
     );
-    if (kind === 'held') {
-      await this.redis.srem(this.offerKey(sessionId, offerId, 'waitset'), who!);
-      return { heldFor: who! };
-    }
-    return {};
+    return kind === 'held' ? { heldFor: who! } : {};
   }
 
   async expireHold(
@@ -236,10 +233,11 @@ export class LiveStock {
     buyerId: string,
   ): Promise<{ heldFor?: string }> {
     const [kind, who] = await this.redis.liveHoldExpire(
-      3,
+      4,
       `${this.holdPrefix(sessionId, offerId)}${buyerId}`,
       this.offerKey(sessionId, offerId),
       this.offerKey(sessionId, offerId, 'waitlist'),
+      this.offerKey(sessionId, offerId, 'waitset'),
       this.holdPrefix(sessionId, offerId),
       HOLD_SECONDS,
     );

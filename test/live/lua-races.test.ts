@@ -106,6 +106,56 @@ describe('live offers raced from several processes (live-*.lua)', function () {
     expect((await tap(1, offer, 'buyer-0', 3)).outcome.kind).to.equal('reserved');
   });
 
+  it('live-return + live-hold-expire: units coming back while their waitlisted buyers, already holding some, join again are each held for one buyer or on sale, never lost', async () => {
+    const offer = await openOffer(12, 1);
+    const orders: { buyerId: string; orderNo: string; epoch: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const buyerId = `owner-${i}`;
+      const { orderNo, outcome } = await tap(i, offer, buyerId);
+      orders.push({ buyerId, orderNo, epoch: offerEpoch(outcome) });
+    }
+    const waiting = ['waiting-0', 'waiting-1', 'waiting-2', 'waiting-3'];
+    for (const buyerId of waiting)
+      await live(0).joinWaitlist(offer.sessionId, offer.offerId, buyerId);
+    const giveBack = (on: number, o: (typeof orders)[number]) =>
+      live(on).giveBack(offer.sessionId, offer.offerId, o.orderNo, o.buyerId, 1, o.epoch);
+    // The offer still shows sold out, so a buyer holding units may tap "join the waitlist" again.
+    const joinAgain = (on: number, buyerId: string) =>
+      live(on).joinWaitlist(offer.sessionId, offer.offerId, buyerId);
+    /** Every unit of the allotment is on sale, held or sold, once. */
+    const accounted = async () => {
+      const c = await counters(offer);
+      const holds = await Promise.all(
+        waiting.map((buyerId) => live(0).hold(offer.sessionId, offer.offerId, buyerId)),
+      );
+      const held = holds.reduce((sum, n) => sum + n, 0);
+      return { onSale: c.remaining, held, sold: c.sold, total: c.remaining + held + c.sold };
+    };
+
+    // The first unit back is held for the first waitlisted buyer, who joins again.
+    expect(await giveBack(1, orders[0]!)).to.deep.equal({ heldFor: 'waiting-0' });
+    await joinAgain(2, 'waiting-0');
+    // The other eleven come back at once, each twice, while every waitlisted buyer joins again
+    // three times, all on different processes.
+    const answers = await Promise.all([
+      ...orders.slice(1).flatMap((o, i) => [giveBack(i, o), giveBack(i + 4, o)]),
+      ...waiting.flatMap((buyerId, i) => [1, 2, 3].map((k) => joinAgain(i + k, buyerId))),
+    ]);
+    const heldFor = answers.flatMap((a) => (typeof a === 'object' && a.heldFor ? [a.heldFor] : []));
+    expect(await accounted()).to.deep.equal({ onSale: 8, held: 4, sold: 0, total: 12 });
+    expect(heldFor.sort(), 'holds offered').to.deep.equal(waiting.slice(1));
+
+    // Every hold lapses at once (the job and its retry) while their buyers are on the waitlist
+    // again: no lapsed unit goes to a buyer who holds some already, or back to its own buyer.
+    for (const buyerId of waiting) await joinAgain(0, buyerId);
+    await Promise.all(
+      waiting.flatMap((buyerId, i) =>
+        [0, 4].map((k) => live(i + k).expireHold(offer.sessionId, offer.offerId, buyerId)),
+      ),
+    );
+    expect(await accounted()).to.deep.equal({ onSale: 12, held: 0, sold: 0, total: 12 });
+  });
+
   it('live-hold-expire: a hold lapsing while its buyer and strangers tap sells the unit once, never also puts it back', async () => {
     // Thirty one-unit offers: the unit was bought, returned, and held for the waitlisted buyer.
     const offers = await Promise.all(
