@@ -11,6 +11,7 @@ import {
 } from '../../server/core/local-services/ferretdb-lookups.ts';
 import { runPsql } from '../../server/core/local-services/mongo.ts';
 import { eventually } from '../support/processes.ts';
+import { TIMEOUTS } from '../support/timeouts.ts';
 import { getRuntime } from '../support/root-hooks.ts';
 
 describe('look-ups by indexed fields', () => {
@@ -90,7 +91,7 @@ describe('look-ups by indexed fields', () => {
       // the rounds then stop touching it.)
       await eventually(
         async () => !(await tidyFerretTables(url, config.MONGODB_DB)).includes(name),
-        30_000,
+        TIMEOUTS.postgresStats,
       );
     }
     await probe.drop();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { childEnv, runEntry, waitForHttp } from '../support/processes.ts';
+import { childEnv, eventually, runEntry, waitForHttp } from '../support/processes.ts';
 import { freePort } from '../support/test-env.ts';
+import { TIMEOUTS } from '../support/timeouts.ts';
 
 describe('graceful shutdown', function () {
   this.timeout(120_000); // a web process to start, on a machine that may be busy
@@ -11,14 +12,7 @@ describe('graceful shutdown', function () {
     const web = runEntry('server/web.ts', childEnv({ PORT: String(port) }));
     await waitForHttp(`${base}/healthz`);
 
-    // Twenty requests that are mid-flight when the signal arrives...
-    const slow = Array.from({ length: 20 }, () =>
-      fetch(`${base}/__test/slow?ms=1500`).then(async (res) => ({
-        status: res.status,
-        body: await res.json(),
-      })),
-    );
-    // ...while other buyers keep loading the home page.
+    // Buyers keep loading the home page...
     let stop = false;
     const outcomes: string[] = [];
     const load = Array.from({ length: 4 }, async () => {
@@ -32,11 +26,28 @@ describe('graceful shutdown', function () {
         }
       }
     });
+    let slow: Promise<{ status: number; body: unknown }>[] = [];
     let signalledAt = 0;
     let results: { status: number; body: unknown }[];
     let exit: Awaited<typeof web.exited>;
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      await eventually(async () => outcomes.includes('200'), TIMEOUTS.eventually, 20);
+      // ...while twenty requests are mid-flight when the signal arrives.
+      slow = Array.from({ length: 20 }, () =>
+        fetch(`${base}/__test/slow?ms=1500`).then(async (res) => ({
+          status: res.status,
+          body: await res.json(),
+        })),
+      );
+      // The signal goes once the server is serving all twenty, however long they take to arrive.
+      await eventually(
+        async () => {
+          const res = await fetch(`${base}/__test/slow?ms=0`);
+          return ((await res.json()) as { othersWaiting: number }).othersWaiting === 20;
+        },
+        TIMEOUTS.eventually,
+        20,
+      );
       signalledAt = Date.now();
       web.child.kill('SIGTERM');
       results = await Promise.all(slow);
@@ -44,6 +55,7 @@ describe('graceful shutdown', function () {
     } finally {
       stop = true; // the load stops with the test, however it ends
       await Promise.all(load);
+      await Promise.allSettled(slow);
     }
 
     expect(results.map((r) => r.status)).to.deep.equal(Array(20).fill(200));

@@ -36,6 +36,7 @@ import { documentId } from '../../server/trace/uploads.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import { courierEvent, startWaveFor, unitBarcodes } from '../support/hub-flow.ts';
 import { eventually } from '../support/processes.ts';
+import { scaled, TIMEOUTS } from '../support/timeouts.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -520,7 +521,7 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
     const parcelNo = await eventually(async () => {
       const o = await OrderModel.findOne({ orderNo: paid }).lean();
       return o?.status === 'routed' ? o.parcelNo : undefined;
-    }, 30_000);
+    }, TIMEOUTS.orderRouted);
     const staff = clients.get('hubStaff')!;
     const waveNo = await startWaveFor(staff, parcelNo!);
     keep(
@@ -750,7 +751,7 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
   });
 
   it('every timeline entry reads in Chinese, on the order page and in its live update', async function () {
-    this.timeout(30_000);
+    this.timeout(scaled(30_000));
     const found = new Findings();
     const orders = [DEMO_ORDER_NO, ...flowOrders, ...throwaway.map((o) => o.orderNo)];
     for (const orderNo of orders) {

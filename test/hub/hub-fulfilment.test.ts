@@ -14,6 +14,7 @@ import { createBuyers } from '../support/fixtures.ts';
 import { Client, DEMO_ADDRESS } from '../support/http-client.ts';
 import { scanPdf, pdfText } from '../support/pdf.ts';
 import { eventually } from '../support/processes.ts';
+import { TIMEOUTS } from '../support/timeouts.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
 import {
   courierEvent,
@@ -77,7 +78,7 @@ describe('the county hub: from paid orders to a delivered parcel', function () {
       const orders = await OrderModel.find({ orderNo: { $in: orderNos } }).lean();
       if (!orders.every((o) => o.status === 'routed')) return undefined;
       return ParcelModel.findOne({ orderNos: orderNos[0] }).lean();
-    }, 30_000);
+    }, TIMEOUTS.orderRouted);
     expect(parcel!.orderNos.slice().sort()).to.deep.equal(orderNos.slice().sort());
     expect(await ParcelModel.countDocuments({ orderNos: { $in: orderNos } })).to.equal(1);
     expect(parcel!.lines).to.have.length(3);

@@ -24,4 +24,14 @@ export const TIMEOUTS = {
   socketAck: scaled(10_000),
   /** A child process leaving after SIGTERM, before it is killed outright. */
   processExit: scaled(10_000),
+  /** A paid order routed by the worker: a consolidation window, then its parcel closed. */
+  orderRouted: scaled(30_000),
+  /**
+   * A killed web process's units given back by the worker's reaper (its lease runs out, the
+   * reaper comes round). Longer than the 30 s the rush test promises, so a slow heal fails on
+   * that promise, with its time, and not on the wait.
+   */
+  reaperHeals: scaled(45_000),
+  /** PostgreSQL's statistics catching up with writes (an idle backend reports up to 10 s late). */
+  postgresStats: scaled(30_000),
 };

@@ -24,6 +24,7 @@ import {
 } from '../support/hub-flow.ts';
 import { scanPdf } from '../support/pdf.ts';
 import { eventually } from '../support/processes.ts';
+import { TIMEOUTS } from '../support/timeouts.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
 
 const XIGOU_COOP = '93140425MA0PS001';
@@ -125,7 +126,7 @@ describe('trace: from the village plot to the buyer’s door', function () {
     const parcelNo = await eventually(async () => {
       const o = await OrderModel.findOne({ orderNo: order.orderNo }).lean();
       return o?.status === 'routed' ? o.parcelNo : undefined;
-    }, 30_000);
+    }, TIMEOUTS.orderRouted);
     const allocations = await BatchAllocationModel.find({ parcelNo }).lean();
     expect(allocations.map((a) => a.batchNo)).to.deep.equal([batchNo]);
 
