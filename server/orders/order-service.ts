@@ -92,7 +92,6 @@ export class OrderService {
     this.unpaid = new UnpaidOrders({
       states: deps.states,
       events: deps.events,
-      expiryQueue: deps.expiryQueue,
       logger: deps.logger,
       releaseStock: (order) => this.releaseStock(order),
     });

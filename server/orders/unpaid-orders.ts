@@ -1,6 +1,5 @@
 // An order waiting for payment: its buyer gives or corrects its address, or cancels it; unpaid
 // past its pay-by time, it expires (by its own job, or by the sweep when that job was lost).
-import type { Queue } from 'bullmq';
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Invalid, NotFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -14,7 +13,6 @@ import { note } from './timeline.ts';
 export interface UnpaidOrdersDeps {
   states: OrderStateMachine;
   events: OrderEvents;
-  expiryQueue: Queue;
   logger: Logger;
   /** Gives a closed order's units back (OrderService.releaseStock). */
   releaseStock(order: Order): Promise<void>;
