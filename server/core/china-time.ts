@@ -15,7 +15,40 @@ export function formatChinaTime(at: Date): string {
   return CHINA_TIME.format(at);
 }
 
+const CHINA_DAY = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The China calendar day of an instant, e.g. 2032-12-31. */
+export function chinaDay(date: Date): string {
+  return CHINA_DAY.format(date);
+}
+
+/** The day `days` after (or before, if negative) a China calendar day, e.g. 2026-12-01 → 2026-11-30. */
+export function shiftChinaDay(day: string, days: number): string {
+  const at = new Date(`${day}T00:00:00Z`);
+  at.setUTCDate(at.getUTCDate() + days);
+  return at.toISOString().slice(0, 10);
+}
+
+/** The instant a China calendar day starts (00:00 Beijing time). */
+export function chinaDayStart(day: string): Date {
+  return new Date(`${day}T00:00:00+08:00`);
+}
+
 const CHINA_OFFSET_HOURS = 8;
+
+/** The China calendar day of an instant and the minutes since its midnight (China has kept UTC+8 all year since 1991, so a fixed offset is exact). */
+export function chinaClock(now: Date): { date: string; minutes: number } {
+  const local = new Date(now.getTime() + CHINA_OFFSET_HOURS * 3600_000);
+  return {
+    date: local.toISOString().slice(0, 10),
+    minutes: local.getUTCHours() * 60 + local.getUTCMinutes(),
+  };
+}
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 /**

@@ -1,6 +1,7 @@
 // Which of the hub's couriers takes a parcel, decided from the couriers' rules as data alone: no
 // database, no clock (the caller passes `now`), so every rule can be table-tested. The result
 // carries codes, not sentences; `summariseChoice` renders it in the reader's language.
+import { chinaClock, shiftChinaDay } from '../core/china-time.ts';
 import { formatFen } from '../core/http/views.ts';
 import {
   ALL_PROVINCES,
@@ -106,28 +107,10 @@ export function parcelFeeFen(rate: RateCardEntry, weightGrams: number): number {
   return rate.firstKgFen + extraKg * rate.extraKgFen;
 }
 
-// China has kept UTC+8 all year since 1991, so a fixed offset is exact.
-const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
-
-function chinaClock(now: Date): { date: string; minutes: number } {
-  const local = new Date(now.getTime() + CHINA_OFFSET_MS);
-  return {
-    date: local.toISOString().slice(0, 10),
-    minutes: local.getUTCHours() * 60 + local.getUTCMinutes(),
-  };
-}
-
-/** 'YYYY-MM-DD' plus `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** The only ship dates a choice at `now` can land on: today and tomorrow, China time. */
 export function candidateShipDates(now: Date): [today: string, tomorrow: string] {
   const today = chinaClock(now).date;
-  return [today, addDays(today, 1)];
+  return [today, shiftChinaDay(today, 1)];
 }
 
 /** Today (China time) if `now` is before the cut-off; at or after it, tomorrow. */
@@ -135,7 +118,7 @@ export function shipDateFor(now: Date, pickupCutoff: string): string {
   const clock = chinaClock(now);
   const [hours, minutes] = pickupCutoff.split(':').map(Number);
   const cutoff = (hours ?? 0) * 60 + (minutes ?? 0);
-  return clock.minutes < cutoff ? clock.date : addDays(clock.date, 1);
+  return clock.minutes < cutoff ? clock.date : shiftChinaDay(clock.date, 1);
 }
 
 function excludesCounty(entries: readonly string[], province: string, county: string): boolean {
@@ -195,7 +178,7 @@ function assess(
     rate,
     feeFen: parcelFeeFen(rate, request.weightGrams),
     shipDate,
-    promisedDeliveryDate: addDays(shipDate, rate.promisedDays),
+    promisedDeliveryDate: shiftChinaDay(shipDate, rate.promisedDays),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   shopProductTitles,
 } from '../catalogue/catalogue-reads.ts';
 import { Conflict, Forbidden, Invalid, NotFound, type FieldProblem } from '../core/errors.ts';
+import { chinaDay } from '../core/china-time.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { parseInput, plainText } from '../core/validation.ts';
 import {
@@ -84,18 +85,6 @@ export async function certificationBadges(
       validTo: chinaDay(c.validTo),
       documentUrl: documentUrl(c.certificate),
     }));
-}
-
-const chinaDayFormat = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-/** The China calendar day of an instant, e.g. 2032-12-31. */
-export function chinaDay(date: Date): string {
-  return chinaDayFormat.format(date);
 }
 
 /** "2032-12-31" → 00:00 that day in China, or undefined for anything that is not a real date. */

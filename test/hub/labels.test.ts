@@ -13,7 +13,7 @@ import {
   renderManifestPdf,
   type HandoverManifest,
 } from '../../server/hub/labels/handover-manifest.ts';
-import { collectionFaceNames, findLabelFont } from '../../server/hub/labels/label-font.ts';
+import { collectionFaceNames, findLabelFont } from '../../server/core/pdf/cjk-font.ts';
 import { renderShippingLabel, type ShippingLabel } from '../../server/hub/labels/shipping-label.ts';
 import { maskPhone } from '../../server/core/masking.ts';
 

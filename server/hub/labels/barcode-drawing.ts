@@ -2,7 +2,7 @@
 // its way to a 203 dpi thermal head and its bar widths drift, vectors land on whole dots.
 import bwipjs from 'bwip-js';
 import { Invalid } from '../../core/errors.ts';
-import { MM } from './pdf-document.ts';
+import { MM } from '../../core/pdf/pdf-document.ts';
 
 /** One dot of a 203 dpi thermal print head, in points. */
 const THERMAL_DOT = (25.4 / 203) * MM;

@@ -9,7 +9,7 @@ import {
   formatKg,
   openPdf,
   truncateToWidth,
-} from './pdf-document.ts';
+} from '../../core/pdf/pdf-document.ts';
 
 export interface HandoverManifest {
   manifestNo: string;

@@ -10,7 +10,7 @@ import {
   openPdf,
   truncateToWidth,
   type TextBox,
-} from './pdf-document.ts';
+} from '../../core/pdf/pdf-document.ts';
 import { maskPhone } from '../../core/masking.ts';
 
 export interface ShippingLabel {

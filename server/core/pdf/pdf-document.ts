@@ -1,7 +1,7 @@
-// The pdfkit plumbing shared by labels and manifests: a document that resolves to a Buffer,
+// The pdfkit plumbing shared by labels, manifests and the county's report: a document that resolves to a Buffer,
 // the CJK font, text that must fit a box, and times shown in China time.
 import PDFDocument from 'pdfkit';
-import { findLabelFont } from './label-font.ts';
+import { findLabelFont } from './cjk-font.ts';
 
 export const MM = 72 / 25.4;
 
@@ -16,6 +16,8 @@ export interface PdfSetup {
   /** Fixed creation date, so that the same input renders the same bytes. */
   createdAt: Date;
   fontPath?: string;
+  /** Who made it, in the document's properties (default: the hub, which prints most PDFs). */
+  creator?: string;
 }
 
 export interface OpenPdf {
@@ -33,8 +35,8 @@ export function openPdf(setup: PdfSetup): OpenPdf {
     info: {
       Title: setup.title,
       Subject: setup.subject,
-      Creator: 'Cunbo hub',
-      Producer: 'Cunbo hub',
+      Creator: setup.creator ?? 'Cunbo hub',
+      Producer: setup.creator ?? 'Cunbo hub',
       CreationDate: setup.createdAt,
       ModDate: setup.createdAt,
     },
@@ -116,7 +118,7 @@ export function truncateToWidth(doc: PDFKit.PDFDocument, text: string, width: nu
   return chars.join('') + '…';
 }
 
-export { formatChinaTime } from '../../core/china-time.ts';
+export { formatChinaTime } from '../china-time.ts';
 
 /** Grams as kilograms with two decimals ("1.25"), the unit couriers bill and weigh in. */
 export function formatKg(grams: number): string {

@@ -1,7 +1,7 @@
-// Finds the CJK font that labels and manifests embed. PDF viewers and thermal printers have no
+// Finds the CJK font that PDFs (labels, manifests, the county's report) embed. PDF viewers and thermal printers have no
 // Chinese glyphs of their own, so the PDF must carry a subset of a real CJK font.
 import { existsSync, readFileSync } from 'node:fs';
-import { PrerequisiteError } from '../../core/errors.ts';
+import { PrerequisiteError } from '../errors.ts';
 
 export interface LabelFont {
   path: string;
