@@ -11,6 +11,7 @@ import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './st
 import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-events.ts';
 import { liveHoldsWorker } from './live-holds.ts';
 import { hubRoutingWorker, scheduleRoutingSweep } from './hub-routing.ts';
+import { countyFiguresWorker, scheduleCountyCatchUp } from './county-figures.ts';
 
 const RESCHEDULE_EVERY_MS = 30_000;
 
@@ -40,6 +41,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     await scheduleOverdueSweep(services.queues.orderExpiry);
     await schedulePaymentReconciliation(services.queues.stripeEvents);
     await scheduleRoutingSweep(services.queues.hubRouting);
+    await scheduleCountyCatchUp(services.queues.countyFigures);
   };
   await schedule();
   // A Redis wipe takes the job schedulers with it: put them back, so healing never stops.
@@ -59,6 +61,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     stripeEventsWorker({ connection, prefix, payments: services.payments }),
     liveHoldsWorker({ connection, prefix, live: services.live }),
     hubRoutingWorker({ connection, prefix, routing: services.routing }),
+    countyFiguresWorker({ connection, prefix, county: services.county }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

@@ -1,3 +1,4 @@
+import { countyRoutes } from '../county/county.routes.ts';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(traceRoutes(services, config.DATA_DIR));
   app.use(liveRoutes(services));
   app.use(certificationRoutes(services, config.DATA_DIR));
+  app.use(countyRoutes(services));
   app.use(storefrontRoutes(services));
 
   app.use(notFoundHandler);

@@ -18,3 +18,4 @@ import '../hub/wave.model.ts';
 import '../trace/certification.model.ts';
 import '../trace/producer.model.ts';
 import '../trace/trace-code.model.ts';
+import '../county/county-figures.model.ts';

@@ -36,6 +36,9 @@ import { LiveStock } from '../live/live-stock.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { StripeGateway } from '../payments/stripe-gateway.ts';
 import { CertificationService } from '../trace/certification.service.ts';
+import { COUNTY_FIGURES_QUEUE, CountyFigures } from '../county/county-figures.ts';
+import { CountyNow } from '../county/county-now.ts';
+import { CountyView } from '../county/county-view.ts';
 import { rooms } from '../core/rooms.ts';
 
 export interface Services {
@@ -57,9 +60,17 @@ export interface Services {
   payments: PaymentService;
   live: LiveService;
   certifications: CertificationService;
+  county: CountyFigures;
+  countyView: CountyView;
   /** Pushes to open pages; also closes a signed-out person's sockets. */
   realtime: Realtime;
-  queues: { orderExpiry: Queue; stripeEvents: Queue; liveHolds: Queue; hubRouting: Queue };
+  queues: {
+    orderExpiry: Queue;
+    stripeEvents: Queue;
+    liveHolds: Queue;
+    hubRouting: Queue;
+    countyFigures: Queue;
+  };
   close(): Promise<void>;
 }
 
@@ -77,6 +88,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const stripeEvents = new Queue(STRIPE_EVENTS_QUEUE, queueOptions);
   const liveHolds = new Queue(LIVE_HOLDS_QUEUE, queueOptions);
   const hubRouting = new Queue(HUB_ROUTING_QUEUE, queueOptions);
+  const countyFigures = new Queue(COUNTY_FIGURES_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
   // A shop's open order list reloads when told something changed: in a rush that is hundreds of
   // orders a second, so each process tells a shop at most twice a second.
@@ -160,6 +172,8 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     memory: new RoutingMemory(redis, keys),
   });
   orderEvents.subscribe(routeOrdersAsTheyChange(routing, logger));
+  const county = new CountyFigures({ queue: countyFigures, logger });
+  orderEvents.subscribe(county.orderListener());
   const hub = new HubService({
     states: orderStates,
     events: orderEvents,
@@ -198,8 +212,13 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     payments,
     live,
     certifications: new CertificationService({ dataDir: config.DATA_DIR }),
+    county,
+    countyView: new CountyView({
+      now: new CountyNow({ onAirRooms: () => live.onAirRooms() }),
+      awaitingFirstScan: () => tracking.parcelsAwaitingFirstScan(),
+    }),
     realtime,
-    queues: { orderExpiry, stripeEvents, liveHolds, hubRouting },
+    queues: { orderExpiry, stripeEvents, liveHolds, hubRouting, countyFigures },
     async close() {
       await orders.drain();
       stock.stopLease();
@@ -207,6 +226,8 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       await stripeEvents.close();
       await liveHolds.close();
       await hubRouting.close();
+      await county.flushGathered();
+      await countyFigures.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };

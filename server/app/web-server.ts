@@ -12,6 +12,7 @@ import { createApp } from './http-app.ts';
 import { attachSocketHandlers } from './sockets.ts';
 import { createSocketDispatcher } from '../core/http/socket-dispatcher.ts';
 import { liveSocketEvents } from '../live/live.socket.ts';
+import { countySocketEvents } from '../county/county.routes.ts';
 
 export interface WebServer {
   http: http.Server;
@@ -64,6 +65,7 @@ export async function startWebServer(
   attachSocketHandlers(io, sessions);
   createSocketDispatcher(io, { i18n: runtime.i18n, logger }).register(
     ...liveSocketEvents(services.live),
+    ...countySocketEvents(services.countyView),
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -95,3 +95,13 @@ export function shopNamesByIds(shopIds: Id[]) {
 export function villageById(villageId: Id) {
   return VillageModel.findById(villageId).lean();
 }
+
+/** Every village, by code (the county's tables and map list each, sales or not). */
+export function allVillages() {
+  return VillageModel.find({}, { code: 1, name: 1, mapPoint: 1 }).sort({ code: 1 }).lean();
+}
+
+/** Every shop approved to sell, with its village (the county's tables). */
+export function approvedShops() {
+  return ShopModel.find({ status: 'approved' }, { name: 1, villageId: 1, slug: 1 }).lean();
+}

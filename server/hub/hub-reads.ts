@@ -37,3 +37,90 @@ export async function inspectionWithReport(documentId: string) {
   const batch = await BatchModel.findOne({ 'qc.reportDocumentId': documentId }, { qc: 1 }).lean();
   return batch?.qc ?? null;
 }
+
+// ---- the county's figures (server/county/) ----
+
+const FIGURE_FIELDS = {
+  parcelNo: 1,
+  courierCode: 1,
+  'address.province': 1,
+  handedOverAt: 1,
+  exceptions: 1,
+  orderNos: 1,
+} as const;
+
+export interface ParcelForFigures {
+  _id: Types.ObjectId;
+  parcelNo: string;
+  courierCode?: string | null;
+  address: { province: string };
+  handedOverAt?: Date | null;
+  exceptions: { code: string; at: Date }[];
+  orderNos: string[];
+}
+
+export function parcelsForFigures(parcelNos: readonly string[]) {
+  return ParcelModel.find({ parcelNo: { $in: [...parcelNos] } }, FIGURE_FIELDS).lean<
+    ParcelForFigures[]
+  >();
+}
+
+/** A page of every parcel by id (a rebuild of the county's figures). */
+export function parcelPageForFigures(afterId: Types.ObjectId | undefined, limit: number) {
+  return ParcelModel.find(afterId ? { _id: { $gt: afterId } } : {}, FIGURE_FIELDS)
+    .sort({ _id: 1 })
+    .limit(limit)
+    .lean<ParcelForFigures[]>();
+}
+
+/** The numbers of parcels changed in [from, to). */
+export async function parcelNosChangedBetween(from: Date, to: Date): Promise<string[]> {
+  const found = await ParcelModel.find(
+    { updatedAt: { $gte: from, $lt: to } },
+    { parcelNo: 1 },
+  ).lean();
+  return found.map((p) => p.parcelNo);
+}
+
+/** Where each parcel goes (its province), by parcel number. */
+export async function parcelProvinces(parcelNos: readonly string[]): Promise<Map<string, string>> {
+  const found = await ParcelModel.find(
+    { parcelNo: { $in: [...parcelNos] } },
+    { parcelNo: 1, 'address.province': 1 },
+  ).lean<{ parcelNo: string; address?: { province?: string } }[]>();
+  return new Map(found.map((p) => [p.parcelNo, p.address?.province ?? '']));
+}
+
+/** Every courier's daily pickup cut-off ("17:30"), by courier code. */
+export async function courierCutoffs(): Promise<Map<string, string>> {
+  const found = await CourierModel.find({}, { code: 1, pickupCutoff: 1 }).lean();
+  return new Map(found.map((c) => [c.code, c.pickupCutoff]));
+}
+
+/** Received batches that expire in [from, until) and passed inspection, soonest first. */
+export function batchesExpiringBetween(from: Date, until: Date) {
+  return BatchModel.find(
+    { expiresAt: { $gte: from, $lt: until }, 'qc.result': 'passed' },
+    { batchNo: 1, skuId: 1, villageId: 1, producer: 1, quantity: 1, expiresAt: 1 },
+  )
+    .sort({ expiresAt: 1 })
+    .limit(100)
+    .lean();
+}
+
+/** Batches that failed their inspection since `since`, newest first. */
+export function batchesFailedSince(since: Date) {
+  return BatchModel.find(
+    { 'qc.result': 'failed', receivedAt: { $gte: since } },
+    { batchNo: 1, skuId: 1, villageId: 1, producer: 1, quantity: 1, receivedAt: 1, qc: 1 },
+  )
+    .sort({ receivedAt: -1 })
+    .limit(100)
+    .lean();
+}
+
+/** Every courier's (localised) name, by courier code. */
+export async function courierNames() {
+  const found = await CourierModel.find({}, { code: 1, name: 1 }).lean();
+  return new Map(found.map((c) => [c.code, c.name]));
+}

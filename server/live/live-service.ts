@@ -1,6 +1,7 @@
 // Live sessions, as the rest of the app sees them (`services.live`): one object that builds the
 // parts (room view, console, buying, chat, counters, room updates) around one process's shared
 // state and hands each call to its part. Transport-free: sockets and HTTP routes both call these.
+import { onAirRooms, type OnAirRoom } from './on-air-figures.ts';
 import type { Actor } from '../accounts/actor.ts';
 import { SoldOut } from '../core/errors.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
@@ -26,7 +27,7 @@ import { RoomView } from './room-view.ts';
 
 // What the workers and the composition root import from here.
 export { HOLD_EXPIRE_JOB } from './live-counters.ts';
-export type { ChatMessage, LiveDeps };
+export type { ChatMessage, LiveDeps, OnAirRoom };
 
 export class LiveService {
   private readonly view: RoomView;
@@ -36,7 +37,10 @@ export class LiveService {
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
 
+  private readonly deps: LiveDeps;
+
   constructor(deps: LiveDeps) {
+    this.deps = deps;
     // One of each per process, shared by every part: the sessions a rush reads through, the
     // counters, and the pending room pushes.
     const sessions = new TtlCache<SessionDoc>(1000, 1000, { staleWhileRevalidate: true });
@@ -52,6 +56,11 @@ export class LiveService {
 
   session(sessionId: string): Promise<SessionDoc> {
     return findSession(sessionId);
+  }
+
+  /** Every room on air with its viewers and sales from the live counters (the county's view). */
+  onAirRooms(): Promise<OnAirRoom[]> {
+    return onAirRooms(this.deps);
   }
 
   /** Everything a live room shows; also sent again after every reconnect. */

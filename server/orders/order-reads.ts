@@ -59,3 +59,88 @@ export function liveSessionOrders<F extends Fields>(
     projection(fields),
   ).lean<Picked<F>[]>();
 }
+
+// ---- the county's figures (server/county/) ----
+
+const FIGURE_FIELDS = {
+  orderNo: 1,
+  buyerId: 1,
+  shopId: 1,
+  channel: 1,
+  status: 1,
+  totalFen: 1,
+  lines: 1,
+  'address.province': 1,
+  timeline: 1,
+  createdAt: 1,
+} as const;
+
+export type OrderForFigures = Pick<
+  Order,
+  'orderNo' | 'buyerId' | 'shopId' | 'channel' | 'status' | 'totalFen' | 'lines' | 'timeline'
+> & { _id: Types.ObjectId; address?: { province: string } | null; createdAt: Date };
+
+/** The orders by number, with what the county's figures count. */
+export function ordersForFigures(orderNos: readonly string[]): Promise<OrderForFigures[]> {
+  return OrderModel.find({ orderNo: { $in: [...orderNos] } }, FIGURE_FIELDS).lean<
+    OrderForFigures[]
+  >();
+}
+
+/** A page of every order by id, with what the county's figures count (a rebuild). */
+export function orderPageForFigures(afterId: Types.ObjectId | undefined, limit: number) {
+  return OrderModel.find(afterId ? { _id: { $gt: afterId } } : {}, FIGURE_FIELDS)
+    .sort({ _id: 1 })
+    .limit(limit)
+    .lean<OrderForFigures[]>();
+}
+
+/** The numbers of orders changed in [from, to). */
+export async function orderNosChangedBetween(from: Date, to: Date): Promise<string[]> {
+  const found = await OrderModel.find(
+    { updatedAt: { $gte: from, $lt: to } },
+    { orderNo: 1 },
+  ).lean();
+  return found.map((o) => o.orderNo);
+}
+
+/** When each of these buyers first ordered from each shop (a later order is a repeat). */
+export async function firstOrdersOfBuyers(
+  buyerIds: readonly Types.ObjectId[],
+): Promise<Map<string, Date>> {
+  const found = await OrderModel.find(
+    { buyerId: { $in: [...buyerIds] } },
+    { buyerId: 1, shopId: 1, createdAt: 1 },
+  ).lean<{ buyerId: Types.ObjectId; shopId: Types.ObjectId; createdAt: Date }[]>();
+  const first = new Map<string, Date>();
+  for (const o of found) {
+    const key = `${String(o.buyerId)}|${String(o.shopId)}`;
+    const seen = first.get(key);
+    if (!seen || o.createdAt < seen) first.set(key, o.createdAt);
+  }
+  return first;
+}
+
+/** When each order was (last) paid, by order number; unpaid orders are absent. */
+export async function paidTimesOf(orderNos: readonly string[]): Promise<Map<string, Date>> {
+  const found = await OrderModel.find(
+    { orderNo: { $in: [...orderNos] } },
+    { orderNo: 1, timeline: 1 },
+  ).lean();
+  const paid = new Map<string, Date>();
+  for (const o of found) {
+    const at = o.timeline.filter((t) => t.to === 'paid').at(-1)?.at;
+    if (at) paid.set(o.orderNo, at);
+  }
+  return paid;
+}
+
+/** The order that has waited longest in a status (its last change is oldest), or null. */
+export async function oldestOrderIn(
+  status: OrderStatus,
+): Promise<{ orderNo: string; updatedAt: Date } | null> {
+  // Awaited here: a Mongoose query is a thenable that runs once, and callers may cache this.
+  return OrderModel.findOne({ status }, { orderNo: 1, updatedAt: 1 })
+    .sort({ updatedAt: 1 })
+    .lean<{ orderNo: string; updatedAt: Date } | null>();
+}

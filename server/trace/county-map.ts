@@ -2,6 +2,7 @@
 // so a buyer on a weak network gets it with the page itself (no tiles, fonts or scripts to fetch).
 import type { Locale } from '../core/i18n/index.ts';
 import { pickLocalized, type LocalizedText } from '../core/localized-text.ts';
+import { escapeXml } from '../core/xml.ts';
 import countyMapData from './county-map-data.json' with { type: 'json' };
 
 type Point = [x: number, y: number];
@@ -36,6 +37,8 @@ export const COUNTY_MAP = countyMapData as unknown as CountyMapData;
 
 export interface CountyMapOptions {
   highlight?: { x: number; y: number; label: string };
+  /** Villages shaded by a share in 0–1 (the county's GMV per village): bigger and darker is more. */
+  shaded?: { x: number; y: number; label: string; share: number }[];
   locale: Locale;
   title: string;
 }
@@ -135,6 +138,12 @@ export function renderCountyMap(options: CountyMapOptions): string {
     `<text x="40" y="116" font-size="28" fill="${COLOURS.muted}">${escapeXml(say(map.region))}</text>`,
     `<g fill="${COLOURS.muted}" text-anchor="middle"><path d="M940 882l-16 40h32z"/><text x="940" y="954" font-size="28">${options.locale === 'en' ? 'N' : '北'}</text></g>`,
   );
+  for (const v of options.shaded ?? []) {
+    const share = Math.min(1, Math.max(0, v.share));
+    parts.push(
+      `<g><title>${escapeXml(v.label)}</title><circle cx="${Math.round(v.x)}" cy="${Math.round(v.y)}" r="${Math.round(12 + 36 * share)}" fill="${COLOURS.red}" fill-opacity="${(0.2 + 0.6 * share).toFixed(2)}" stroke="${COLOURS.red}" stroke-width="3"/></g>`,
+    );
+  }
   if (pin) parts.push(pin.markup);
   parts.push('</svg>');
   return parts.join('');
@@ -212,8 +221,4 @@ function estimateTextWidth(text: string, fontSize: number): number {
 
 function pointList(points: Point[]): string {
   return points.map(([x, y]) => `${x},${y}`).join(' ');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -89,6 +89,8 @@ interface Fixtures {
   certificationId: string;
   certificateDocumentId: string;
   courierCode: string;
+  /** A county report table hub staff may also take. */
+  countyTable: string;
   traceCode: string;
   queueName: string;
   missingQueue: string;
@@ -108,6 +110,7 @@ const PARAMS_BY_NAME: Record<string, FixtureKey> = {
 };
 const LITERAL_PARAMS: Record<string, string> = {
   format: 'csv',
+  month: '2026-11',
   queueStatus: 'failed',
   schedulerId: 'no-such-scheduler',
 };
@@ -222,6 +225,11 @@ const ACCESS: Record<string, Rule> = {
   'POST /admin/couriers/rate-cards': { allow: ADMIN },
   'GET /admin/certifications': { allow: ADMIN },
   'POST /admin/certifications/:id/review': { allow: ADMIN, params: { id: 'certificationId' } },
+
+  // ---- the county's view: hub staff see the logistics half (its couriers table, not the PDF) ----
+  'GET /county': { allow: HUB },
+  'GET /county/report/:month/:table.csv': { allow: HUB, params: { table: 'countyTable' } },
+  'GET /county/report/:month.pdf': { allow: ADMIN },
 
   // ---- the queue dashboard (bull-board, mounted under /admin/queues) ----
   'GET /admin/queues': { allow: ADMIN },
@@ -572,6 +580,7 @@ describe('route matrix: who may use which address', function () {
       certificationId: String(certification._id),
       certificateDocumentId: documentId(spareDocument),
       courierCode: parcel.courierCode!,
+      countyTable: 'couriers',
       traceCode: newTraceCode(),
       queueName: scene.web.services.queues.orderExpiry.name,
       missingQueue: 'no-such-queue',

@@ -16,6 +16,7 @@
 // with the reason it is not a translation problem. Anything else fails with the page, the word
 // and the text around it.
 import { randomBytes } from 'node:crypto';
+import { REPORT_TABLES } from '../../server/county/county-report.ts';
 import { expect } from 'chai';
 import { PRODUCT_CATEGORIES, ProductModel } from '../../server/catalogue/product.model.ts';
 import { ShopModel } from '../../server/catalogue/shop.model.ts';
@@ -627,6 +628,8 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
       waveNo: [waveNo],
       courier: [demoParcel.courierCode!],
       format: ['pdf', 'csv'],
+      month: [new Date().toISOString().slice(0, 7)],
+      table: [...REPORT_TABLES],
     });
     const xigouProducts = products.filter((p) => String(p.shopId) === String(xigou._id));
     Object.assign(valuesByRoute, {
@@ -654,6 +657,12 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
       '/studio': ['', '?invited=1'],
       '/studio/certifications': ['', '?submitted=1'],
       '/admin/couriers': ['', '?saved=1'],
+      '/county': [
+        '',
+        '?range=week&sort=repeat',
+        '?range=custom&from=2026-11-01&to=2026-11-30',
+        '?range=custom&from=2026-02-30&to=2026-03-01',
+      ],
       '/hub': ['', `?received=${encodeURIComponent(batch.batchNo)}`],
       '/hub/batches': ['', '?result=passed', '?result=failed'],
       '/hub/manifests/:courier.:format': [`?no=${encodeURIComponent(demoParcel.manifestNo!)}`],

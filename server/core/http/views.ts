@@ -42,6 +42,8 @@ export function createViewEngine() {
         return pickLocalized(text, (options.data.root as { locale?: string }).locale ?? 'zh-CN');
       },
       eq: (a: unknown, b: unknown) => a === b,
+      /** {{#if (or a b c)}}: any of them (the last argument is Handlebars' options). */
+      or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
       gt: (a: unknown, b: unknown) => Number(a) > Number(b),
       /** A mobile number as others may see it: 138****0001. */
       masked: (phone: unknown) => maskPhone(String(phone ?? '')),
