@@ -70,15 +70,25 @@
   if (typeof io !== 'function' || root.getAttribute('data-live-reload') === '0') return;
   var socket = io({ transports: ['websocket', 'polling'] });
   var pending = null;
+  // A form sent from this page (start a wave, hand over) is already taking the person somewhere:
+  // a reload now would cancel that navigation and drop them back on the overview.
+  var leaving = false;
+  // (Scans are sent by script, their submit prevented: those stay on the page.)
+  document.addEventListener('submit', function (event) {
+    if (!event.defaultPrevented) leaving = true;
+  });
+  window.addEventListener('pagehide', function () {
+    leaving = true;
+  });
   socket.on('hub:changed', function () {
-    if (pending) return;
+    if (pending || leaving) return;
     pending = setTimeout(function () {
       var active = document.activeElement;
       if (active && active.form && active.form.classList.contains('receive-form')) {
         pending = null;
         return;
       }
-      location.reload();
+      if (!leaving) location.reload();
     }, 1000);
   });
 })();
