@@ -1,6 +1,7 @@
 // `npm run screenshots -- [--base http://localhost:3000]`: phone-sized screenshots of the
-// storefront, the live room and the trace page, and the live console and the hub at tablet
-// size, for docs/screenshots/, taken from a running `npm start` with the demo data.
+// storefront, the live room and the trace page, the live console and the hub at tablet size, and
+// the county's dashboard on both, for docs/screenshots/, taken from a running `npm start` with
+// the demo data.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../server/core/config.ts';
@@ -149,6 +150,35 @@ try {
   process.stdout.write(`wrote ${out('live-ended-phone')}\n`);
   await ended.context().close();
   await tablet.close();
+
+  // The county's dashboard: the admin sees every part, on a tablet (the whole page) and on a
+  // phone (the "now" numbers: today, the rooms on air, the funnel); hub staff the logistics
+  // half. Each shot waits for one refresh of the "now" numbers over the socket.
+  const countyShot = async (
+    name: string,
+    login: string,
+    make: typeof tabletContext | typeof phoneContext,
+    { nowOnly = false } = {},
+  ) => {
+    const context = await make(browser, values.base!);
+    const county = await context.newPage();
+    await signIn(county, login, '/county');
+    await county.waitForSelector('[data-role=refreshed]:not(:empty)');
+    // On the phone, the page down to the end of the "now" section.
+    const now = nowOnly
+      ? await county.locator('section[aria-labelledby=county-now]').boundingBox()
+      : null;
+    await county.screenshot({
+      path: out(name),
+      fullPage: true,
+      ...(now ? { clip: { x: 0, y: 0, width: 390, height: now.y + now.height + 16 } } : {}),
+    });
+    process.stdout.write(`wrote ${out(name)}\n`);
+    await context.close();
+  };
+  await countyShot('county-tablet', '13700000000', tabletContext);
+  await countyShot('county-phone', '13700000000', phoneContext, { nowOnly: true });
+  await countyShot('county-logistics-tablet', '13600000001', tabletContext);
 
   // The hub on its tablet: the overview, a pick wave, a parcel being packed by scanning.
   // (Start the server with HUB_CONSOLIDATION_WINDOW_S=3 so the paid order is routed at once.)

@@ -11,7 +11,7 @@ import { scheduleStockResync, STOCK_RESYNC_QUEUE, stockResyncWorker } from './st
 import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-events.ts';
 import { liveHoldsWorker } from './live-holds.ts';
 import { hubRoutingWorker, scheduleRoutingSweep } from './hub-routing.ts';
-import { countyFiguresWorker, scheduleCountyCatchUp } from './county-figures.ts';
+import { countyFiguresWorker, scheduleCountyFigures } from './county-figures.ts';
 
 const RESCHEDULE_EVERY_MS = 30_000;
 
@@ -41,7 +41,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     await scheduleOverdueSweep(services.queues.orderExpiry);
     await schedulePaymentReconciliation(services.queues.stripeEvents);
     await scheduleRoutingSweep(services.queues.hubRouting);
-    await scheduleCountyCatchUp(services.queues.countyFigures);
+    await scheduleCountyFigures(services.queues.countyFigures);
   };
   await schedule();
   // A Redis wipe takes the job schedulers with it: put them back, so healing never stops.

@@ -109,6 +109,9 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     realtime.toRoom(rooms.user(String(order.buyerId)), 'order:changed', publicOrderView(order));
     pingShop(String(order.shopId));
   });
+  // The county's figures hear of every changed order, placement, handover and scan.
+  const county = new CountyFigures({ redis, keys, logger });
+  orderEvents.subscribe(county.orderListener());
   const orderStates = new OrderStateMachine(redis, keys);
   stock
     .startLease()
@@ -131,6 +134,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     events: orderEvents,
     // The live domain is built next; it gets its units back through this hook.
     onLiveUnitsReturned: (order: Order): Promise<void> => live.unitsReturned(order),
+    onOrdersPlaced: (orderNos) => county.noteOrders(orderNos),
   });
   const live: LiveService = new LiveService({
     redis,
@@ -172,8 +176,6 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     memory: new RoutingMemory(redis, keys),
   });
   orderEvents.subscribe(routeOrdersAsTheyChange(routing, logger));
-  const county = new CountyFigures({ queue: countyFigures, logger });
-  orderEvents.subscribe(county.orderListener());
   const hub = new HubService({
     states: orderStates,
     events: orderEvents,
@@ -183,6 +185,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     adapterFor: (code) => courierAdapters.adapterFor(code),
     locks: parcelLocks,
     firstScanOverdue: (hubId) => tracking.parcelsAwaitingFirstScan(hubId),
+    parcelsChanged: (parcelNos) => county.noteParcels(parcelNos),
     publicUrl: config.PUBLIC_URL,
   });
   const accounts = new AccountService(redis, keys, {
@@ -208,7 +211,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       realtime,
       storeReport: (file) => storeDocument(config.DATA_DIR, file, 'report'),
     }),
-    trace: new TraceService(redis, keys),
+    trace: new TraceService(redis, keys, (code) => county.noteCodes([code])),
     payments,
     live,
     certifications: new CertificationService({ dataDir: config.DATA_DIR }),
@@ -226,7 +229,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       await stripeEvents.close();
       await liveHolds.close();
       await hubRouting.close();
-      await county.flushGathered();
+      await county.flushNotes();
       await countyFigures.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },

@@ -8,33 +8,55 @@ import {
   skusByIds,
 } from '../catalogue/catalogue-reads.ts';
 import { chinaDay, chinaDayStart, shiftChinaDay } from '../core/china-time.ts';
+import { inParallel } from '../core/in-parallel.ts';
 import { pickLocalized, type LocalizedText } from '../core/localized-text.ts';
 import { batchesExpiringBetween, batchesFailedSince, courierNames } from '../hub/hub-reads.ts';
 import { sellableStockBySku } from '../stock/stock-ledger.ts';
-import { certificationsLapsingBetween, mostScannedCodes } from '../trace/trace-reads.ts';
-import { CountyFigureModel } from './county-figures.model.ts';
+import { certificationsLapsingBetween } from '../trace/trace-reads.ts';
+import { CountyFigureDayModel } from './county-figures.model.ts';
 import type { DayRange, SortKey } from './county-range.ts';
 import type { FigureKind } from './figure-rows.ts';
 
-/** Counters of one kind over [from, to], summed by the key `by` picks from each figure. */
+type Cells = Record<string, { keys: Record<string, string>; n: Record<string, number> }>;
+
+/** Every China day from `from` to `to`, both included. */
+export function daysOf(range: { from: string; to: string }): string[] {
+  const days: string[] = [];
+  for (let day = range.from; day <= range.to; day = shiftChinaDay(day, 1)) days.push(day);
+  return days;
+}
+
+/** The cells of one kind's day documents, one read by `_id` per day. */
+async function cellsOf(kind: FigureKind, days: (string | undefined)[]) {
+  const found = await inParallel(
+    days,
+    (day) => CountyFigureDayModel.findById(`${kind}|${day ?? ''}`, { cells: 1 }).lean(),
+    8,
+  );
+  return found.map((doc, i) => ({ day: days[i] ?? '', cells: (doc?.cells ?? {}) as Cells }));
+}
+
+/** Counters of one kind over [from, to], summed by the key `by` picks from each cell. */
 export async function sumFigures(
   kind: FigureKind,
   range: { from: string; to: string },
   by: (keys: Record<string, string>, day: string) => string,
 ): Promise<Map<string, Record<string, number>>> {
-  const figures = await CountyFigureModel.find(
-    { kind, day: { $gte: range.from, $lte: range.to } },
-    { keys: 1, n: 1, day: 1 },
-  ).lean();
   const sums = new Map<string, Record<string, number>>();
-  for (const f of figures) {
-    const key = by(f.keys as Record<string, string>, f.day ?? '');
-    const sum = sums.get(key) ?? {};
-    for (const [name, value] of Object.entries(f.n as Record<string, number>))
-      sum[name] = (sum[name] ?? 0) + value;
-    sums.set(key, sum);
-  }
+  for (const { day, cells } of await cellsOf(kind, daysOf(range)))
+    for (const cell of Object.values(cells)) {
+      const key = by(cell.keys, day);
+      const sum = sums.get(key) ?? {};
+      for (const [name, value] of Object.entries(cell.n)) sum[name] = (sum[name] ?? 0) + value;
+      sums.set(key, sum);
+    }
   return sums;
+}
+
+/** The cells of a kind kept for now, not by day (orders by status, codes that look copied). */
+export async function currentFigures(kind: FigureKind) {
+  const [now] = await cellsOf(kind, [undefined]);
+  return Object.values(now?.cells ?? {});
 }
 
 export interface SalesRow {
@@ -223,8 +245,6 @@ export async function provinces(range: DayRange) {
 }
 
 const LAPSE_WINDOW_MS = 60 * 86_400_000;
-/** A code scanned this often is read by many people, not one household: likely copied. */
-const COPIED_SCANS = 20;
 
 /** Certifications lapsing within 60 days, failed inspections this month, codes that look copied. */
 export async function quality(now = new Date()) {
@@ -232,7 +252,7 @@ export async function quality(now = new Date()) {
   const [lapsing, failed, copied] = await Promise.all([
     certificationsLapsingBetween(now, new Date(now.getTime() + LAPSE_WINDOW_MS)),
     batchesFailedSince(monthStart),
-    mostScannedCodes(COPIED_SCANS, 20),
+    currentFigures('copied'),
   ]);
   const shopNames = new Map(
     (await approvedShops()).map((s) => [String(s._id), s.name as LocalizedText]),
@@ -251,6 +271,9 @@ export async function quality(now = new Date()) {
       quantity: b.quantity,
       receivedAt: b.receivedAt,
     })),
-    copied: copied.map((c) => ({ code: c.code, parcelNo: c.parcelNo, scans: c.scans })),
+    copied: copied
+      .map((c) => ({ code: c.keys.code!, parcelNo: c.keys.parcelNo!, scans: c.n.scans ?? 0 }))
+      .sort((a, b) => b.scans - a.scans)
+      .slice(0, 20),
   };
 }

@@ -1,24 +1,24 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
 /**
- * One figure of the county's roll-ups: a kind (shop, sku, province, status, courier, exception,
- * scans), a China day (absent for the current-state kinds) and the keys it is counted by, with
- * integer counters. The `_id` is `kind|day|key…`, so a figure is found and counted without an
- * index. `lastBatch` names the ledger batch that last counted it: a batch applied twice (a retry
+ * One day of one kind of the county's roll-ups (shop, sku, province, courier, exception, scans;
+ * the current-state kinds, status and copied, have no day): `_id` is `kind|day`, and `cells`
+ * holds each key's integer counters, `{ "<shop>|<village>|live": { keys, n: { gmvFen, … } } }`.
+ * A month of a kind is thirty reads by `_id`: FerretDB v1 serves only equality on `_id` and
+ * unique keys from an index, so ranges and `$in` would read the whole collection.
+ * `lastBatch` names the ledger batch that last counted the day: a batch applied twice (a retry
  * after a crash) finds it already there and counts nothing.
  */
-const figureSchema = new Schema(
+const figureDaySchema = new Schema(
   {
     _id: { type: String, required: true },
     kind: { type: String, required: true },
     day: { type: String },
-    keys: { type: Schema.Types.Mixed, default: {} },
-    n: { type: Schema.Types.Mixed, default: {} },
+    cells: { type: Schema.Types.Mixed, default: {} },
     lastBatch: { type: Number, default: 0 },
   },
-  { versionKey: false },
+  { versionKey: false, minimize: false },
 );
-figureSchema.index({ kind: 1, day: 1 });
 
 /**
  * What one source record (an order, a parcel, a trace code) adds to the figures now. A changed
@@ -29,6 +29,16 @@ const contributionSchema = new Schema(
   {
     _id: { type: String, required: true }, // order:<no>, parcel:<no>, code:<code>
     rows: { type: [Schema.Types.Mixed], default: [] },
+  },
+  { versionKey: false },
+);
+
+/** A buyer's first order from a shop (`_id`: `<buyer>|<shop>`): a later order is a repeat. */
+const firstOrderSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orderNo: { type: String, required: true },
+    at: { type: Date, required: true },
   },
   { versionKey: false },
 );
@@ -46,25 +56,26 @@ const journalSchema = new Schema(
   { versionKey: false },
 );
 
-/** The ledger's own state: the last batch finished, and where the catch-up sweeps reached. */
+/** The ledger's own state: the last batch finished, and when the figures were last rebuilt. */
 const ledgerStateSchema = new Schema(
   {
     _id: { type: String, required: true },
     lastBatch: { type: Number, default: 0 },
-    ordersSeenUntil: { type: Date },
-    parcelsSeenUntil: { type: Date },
-    codesSeenUntil: { type: Date },
     rebuiltAt: { type: Date },
   },
   { versionKey: false },
 );
 
-export type CountyFigure = InferSchemaType<typeof figureSchema>;
-export const CountyFigureModel = model('CountyFigure', figureSchema, 'county_figures');
+export const CountyFigureDayModel = model('CountyFigureDay', figureDaySchema, 'county_figure_days');
 export const CountyContributionModel = model(
   'CountyContribution',
   contributionSchema,
   'county_contributions',
+);
+export const CountyFirstOrderModel = model(
+  'CountyFirstOrder',
+  firstOrderSchema,
+  'county_first_orders',
 );
 export const CountyJournalModel = model('CountyJournal', journalSchema, 'county_journal');
 export const CountyLedgerStateModel = model(

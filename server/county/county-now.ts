@@ -7,8 +7,7 @@ import { pickLocalized } from '../core/localized-text.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { OnAirRoom } from '../live/on-air-figures.ts';
 import { oldestOrderIn, type OrderStatus } from '../orders/order-reads.ts';
-import { CountyFigureModel } from './county-figures.model.ts';
-import { sumFigures } from './county-dashboard.ts';
+import { currentFigures, sumFigures } from './county-dashboard.ts';
 
 /** The funnel's stages, as order statuses, in the order an order moves through them. */
 export const FUNNEL: OrderStatus[] = [
@@ -106,11 +105,9 @@ export class CountyNow {
 
   /** Orders at each stage now, and how long the oldest has waited there. */
   async funnel(now = Date.now()) {
-    const counts = await CountyFigureModel.find({ kind: 'status' }, { keys: 1, n: 1 }).lean();
+    const counts = await currentFigures('status');
     const count = (status: string) =>
-      counts
-        .filter((f) => (f.keys as { status?: string }).status === status)
-        .reduce((s, f) => s + ((f.n as { orders?: number }).orders ?? 0), 0);
+      counts.filter((f) => f.keys.status === status).reduce((s, f) => s + (f.n.orders ?? 0), 0);
     return Promise.all(
       FUNNEL.map(async (status) => {
         const n = count(status);

@@ -1,12 +1,14 @@
 // The county's figures, kept by difference: each batch of changed records moves every figure by
 // the records' new rows less the rows they added last time (figure-rows.ts). A batch is written
-// to a journal before it is applied and each figure remembers the last batch that counted it, so
-// a batch cut short by a crash is applied again without counting twice. One batch at a time: the
-// county-figures queue runs one job at once across every worker (see county-figures.ts).
-import { sumRows, rowDeltas, type FigureRow } from './figure-rows.ts';
+// to a journal before it is applied, and each day document remembers the last batch that
+// counted it, so a batch cut short by a crash is applied again without counting twice. One batch
+// at a time: the county-figures queue runs one job at once across every worker.
+// Every read here is by `_id`, in parallel: FerretDB v1 serves nothing else from an index.
+import { inParallel } from '../core/in-parallel.ts';
+import { bucketOf, cellOf, rowDeltas, sumRows, type FigureRow } from './figure-rows.ts';
 import {
   CountyContributionModel,
-  CountyFigureModel,
+  CountyFigureDayModel,
   CountyJournalModel,
   CountyLedgerStateModel,
 } from './county-figures.model.ts';
@@ -30,11 +32,29 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 
 function isDuplicateKeyOnly(error: unknown): boolean {
   const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
-  return Array.isArray(writeErrors) && writeErrors.every((e) => e.code === 11000);
+  if (Array.isArray(writeErrors)) return writeErrors.every((e) => e.code === 11000);
+  return (error as { code?: number }).code === 11000;
+}
+
+/** Day documents holding `figures` (rows summed by figure), as a rebuild writes them. */
+export function dayDocuments(figures: Iterable<FigureRow>, lastBatch: number) {
+  const days = new Map<string, { _id: string; kind: string; day?: string; cells: object }>();
+  for (const f of figures) {
+    const id = bucketOf(f);
+    const doc = days.get(id) ?? {
+      _id: id,
+      kind: f.kind,
+      ...(f.day ? { day: f.day } : {}),
+      cells: {},
+    };
+    (doc.cells as Record<string, unknown>)[cellOf(f)] = { keys: f.keys, n: f.n };
+    days.set(id, doc);
+  }
+  return [...days.values()].map((d) => ({ ...d, lastBatch }));
 }
 
 export class FigureLedger {
-  /** The ledger's watermarks and last batch (created on first use). */
+  /** The ledger's last batch and last rebuild (created on first use). */
   async state() {
     const found = await CountyLedgerStateModel.findById(STATE_ID).lean();
     if (found) return found;
@@ -46,30 +66,20 @@ export class FigureLedger {
     return (await CountyLedgerStateModel.findById(STATE_ID).lean())!;
   }
 
-  async setWatermarks(marks: {
-    ordersSeenUntil?: Date;
-    parcelsSeenUntil?: Date;
-    codesSeenUntil?: Date;
-  }): Promise<void> {
-    await CountyLedgerStateModel.updateOne({ _id: STATE_ID }, { $set: marks }, { upsert: true });
-  }
-
   /** Counts the records' current rows; returns how many figures moved. */
   async apply(records: RecordRows[]): Promise<number> {
     await this.finishCutShort();
     if (records.length === 0) return 0;
-    const before = new Map<string, FigureRow[]>();
-    for (const part of chunks(records.map((r) => r.id)))
-      for (const c of await CountyContributionModel.find({ _id: { $in: part } }).lean())
-        before.set(c._id, c.rows as FigureRow[]);
+    const found = await inParallel(records, (r) => CountyContributionModel.findById(r.id).lean());
     const changed: RecordRows[] = [];
     const deltas: FigureRow[] = [];
-    for (const record of records) {
-      const moved = rowDeltas(before.get(record.id) ?? [], record.rows);
-      if (moved.length === 0 && before.has(record.id)) continue;
+    records.forEach((record, i) => {
+      const before = found[i];
+      const moved = rowDeltas((before?.rows as FigureRow[] | undefined) ?? [], record.rows);
+      if (moved.length === 0 && before) return;
       changed.push(record);
       deltas.push(...moved);
-    }
+    });
     if (changed.length === 0) return 0;
     const merged = [...sumRows(deltas).values()].filter((r) =>
       Object.values(r.n).some((v) => v !== 0),
@@ -89,26 +99,32 @@ export class FigureLedger {
 
   private async applyJournal(journal: Journal): Promise<void> {
     const batch = journal._id;
-    for (const part of chunks(journal.deltas)) {
+    // One update per day document: every cell of the day moves at once, or none does.
+    const byDay = new Map<string, FigureRow[]>();
+    for (const d of journal.deltas) byDay.set(bucketOf(d), [...(byDay.get(bucketOf(d)) ?? []), d]);
+    for (const part of chunks([...byDay.entries()])) {
       try {
-        await CountyFigureModel.bulkWrite(
-          part.map((d) => ({
-            updateOne: {
-              // A figure this batch already counted does not match; its upsert then collides
-              // with the figure's id, which is how "already counted" reads.
-              filter: { _id: d.id, lastBatch: { $ne: batch } },
-              update: {
-                $inc: Object.fromEntries(Object.entries(d.n).map(([k, v]) => [`n.${k}`, v])),
-                $set: {
-                  kind: d.kind,
-                  keys: d.keys,
-                  lastBatch: batch,
-                  ...(d.day ? { day: d.day } : {}),
-                },
+        await CountyFigureDayModel.bulkWrite(
+          part.map(([id, rows]) => {
+            const inc: Record<string, number> = {};
+            const set: Record<string, unknown> = { kind: rows[0]!.kind, lastBatch: batch };
+            if (rows[0]!.day) set.day = rows[0]!.day;
+            for (const r of rows) {
+              const cell = cellOf(r);
+              set[`cells.${cell}.keys`] = r.keys;
+              for (const [name, value] of Object.entries(r.n))
+                inc[`cells.${cell}.n.${name}`] = value;
+            }
+            return {
+              updateOne: {
+                // A day this batch already counted does not match; its upsert then collides with
+                // the day's id, which is how "already counted" reads.
+                filter: { _id: id, lastBatch: { $ne: batch } },
+                update: { $inc: inc, $set: set },
+                upsert: true,
               },
-              upsert: true,
-            },
-          })),
+            };
+          }),
           { ordered: false },
         );
       } catch (error) {
@@ -118,7 +134,11 @@ export class FigureLedger {
     for (const part of chunks(journal.contributions))
       await CountyContributionModel.bulkWrite(
         part.map((c) => ({
-          replaceOne: { filter: { _id: c.id }, replacement: { rows: c.rows }, upsert: true },
+          replaceOne: {
+            filter: { _id: c.id },
+            replacement: { _id: c.id, rows: c.rows },
+            upsert: true,
+          },
         })),
         { ordered: false },
       );
@@ -135,20 +155,10 @@ export class FigureLedger {
     const figures = [...sumRows(records.flatMap((r) => r.rows)).values()];
     const { lastBatch } = await this.state();
     await CountyJournalModel.deleteMany({});
-    await CountyFigureModel.deleteMany({});
+    await CountyFigureDayModel.deleteMany({});
     await CountyContributionModel.deleteMany({});
-    for (const part of chunks(figures))
-      await CountyFigureModel.insertMany(
-        part.map((f) => ({
-          _id: f.id,
-          kind: f.kind,
-          keys: f.keys,
-          n: f.n,
-          lastBatch,
-          ...(f.day ? { day: f.day } : {}),
-        })),
-        { ordered: false },
-      );
+    for (const part of chunks(dayDocuments(figures, lastBatch)))
+      await CountyFigureDayModel.insertMany(part, { ordered: false });
     for (const part of chunks(records))
       await CountyContributionModel.insertMany(
         part.map((r) => ({ _id: r.id, rows: r.rows })),

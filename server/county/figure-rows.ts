@@ -13,6 +13,7 @@ export const FIGURE_KINDS = [
   'courier', // handover day × courier: handedOver, onTime, late, paidToHandoverMin, timed
   'exception', // day × hub exception reason: parcels
   'scans', // first-scan day × destination province: codes, scans
+  'copied', // (now) trace codes scanned far more often than one household would: scans
 ] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 
@@ -22,6 +23,16 @@ export interface FigureRow {
   day?: string;
   keys: Record<string, string>;
   n: Record<string, number>;
+}
+
+/** The day document a row counts in (`kind|day`), and its cell there (the keys). */
+export function bucketOf(r: Pick<FigureRow, 'kind' | 'day'>): string {
+  return `${r.kind}|${r.day ?? ''}`;
+}
+
+export function cellOf(r: Pick<FigureRow, 'keys'>): string {
+  // A cell is a field name: no dots, no leading dollar.
+  return Object.values(r.keys).join('|').replace(/[.$]/g, '_');
 }
 
 function row(

@@ -1,25 +1,8 @@
-// How the routing worker serves its jobs: together, in batches, one batch at a time, and with a
-// bounded number of MongoDB calls in flight (DESIGN, "Writing under a rush").
+// How the routing worker serves its jobs: together, in batches, one batch at a time; a batch's
+// MongoDB calls go four at a time through core/in-parallel.ts (DESIGN, "Writing under a rush").
 
 /** Jobs served together at most (the worker's concurrency bounds it too). */
 const MAX_BATCH = 100;
-/** MongoDB calls a batch keeps in flight (the process's pool bounds them anyway). */
-const IN_FLIGHT = 4;
-
-/** Maps `items` through `work`, at most IN_FLIGHT at a time, in order. */
-export async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
 
 /**
  * Jobs of one kind, served in batches, one batch at a time: what arrives while a batch runs

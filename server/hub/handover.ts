@@ -112,7 +112,10 @@ export class CourierHandover extends HubFloor {
         );
       });
     }
-    this.changed(hub._id);
+    this.changed(
+      hub._id,
+      manifest.parcels.map((p) => p.parcelNo),
+    );
     return { manifestNo: manifest.manifestNo, parcels: manifest.parcels.length };
   }
 }

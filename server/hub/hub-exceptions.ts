@@ -56,7 +56,7 @@ export class HubExceptions extends HubFloor {
         );
         for (const orderNo of parcel.orderNos)
           await this.noteOnOrder(orderNo, 'address_unreachable');
-        this.changed(hub._id);
+        this.changed(hub._id, [parcelNo]);
         return { status: 'held' };
       }
       if (parcel.status !== 'picking')
@@ -82,7 +82,7 @@ export class HubExceptions extends HubFloor {
           reason: `damaged while packing ${parcelNo}`,
         });
         await this.deps.stock.resync(String(line.skuId));
-        this.changed(hub._id);
+        this.changed(hub._id, [parcelNo]);
         return { status: 'repick', quantity: back };
       }
       // Short pick: only units not yet in the box can be missing.
@@ -108,7 +108,7 @@ export class HubExceptions extends HubFloor {
           $push: { exceptions: entry },
         },
       );
-      this.changed(hub._id);
+      this.changed(hub._id, [parcelNo]);
       return { status: 'refunded', quantity: input.quantity };
     });
   }

@@ -32,6 +32,8 @@ export interface HubServiceDeps {
     hubId: Types.ObjectId,
   ) => Promise<{ parcelNo: string; waybillNo?: string | null; courierCode?: string | null }[]>;
   publicUrl: string;
+  /** Told parcels handed over or given an exception (the county counts them). */
+  parcelsChanged?: (parcelNos: string[]) => void;
 }
 
 export type ParcelDoc = Parcel & { _id: Types.ObjectId };
@@ -80,8 +82,10 @@ export class HubFloor {
     if (result.won) this.deps.events.orderChanged(result.order);
   }
 
-  protected changed(hubId: Types.ObjectId) {
+  /** Tells the hub's screens to refresh, and the county which parcels' figures may have moved. */
+  protected changed(hubId: Types.ObjectId, parcelNos: string[] = []) {
     this.deps.realtime.toRoom(rooms.hub(String(hubId)), 'hub:changed', { at: Date.now() });
+    if (parcelNos.length > 0) this.deps.parcelsChanged?.(parcelNos);
   }
 }
 

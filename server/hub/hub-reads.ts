@@ -2,6 +2,7 @@
 // from, its courier's name and a batch's inspection report. Trace calls these, never the hub's
 // models (`npm run lint` checks).
 import type { Types } from 'mongoose';
+import { inParallel } from '../core/in-parallel.ts';
 import { BatchAllocationModel, BatchModel } from './batch.model.ts';
 import { CourierModel } from './courier.model.ts';
 import { ParcelModel } from './parcel.model.ts';
@@ -59,36 +60,31 @@ export interface ParcelForFigures {
   orderNos: string[];
 }
 
-export function parcelsForFigures(parcelNos: readonly string[]) {
-  return ParcelModel.find({ parcelNo: { $in: [...parcelNos] } }, FIGURE_FIELDS).lean<
-    ParcelForFigures[]
-  >();
+/** The parcels by number, with what the county's figures count (absent ones left out). */
+export async function parcelsForFigures(parcelNos: readonly string[]) {
+  // One look-up each: FerretDB v1 serves equality on a unique key from an index, never `$in`.
+  const found = await inParallel(parcelNos, (parcelNo) =>
+    ParcelModel.findOne({ parcelNo }, FIGURE_FIELDS).lean<ParcelForFigures>(),
+  );
+  return found.filter((p): p is ParcelForFigures => p !== null);
 }
 
-/** A page of every parcel by id (a rebuild of the county's figures). */
-export function parcelPageForFigures(afterId: Types.ObjectId | undefined, limit: number) {
-  return ParcelModel.find(afterId ? { _id: { $gt: afterId } } : {}, FIGURE_FIELDS)
-    .sort({ _id: 1 })
-    .limit(limit)
-    .lean<ParcelForFigures[]>();
-}
-
-/** The numbers of parcels changed in [from, to). */
-export async function parcelNosChangedBetween(from: Date, to: Date): Promise<string[]> {
-  const found = await ParcelModel.find(
-    { updatedAt: { $gte: from, $lt: to } },
-    { parcelNo: 1 },
-  ).lean();
-  return found.map((p) => p.parcelNo);
+/** Every parcel, read once from start to end (a rebuild of the county's figures). */
+export function allParcelsForFigures(): AsyncIterable<ParcelForFigures> {
+  return ParcelModel.find({}, FIGURE_FIELDS).lean<ParcelForFigures[]>().cursor({ batchSize: 1000 });
 }
 
 /** Where each parcel goes (its province), by parcel number. */
 export async function parcelProvinces(parcelNos: readonly string[]): Promise<Map<string, string>> {
-  const found = await ParcelModel.find(
-    { parcelNo: { $in: [...parcelNos] } },
-    { parcelNo: 1, 'address.province': 1 },
-  ).lean<{ parcelNo: string; address?: { province?: string } }[]>();
-  return new Map(found.map((p) => [p.parcelNo, p.address?.province ?? '']));
+  const found = await inParallel(parcelNos, (parcelNo) =>
+    ParcelModel.findOne({ parcelNo }, { parcelNo: 1, 'address.province': 1 }).lean<{
+      parcelNo: string;
+      address?: { province?: string };
+    }>(),
+  );
+  return new Map(
+    found.filter((p) => p !== null).map((p) => [p!.parcelNo, p!.address?.province ?? '']),
+  );
 }
 
 /** Every courier's daily pickup cut-off ("17:30"), by courier code. */

@@ -5,7 +5,7 @@ import type { LocalizedText } from '../core/localized-text.ts';
 import type { OrderEvents } from '../orders/order-service.ts';
 import type { OrderStateMachine } from '../orders/order-states.ts';
 import { note } from '../orders/timeline.ts';
-import { inParallel } from './batch-lane.ts';
+import { inParallel } from '../core/in-parallel.ts';
 import { candidateShipDates, chooseCourier, type CourierRules } from './courier-choice.ts';
 import { recordedChoice } from './courier-choice.schema.ts';
 import { CourierModel } from './courier.model.ts';

@@ -8,7 +8,7 @@ import { pickLocalized } from '../core/localized-text.ts';
 import type { Address } from '../orders/address.schema.ts';
 import { nameParcelOfOrder } from '../orders/order-hub-marks.ts';
 import type { LineAllocation } from './batch-allocation.ts';
-import { inParallel } from './batch-lane.ts';
+import { inParallel } from '../core/in-parallel.ts';
 import { HubModel } from './hub.model.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import { ParcelModel, type Parcel } from './parcel.model.ts';

@@ -128,8 +128,5 @@ const parcelSchema = new Schema(
   { timestamps: true },
 );
 
-// The county's figures read what changed since their last sweep (server/county/).
-parcelSchema.index({ updatedAt: 1 });
-
 export type Parcel = InferSchemaType<typeof parcelSchema>;
 export const ParcelModel = model('Parcel', parcelSchema);

@@ -18,7 +18,8 @@
 import type { Queue } from 'bullmq';
 import { orderByNo, orderFieldsByNo, paidOrdersUntouchedSince } from '../orders/order-reads.ts';
 import { BatchAllocationModel } from './batch.model.ts';
-import { BatchLane, inParallel } from './batch-lane.ts';
+import { inParallel } from '../core/in-parallel.ts';
+import { BatchLane } from './batch-lane.ts';
 import { ParcelClosing, type ParcelClosingDeps } from './parcel-closing.ts';
 import { ParcelModel } from './parcel.model.ts';
 import { ParcelPlacement } from './parcel-placement.ts';

@@ -3,7 +3,7 @@
 import { Types } from 'mongoose';
 import { BatchAllocationModel, BatchModel } from './batch.model.ts';
 import type { LineAllocation } from './batch-allocation.ts';
-import { inParallel } from './batch-lane.ts';
+import { inParallel } from '../core/in-parallel.ts';
 import type { Order } from '../orders/order-reads.ts';
 import type { ParcelLocks } from './parcel-lock.ts';
 import type { RoutingMemory } from './routing-memory.ts';

@@ -3,6 +3,7 @@
 // lint` checks). Every state change still goes through the state table (order-states.ts); the
 // few fields the hub writes on an order are in order-hub-marks.ts.
 import type { Types } from 'mongoose';
+import { inParallel } from '../core/in-parallel.ts';
 import { OrderModel, type Order } from './order.model.ts';
 import type { OrderStatus } from './order-status.ts';
 
@@ -80,57 +81,34 @@ export type OrderForFigures = Pick<
   'orderNo' | 'buyerId' | 'shopId' | 'channel' | 'status' | 'totalFen' | 'lines' | 'timeline'
 > & { _id: Types.ObjectId; address?: { province: string } | null; createdAt: Date };
 
-/** The orders by number, with what the county's figures count. */
-export function ordersForFigures(orderNos: readonly string[]): Promise<OrderForFigures[]> {
-  return OrderModel.find({ orderNo: { $in: [...orderNos] } }, FIGURE_FIELDS).lean<
-    OrderForFigures[]
-  >();
+/** The orders by number, with what the county's figures count (absent ones left out). */
+export async function ordersForFigures(orderNos: readonly string[]): Promise<OrderForFigures[]> {
+  // One look-up each: FerretDB v1 serves equality on a unique key from an index, never `$in`.
+  const found = await inParallel(orderNos, (orderNo) =>
+    OrderModel.findOne({ orderNo }, FIGURE_FIELDS).lean<OrderForFigures>(),
+  );
+  return found.filter((o): o is OrderForFigures => o !== null);
 }
 
-/** A page of every order by id, with what the county's figures count (a rebuild). */
-export function orderPageForFigures(afterId: Types.ObjectId | undefined, limit: number) {
-  return OrderModel.find(afterId ? { _id: { $gt: afterId } } : {}, FIGURE_FIELDS)
-    .sort({ _id: 1 })
-    .limit(limit)
-    .lean<OrderForFigures[]>();
+/** Every order, read once from start to end, with what the county's figures count (a rebuild). */
+export function allOrdersForFigures(): AsyncIterable<OrderForFigures> {
+  return OrderModel.find({}, FIGURE_FIELDS).lean<OrderForFigures[]>().cursor({ batchSize: 1000 });
 }
 
-/** The numbers of orders changed in [from, to). */
-export async function orderNosChangedBetween(from: Date, to: Date): Promise<string[]> {
-  const found = await OrderModel.find(
-    { updatedAt: { $gte: from, $lt: to } },
-    { orderNo: 1 },
-  ).lean();
-  return found.map((o) => o.orderNo);
-}
-
-/** When each of these buyers first ordered from each shop (a later order is a repeat). */
-export async function firstOrdersOfBuyers(
-  buyerIds: readonly Types.ObjectId[],
-): Promise<Map<string, Date>> {
-  const found = await OrderModel.find(
-    { buyerId: { $in: [...buyerIds] } },
-    { buyerId: 1, shopId: 1, createdAt: 1 },
-  ).lean<{ buyerId: Types.ObjectId; shopId: Types.ObjectId; createdAt: Date }[]>();
-  const first = new Map<string, Date>();
-  for (const o of found) {
-    const key = `${String(o.buyerId)}|${String(o.shopId)}`;
-    const seen = first.get(key);
-    if (!seen || o.createdAt < seen) first.set(key, o.createdAt);
-  }
-  return first;
+/** When an order was (last) paid; undefined if never. */
+export function paidAt(order: Pick<Order, 'timeline'>): Date | undefined {
+  return order.timeline.filter((t) => t.to === 'paid').at(-1)?.at;
 }
 
 /** When each order was (last) paid, by order number; unpaid orders are absent. */
 export async function paidTimesOf(orderNos: readonly string[]): Promise<Map<string, Date>> {
-  const found = await OrderModel.find(
-    { orderNo: { $in: [...orderNos] } },
-    { orderNo: 1, timeline: 1 },
-  ).lean();
+  const found = await inParallel(orderNos, (orderNo) =>
+    OrderModel.findOne({ orderNo }, { orderNo: 1, timeline: 1 }).lean(),
+  );
   const paid = new Map<string, Date>();
   for (const o of found) {
-    const at = o.timeline.filter((t) => t.to === 'paid').at(-1)?.at;
-    if (at) paid.set(o.orderNo, at);
+    const at = o ? paidAt(o) : undefined;
+    if (o && at) paid.set(o.orderNo, at);
   }
   return paid;
 }
@@ -139,8 +117,11 @@ export async function paidTimesOf(orderNos: readonly string[]): Promise<Map<stri
 export async function oldestOrderIn(
   status: OrderStatus,
 ): Promise<{ orderNo: string; updatedAt: Date } | null> {
-  // Awaited here: a Mongoose query is a thenable that runs once, and callers may cache this.
-  return OrderModel.findOne({ status }, { orderNo: 1, updatedAt: 1 })
-    .sort({ updatedAt: 1 })
-    .lean<{ orderNo: string; updatedAt: Date } | null>();
+  // Equality only (FerretDB v1 would read every order to sort): the open stages are small.
+  const found = await OrderModel.find({ status }, { orderNo: 1, updatedAt: 1 }).lean<
+    { orderNo: string; updatedAt: Date }[]
+  >();
+  let oldest: { orderNo: string; updatedAt: Date } | null = null;
+  for (const o of found) if (!oldest || o.updatedAt < oldest.updatedAt) oldest = o;
+  return oldest;
 }

@@ -53,6 +53,8 @@ export interface OrderServiceDeps {
   writeBatch?: { maxBatch: number; maxWaitMs: number; maxFlushes: number };
   /** Set by the live domain: units of a live order go back to its offer (or its waitlist). */
   onLiveUnitsReturned?: (order: Order) => Promise<void>;
+  /** Told the numbers of newly placed orders, once durable (placements are not order events). */
+  onOrdersPlaced?: (orderNos: string[]) => void;
 }
 
 export { EXPIRE_JOB };
@@ -84,6 +86,7 @@ export class OrderService {
       expiryQueue: deps.expiryQueue,
       logger: deps.logger,
       ...(deps.writeBatch ?? { maxBatch: 200, maxWaitMs: 5, maxFlushes: 2 }),
+      ...(deps.onOrdersPlaced ? { onWritten: deps.onOrdersPlaced } : {}),
     });
     this.checkout = {
       channel: 'storefront',

@@ -56,6 +56,8 @@ export interface OrderWriterOptions {
   maxWaitMs: number;
   /** Flushes that may be in flight at once (each holds a couple of database connections). */
   maxFlushes: number;
+  /** Told the numbers of the orders each flush made durable (the county counts placements). */
+  onWritten?: (orderNos: string[]) => void;
 }
 
 interface Waiting {
@@ -155,6 +157,7 @@ export class OrderWriter {
       mark('settle');
       await this.scheduleExpiry(written.map((w) => w.write));
       mark('expiry');
+      if (written.length > 0) this.options.onWritten?.(written.map((w) => w.write.orderNo));
     } catch (error) {
       this.options.logger.error({ err: error, batch: batch.length }, 'order batch not written');
       for (const waiting of batch)

@@ -101,9 +101,6 @@ const orderSchema = new Schema(
   { timestamps: true },
 );
 
-// The county's figures read what changed since their last sweep (server/county/).
-orderSchema.index({ updatedAt: 1 });
-
 export type Order = InferSchemaType<typeof orderSchema>;
 export type OrderLine = InferSchemaType<typeof orderLineSchema>;
 export const OrderModel = model('Order', orderSchema);

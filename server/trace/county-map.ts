@@ -82,7 +82,7 @@ export function renderCountyMap(options: CountyMapOptions): string {
   const { hub, countySeat, mountains } = map;
 
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000" width="100%" height="auto" role="img" font-family="system-ui, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000" width="100%" role="img" font-family="system-ui, sans-serif">`,
     `<title>${escapeXml(options.title)}</title>`,
     `<polygon points="${pointList(map.outline)}" fill="${COLOURS.land}" stroke="${COLOURS.border}" stroke-width="6" stroke-linejoin="round"/>`,
     `<path d="${mountains.peaks.map(([x, y]) => `M${x - 18} ${y + 12}l18-26 18 26`).join('')}" fill="none" stroke="${COLOURS.mountain}" stroke-width="5" stroke-linejoin="round"/>`,

@@ -17,8 +17,5 @@ const traceCodeSchema = new Schema(
   { timestamps: true },
 );
 
-// The county's figures read what changed since their last sweep (server/county/).
-traceCodeSchema.index({ updatedAt: 1 });
-
 export type TraceCode = InferSchemaType<typeof traceCodeSchema>;
 export const TraceCodeModel = model('TraceCode', traceCodeSchema);

@@ -2,6 +2,7 @@
 // and the certifications about to lapse. The county calls these, never the trace models
 // (`npm run lint` checks).
 import type { Types } from 'mongoose';
+import { inParallel } from '../core/in-parallel.ts';
 import { CertificationModel } from './certification.model.ts';
 import { TraceCodeModel } from './trace-code.model.ts';
 
@@ -26,34 +27,18 @@ export interface CodeForFigures {
   firstScanAt?: Date | null;
 }
 
-export function codesForFigures(codes: readonly string[]) {
-  return TraceCodeModel.find({ code: { $in: [...codes] } }, FIGURE_FIELDS).lean<CodeForFigures[]>();
+/** The trace codes by code, with what the county's figures count (absent ones left out). */
+export async function codesForFigures(codes: readonly string[]) {
+  // One look-up each: FerretDB v1 serves equality on a unique key from an index, never `$in`.
+  const found = await inParallel(codes, (code) =>
+    TraceCodeModel.findOne({ code }, FIGURE_FIELDS).lean<CodeForFigures>(),
+  );
+  return found.filter((c): c is CodeForFigures => c !== null);
 }
 
-/** A page of every scanned code by id (a rebuild of the county's figures). */
-export function scannedCodePage(afterId: Types.ObjectId | undefined, limit: number) {
-  return TraceCodeModel.find(
-    { scans: { $gt: 0 }, ...(afterId ? { _id: { $gt: afterId } } : {}) },
-    FIGURE_FIELDS,
-  )
-    .sort({ _id: 1 })
-    .limit(limit)
-    .lean<CodeForFigures[]>();
-}
-
-/** The codes changed (scanned) in [from, to). */
-export async function codesChangedBetween(from: Date, to: Date): Promise<string[]> {
-  const found = await TraceCodeModel.find(
-    { updatedAt: { $gte: from, $lt: to } },
-    { code: 1 },
-  ).lean();
-  return found.map((c) => c.code);
-}
-
-/** Codes scanned far more often than one buyer would: the most-scanned first. */
-export function mostScannedCodes(minScans: number, limit: number) {
-  return TraceCodeModel.find({ scans: { $gte: minScans } }, FIGURE_FIELDS)
-    .sort({ scans: -1 })
-    .limit(limit)
-    .lean<CodeForFigures[]>();
+/** Every trace code, read once from start to end (a rebuild of the county's figures). */
+export function allCodesForFigures(): AsyncIterable<CodeForFigures> {
+  return TraceCodeModel.find({}, FIGURE_FIELDS)
+    .lean<CodeForFigures[]>()
+    .cursor({ batchSize: 1000 });
 }

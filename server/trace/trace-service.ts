@@ -28,8 +28,11 @@ export type TraceStep =
 
 export class TraceService {
   private readonly limiter: RateLimiterRedis;
+  private readonly onScan: ((code: string) => void) | undefined;
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  /** `onScan`: told each code whose scan was counted (the county counts scans by province). */
+  constructor(redis: Redis, keys: RedisKeys, onScan?: (code: string) => void) {
+    this.onScan = onScan;
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: keys.key('rl', 'trace'),
@@ -74,6 +77,7 @@ export class TraceService {
         $set: { lastScanAt: now, ...(found.firstScanAt ? {} : { firstScanAt: now }) },
       },
     );
+    this.onScan?.(code);
     return {
       parcelNo: found.parcelNo,
       lineIndex: found.lineIndex ?? undefined,
