@@ -164,6 +164,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     events: orderEvents,
     locks: parcelLocks,
     logger,
+    parcelsChanged: (parcelNos) => county.noteParcels(parcelNos),
   });
   const routing: HubRouting = new HubRouting({
     queue: hubRouting,
@@ -174,6 +175,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     consolidationWindowMs: config.HUB_CONSOLIDATION_WINDOW_S * 1000,
     locks: parcelLocks,
     memory: new RoutingMemory(redis, keys),
+    parcelsChanged: (parcelNos) => county.noteParcels(parcelNos),
   });
   orderEvents.subscribe(routeOrdersAsTheyChange(routing, logger));
   const hub = new HubService({

@@ -29,7 +29,7 @@ import {
 import { allCodesForFigures, codesForFigures, type CodeForFigures } from '../trace/trace-reads.ts';
 import { CountyFirstOrderModel } from './county-figures.model.ts';
 import { codeRows, orderRows, parcelRows } from './figure-rows.ts';
-import { FigureLedger, type RecordRows } from './figure-ledger.ts';
+import { emptyCollection, FigureLedger, type RecordRows } from './figure-ledger.ts';
 
 export const COUNTY_FIGURES_QUEUE = 'county-figures';
 export const COUNT_CHANGES_JOB = 'count-changes';
@@ -190,12 +190,12 @@ export class CountyFigures {
     }
     const parcels: ParcelForFigures[] = [];
     for await (const p of allParcelsForFigures()) parcels.push(p);
-    records.push(...(await this.parcelRecords(parcels, paid)));
+    for (const r of await this.parcelRecords(parcels, paid)) records.push(r);
     const provinces = new Map(parcels.map((p) => [p.parcelNo, p.address?.province ?? '']));
     const codes: CodeForFigures[] = [];
     for await (const c of allCodesForFigures()) if (c.scans > 0) codes.push(c);
-    records.push(...this.codeRecords(codes, provinces));
-    await CountyFirstOrderModel.deleteMany({});
+    for (const r of this.codeRecords(codes, provinces)) records.push(r);
+    await emptyCollection(CountyFirstOrderModel);
     const firsts = [...first.entries()].map(([id, o]) => ({
       _id: id,
       orderNo: o.orderNo,

@@ -2,6 +2,7 @@
 // (the funnel, the hub and the couriers); anyone else is refused.
 import type { Actor } from '../accounts/actor.ts';
 import { Forbidden, Unauthenticated } from '../core/errors.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import { formatFen } from '../core/http/views.ts';
 import { renderCountyMap } from '../trace/county-map.ts';
 import { barChart } from './county-charts.ts';
@@ -38,6 +39,11 @@ export class CountyView {
   private readonly now: CountyNow;
   private readonly deps: CountyViewDeps;
 
+  /** The first-scan alerts read every parcel's status (no index serves it): once in 30 s. */
+  private readonly unscanned = new TtlCache<
+    Awaited<ReturnType<CountyViewDeps['awaitingFirstScan']>>
+  >(30_000, 1, { staleWhileRevalidate: true });
+
   constructor(deps: CountyViewDeps) {
     this.deps = deps;
     this.now = deps.now;
@@ -58,7 +64,7 @@ export class CountyView {
     const [live, couriers, unscanned] = await Promise.all([
       this.live(actor, locale),
       hubAndCouriers(range, locale),
-      this.deps.awaitingFirstScan(),
+      this.unscanned.get('all', () => this.deps.awaitingFirstScan()),
     ]);
     const hub = {
       ...couriers,

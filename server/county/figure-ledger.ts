@@ -1,7 +1,7 @@
 // The county's figures, kept by difference: each batch of changed records moves every figure by
 // the records' new rows less the rows they added last time (figure-rows.ts). A batch is written
 // to a journal before it is applied, and each day document remembers the last batch that
-// counted it, so a batch cut short by a crash is applied again without counting twice. One batch
+// counted it, so a batch cut short by a crash is applied again, skipping the days it counted. One batch
 // at a time: the county-figures queue runs one job at once across every worker.
 // Every read here is by `_id`, in parallel: FerretDB v1 serves nothing else from an index.
 import { inParallel } from '../core/in-parallel.ts';
@@ -24,16 +24,14 @@ export interface RecordRows {
 
 type Journal = { _id: number; deltas: FigureRow[]; contributions: RecordRows[] };
 
+function* allRows(records: RecordRows[]): Iterable<FigureRow> {
+  for (const r of records) yield* r.rows;
+}
+
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function isDuplicateKeyOnly(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
-  if (Array.isArray(writeErrors)) return writeErrors.every((e) => e.code === 11000);
-  return (error as { code?: number }).code === 11000;
 }
 
 /** Day documents holding `figures` (rows summed by figure), as a rebuild writes them. */
@@ -51,6 +49,16 @@ export function dayDocuments(figures: Iterable<FigureRow>, lastBatch: number) {
     days.set(id, doc);
   }
   return [...days.values()].map((d) => ({ ...d, lastBatch }));
+}
+
+/**
+ * Empties a collection by dropping it: FerretDB's deleteMany({}) refuses more than 65,535
+ * documents ("extended protocol limited to 65535 parameters"), and a rebuild clears 200,000.
+ */
+export async function emptyCollection(model: { collection: { drop(): Promise<unknown> } }) {
+  await model.collection.drop().catch((error: unknown) => {
+    if ((error as { codeName?: string }).codeName !== 'NamespaceNotFound') throw error;
+  });
 }
 
 export class FigureLedger {
@@ -99,38 +107,34 @@ export class FigureLedger {
 
   private async applyJournal(journal: Journal): Promise<void> {
     const batch = journal._id;
-    // One update per day document: every cell of the day moves at once, or none does.
+    // One update per day document: every cell of the day moves at once, or none does. A day
+    // this batch already counted (a retry after a crash) is skipped: FerretDB stops a bulk write
+    // at its first error even unordered, so collisions cannot be the test.
     const byDay = new Map<string, FigureRow[]>();
     for (const d of journal.deltas) byDay.set(bucketOf(d), [...(byDay.get(bucketOf(d)) ?? []), d]);
-    for (const part of chunks([...byDay.entries()])) {
-      try {
-        await CountyFigureDayModel.bulkWrite(
-          part.map(([id, rows]) => {
-            const inc: Record<string, number> = {};
-            const set: Record<string, unknown> = { kind: rows[0]!.kind, lastBatch: batch };
-            if (rows[0]!.day) set.day = rows[0]!.day;
-            for (const r of rows) {
-              const cell = cellOf(r);
-              set[`cells.${cell}.keys`] = r.keys;
-              for (const [name, value] of Object.entries(r.n))
-                inc[`cells.${cell}.n.${name}`] = value;
-            }
-            return {
-              updateOne: {
-                // A day this batch already counted does not match; its upsert then collides with
-                // the day's id, which is how "already counted" reads.
-                filter: { _id: id, lastBatch: { $ne: batch } },
-                update: { $inc: inc, $set: set },
-                upsert: true,
-              },
-            };
-          }),
-          { ordered: false },
-        );
-      } catch (error) {
-        if (!isDuplicateKeyOnly(error)) throw error;
-      }
-    }
+    const ids = [...byDay.keys()];
+    const seen = await inParallel(ids, (id) =>
+      CountyFigureDayModel.findById(id, { lastBatch: 1 }).lean(),
+    );
+    const todo = ids.filter((_, i) => seen[i]?.lastBatch !== batch);
+    for (const part of chunks(todo))
+      await CountyFigureDayModel.bulkWrite(
+        part.map((id) => {
+          const rows = byDay.get(id)!;
+          const inc: Record<string, number> = {};
+          const set: Record<string, unknown> = { kind: rows[0]!.kind, lastBatch: batch };
+          if (rows[0]!.day) set.day = rows[0]!.day;
+          for (const r of rows) {
+            const cell = cellOf(r);
+            set[`cells.${cell}.keys`] = r.keys;
+            for (const [name, value] of Object.entries(r.n)) inc[`cells.${cell}.n.${name}`] = value;
+          }
+          return {
+            updateOne: { filter: { _id: id }, update: { $inc: inc, $set: set }, upsert: true },
+          };
+        }),
+        { ordered: true },
+      );
     for (const part of chunks(journal.contributions))
       await CountyContributionModel.bulkWrite(
         part.map((c) => ({
@@ -152,11 +156,11 @@ export class FigureLedger {
 
   /** Replaces every figure and contribution with those of `records`, counted from nothing. */
   async replaceAll(records: RecordRows[]): Promise<{ figures: number; records: number }> {
-    const figures = [...sumRows(records.flatMap((r) => r.rows)).values()];
+    const figures = [...sumRows(allRows(records)).values()];
     const { lastBatch } = await this.state();
     await CountyJournalModel.deleteMany({});
-    await CountyFigureDayModel.deleteMany({});
-    await CountyContributionModel.deleteMany({});
+    await emptyCollection(CountyFigureDayModel);
+    await emptyCollection(CountyContributionModel);
     for (const part of chunks(dayDocuments(figures, lastBatch)))
       await CountyFigureDayModel.insertMany(part, { ordered: false });
     for (const part of chunks(records))

@@ -40,6 +40,8 @@ export interface HubRoutingDeps extends Omit<ParcelClosingDeps, 'unrouteOrder'> 
   queue: Queue;
   /** How long a parcel waits for the same buyer's other paid orders. */
   consolidationWindowMs: number;
+  /** Told a parcel held because an order in it was cancelled (the county counts the exception). */
+  parcelsChanged?: (parcelNos: string[]) => void;
 }
 
 export class HubRouting {
@@ -113,6 +115,7 @@ export class HubRouting {
               },
             },
           );
+        this.deps.parcelsChanged?.([parcel.parcelNo]);
         return `parcel was ${parcel.status}: held for the hub`;
       }
       const orderNos = parcel.orderNos.filter((n) => n !== orderNo);

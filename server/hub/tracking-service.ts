@@ -83,6 +83,8 @@ export interface TrackingServiceDeps {
   events: OrderEvents;
   locks: ParcelLocks;
   logger: Logger;
+  /** Told a parcel a courier could not deliver (its exception counts in the county's figures). */
+  parcelsChanged?: (parcelNos: string[]) => void;
 }
 
 export class TrackingService {
@@ -211,6 +213,7 @@ export class TrackingService {
       { parcelNo: parcel.parcelNo },
       { $set: { tracking, status, firstScanAt, exceptions } },
     );
+    if (event.kind === 'failed') this.deps.parcelsChanged?.([parcel.parcelNo]);
     return { ...parcel, tracking, status, firstScanAt, exceptions };
   }
 

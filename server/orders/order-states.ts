@@ -143,4 +143,32 @@ export class OrderStateMachine {
     if (!current) throw new Conflict('errors.orderNotFound', { orderNo });
     return { won: true, order: current };
   }
+
+  /**
+   * A step on the order's timeline that leaves its status as it is (a second short-pick refund
+   * of an order already partly refunded), written only while the order is still in `status`,
+   * and once per `onceKey` (kept in the entry's params). Returns the order after, or null if its
+   * status had moved on or the step is there already.
+   */
+  async note(
+    orderNo: string,
+    status: OrderStatus,
+    actor: TransitionActor,
+    reason: TimelineNote,
+    onceKey: string,
+  ) {
+    const entry = {
+      at: new Date(),
+      from: status,
+      to: status,
+      actor: `${actor.kind}:${actor.id}`,
+      reason: reason.code,
+      params: { ...reason.params, onceKey },
+    };
+    return OrderModel.findOneAndUpdate(
+      { orderNo, status, 'timeline.params.onceKey': { $ne: onceKey } },
+      { $push: { timeline: entry } },
+      { returnDocument: 'after' },
+    ).lean();
+  }
 }

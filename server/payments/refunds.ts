@@ -139,8 +139,20 @@ export class Refunds {
       .join(',');
     const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
     await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
+    const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
+    if (order.status === 'partially_refunded') {
+      // A further short pick: its refund goes on the timeline too (the order page and the
+      // county's figures read refunds there), the status staying as it is.
+      const noted = await this.deps.states.note(
+        order.orderNo,
+        'partially_refunded',
+        who,
+        note('shortPickRefund', { amountFen }),
+        key,
+      );
+      if (noted) this.deps.events.orderChanged(noted);
+    }
     if (order.status === 'picking') {
-      const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
       const result = await this.deps.states.transition(
         order.orderNo,
         'picking',

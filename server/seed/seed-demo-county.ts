@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import { BatchModel } from '../hub/batch.model.ts';
 import { ProducerModel } from '../trace/producer.model.ts';
 import { seedDeliveredParcel } from './demo-delivered-parcel.ts';
+import { DEMO_HISTORY, seedOrderHistory } from './demo-history.ts';
 import { CourierModel } from '../hub/courier.model.ts';
 import { HubModel } from '../hub/hub.model.ts';
 import { recordMovement } from '../stock/stock-ledger.ts';
@@ -55,10 +56,16 @@ export async function isDatabaseEmpty(): Promise<boolean> {
   return (await HubModel.countDocuments()) === 0;
 }
 
-/** `dataDir` is where generated demo files (certificates) go: the configured DATA_DIR. */
+/**
+ * `dataDir` is where generated demo files (certificates) go: the configured DATA_DIR. `history`:
+ * the past orders /county opens on (DEMO_HISTORY), written once; `false` leaves them out.
+ */
 export async function seedDemoCounty(
   logger: Logger,
-  { dataDir = DEFAULTS.DATA_DIR }: { dataDir?: string } = {},
+  {
+    dataDir = DEFAULTS.DATA_DIR,
+    history = DEMO_HISTORY,
+  }: { dataDir?: string; history?: { orders: number; days: number } | false } = {},
 ): Promise<SeedSummary> {
   const created: Record<string, number> = {};
 
@@ -342,6 +349,18 @@ export async function seedDemoCounty(
 
   // A parcel that has made the whole journey: the trace page and the buyer's tracking at once.
   if ((await seedDeliveredParcel()).created) created.DeliveredParcel = 1;
+
+  // Weeks of past orders, so /county opens on a living county (once: none are added again).
+  if (history) {
+    const past = await seedOrderHistory(history);
+    if (past.orders > 0) {
+      created.HistoryOrder = past.orders;
+      logger.info(
+        { orders: past.orders, parcels: past.parcels, codes: past.codes, ms: past.ms },
+        'demo order history seeded',
+      );
+    }
+  }
 
   logger.info(
     { created },
