@@ -13,7 +13,7 @@ export async function noteHubNotice(orderNo: string, code: string) {
   return OrderModel.findOneAndUpdate(
     { orderNo },
     { $set: { hubNotice: code } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean();
 }
 
