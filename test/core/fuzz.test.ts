@@ -50,7 +50,7 @@ async function reseedDemoCounty() {
   await resetDatabase();
   if (services.mongo.source === 'ferretdb' && config.FERRETDB_BACKEND !== 'sqlite')
     await addFerretLookupIndexes(config.FERRETDB_POSTGRESQL_URL, config.MONGODB_DB, logger);
-  await seedDemoCounty(logger, { dataDir: config.DATA_DIR });
+  await seedDemoCounty(logger, { dataDir: config.DATA_DIR, history: false });
 }
 
 describe('hostile input, generated: every route, form and socket event', () => {

@@ -173,6 +173,7 @@ describe('the county admin keeps the couriers and their rate cards', () => {
     const before = await courierSnapshot();
     const { created } = await seedDemoCounty(getRuntime().logger, {
       dataDir: getRuntime().config.DATA_DIR,
+      history: false,
     });
     expect(created).to.deep.equal({});
     expect(await courierSnapshot()).to.deep.equal(before);
@@ -194,7 +195,10 @@ describe('the county admin keeps the couriers and their rate cards', () => {
       reachesVillages: false,
       active: true,
     });
-    await seedDemoCounty(getRuntime().logger, { dataDir: getRuntime().config.DATA_DIR });
+    await seedDemoCounty(getRuntime().logger, {
+      dataDir: getRuntime().config.DATA_DIR,
+      history: false,
+    });
     const zjs = (await couriers.findOne({ code: 'zjs' }))!;
     const seeded = DEMO_COURIERS.find((c) => c.code === 'zjs')!;
     expect(zjs.rateCard).to.deep.equal(seeded.rateCard);
