@@ -26,13 +26,10 @@
 //   ratio             p50(/county) / p50(/healthz); ratioHome: p50(/county) / p50(home page)
 //   targetMs, met     300, and whether /county's p95 is within it
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { io } from 'socket.io-client';
-import { loadConfig, PROJECT_ROOT } from '../../server/core/config.ts';
+import { loadConfig } from '../../server/core/config.ts';
 import { chinaDay, shiftChinaDay } from '../../server/core/china-time.ts';
 import { createLogger } from '../../server/core/logger.ts';
 import { deleteKeysWithPrefix } from '../../server/core/redis.ts';
@@ -41,6 +38,14 @@ import { OrderModel } from '../../server/orders/order.model.ts';
 import { DEMO_HISTORY, seedOrderHistory } from '../../server/seed/demo-history.ts';
 import { seedDemoCounty } from '../../server/seed/seed-demo-county.ts';
 import { rebuildCountyFigures } from '../stats-rebuild.ts';
+import {
+  benchProcesses,
+  flagChecks,
+  freePort,
+  quantile,
+  signInWithPassword,
+  sleep,
+} from './bench-kit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,16 +58,9 @@ const { values } = parseArgs({
   },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`bench:county: ${message}\n`);
-  process.exit(2);
-}
-function integer(name: 'history' | 'days' | 'runs' | 'warmups', min: number, max: number) {
-  const n = Number(values[name]);
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    fail(`--${name} must be a whole number from ${min} to ${max} (got ${values[name]})`);
-  return n;
-}
+const { wholeNumber } = flagChecks('bench:county');
+const integer = (name: 'history' | 'days' | 'runs' | 'warmups', min: number, max: number) =>
+  wholeNumber(name, values[name], min, max);
 
 const HISTORY = integer('history', 0, 1_000_000);
 const DAYS = integer('days', 7, 366);
@@ -74,7 +72,6 @@ const ADMIN = { login: '13700000000', password: 'cunbo2026' };
 const log = (line: string) => {
   if (!values.json) process.stderr.write(`${line}\n`);
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const benchEnv = {
@@ -85,90 +82,15 @@ const benchEnv = {
 };
 const config = loadConfig({ env: { ...process.env, ...benchEnv } });
 const runtime = await openRuntime(config, createLogger({ ...config, LOG_LEVEL: 'silent' }));
-const children: ChildProcess[] = [];
+const processes = benchProcesses(runtime, config, { env: benchEnv });
 
-/** A loopback port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(script: string, port?: number) {
-  const env = {
-    ...process.env,
-    ...benchEnv,
-    NODE_ENV: 'production',
-    // A configured MongoDB is handed on; the FerretDB this run started, the children find as
-    // every process does.
-    ...(runtime.services.mongo.source === 'configured'
-      ? { MONGODB_URI: runtime.services.mongo.uri }
-      : {}),
-    REDIS_URL: runtime.services.redis.url,
-    STRIPE_MOCK_PORT: String(config.STRIPE_MOCK_PORT),
-    ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
-  };
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script)], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  if (!port) return;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`web process on ${port} exited`);
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`, {
-      signal: AbortSignal.timeout(2000),
-    }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return;
-    await sleep(100);
-  }
-  throw new Error(`web process on ${port} did not start`);
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(kill);
-}
-
-/** Signs the county admin in through the JSON session API; returns the cookie header. */
+/** Signs the county admin in; returns the cookie header. */
 async function signIn(base: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) =>
-    res.headers.getSetCookie().forEach((c) => {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    });
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const s = await fetch(`${base}/api/session`);
-  keep(s);
-  const { csrfToken } = (await s.json()) as { csrfToken: string };
-  const r = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: cookie(), 'x-csrf-token': csrfToken },
-    body: JSON.stringify(ADMIN),
-  });
-  const body = (await r.json()) as { actor?: { role?: string } };
-  if (r.status !== 200 || body.actor?.role !== 'admin')
-    throw new Error(`the county admin could not sign in (HTTP ${r.status})`);
-  keep(r);
-  return cookie();
+  const { cookie, role } = await signInWithPassword(base, ADMIN);
+  if (role !== 'admin') throw new Error(`the county admin signed in as ${role}`);
+  return cookie;
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0;
 function stats(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
@@ -231,7 +153,7 @@ async function timeCountyNow(base: string, cookie: string) {
 let cleaned: Promise<void> | undefined;
 function cleanUp() {
   cleaned ??= (async () => {
-    await Promise.all(children.map(stop)).catch(() => {});
+    await processes.stopAll().catch(() => {});
     await mongoose.connection.dropDatabase().catch(() => {});
     await deleteKeysWithPrefix(runtime.redis, config.REDIS_PREFIX).catch(() => {});
     await runtime.close();
@@ -270,8 +192,8 @@ try {
   );
 
   const port = await freePort();
-  await start('server/web.ts', port);
-  if (values.worker) await start('workers/main.ts');
+  await processes.start('server/web.ts', port);
+  if (values.worker) await processes.start('workers/main.ts');
   const base = `http://127.0.0.1:${port}`;
   const cookie = await signIn(base);
   log(`web process on ${port}${values.worker ? ' and a worker' : ''}; timing ${RUNS} of each`);

@@ -7,6 +7,7 @@
 // `bench.timeout` here, one whose socket dropped `bench.disconnected`.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
+import { pool, sleep } from './bench-kit.ts';
 import {
   emptyStats,
   type Ack,
@@ -24,7 +25,6 @@ const CONNECT_TIMEOUT_MS = 20_000;
 const JOIN_TIMEOUT_MS = 30_000;
 
 const send = (message: FromGenerator) => process.send!(message);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const wallClock = (t: number) => performance.timeOrigin + t;
 
 interface Answer {
@@ -68,18 +68,6 @@ function ask(socket: Socket, event: string, payload: unknown, timeoutMs: number)
       finish(ack ?? { ok: false, code: 'bench.emptyAck' }, true);
     });
   });
-}
-
-async function pool<T>(limit: number, items: T[], run: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await run(items[i]!, i);
-      }
-    }),
-  );
 }
 
 const stats = emptyStats();

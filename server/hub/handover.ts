@@ -1,12 +1,13 @@
 // Handover to the couriers: each courier's manifest of packed parcels (as PDF or CSV), and the
 // driver's signature, after which the listed parcels have left the hub.
+import { chinaDay } from '../core/china-time.ts';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Invalid, NotFound } from '../core/errors.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { parseInput, plainText } from '../core/validation.ts';
 import { CourierModel } from './courier.model.ts';
-import { HubFloor, ymdOf } from './hub-floor.ts';
+import { HubFloor } from './hub-floor.ts';
 import {
   renderManifestCsv,
   renderManifestPdf,
@@ -23,7 +24,7 @@ export class CourierHandover extends HubFloor {
     const hub = await this.hubOf(actor);
     const courier = await CourierModel.findOne({ code: String(courierCode) }).lean();
     if (!courier) throw new NotFound('errors.unknownCourier');
-    const date = ymdOf(new Date());
+    const date = chinaDay(new Date());
     const prefix = `M${date.replaceAll('-', '')}-${courier.code.toUpperCase()}-`;
     let manifestNo: string;
     let parcels;

@@ -88,8 +88,3 @@ export class HubFloor {
     if (parcelNos.length > 0) this.deps.parcelsChanged?.(parcelNos);
   }
 }
-
-/** The calendar day in China. */
-export function ymdOf(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}

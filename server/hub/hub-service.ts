@@ -12,7 +12,6 @@ import { ParcelPacking } from './packing.ts';
 import { PickWaves } from './pick-waves.ts';
 
 export type { HubServiceDeps } from './hub-floor.ts';
-export { ymdOf } from './hub-floor.ts';
 export { MAX_PARCEL_GRAMS, MIN_PARCEL_GRAMS } from './packing.ts';
 
 export class HubService {

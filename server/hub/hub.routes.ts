@@ -1,5 +1,6 @@
 // The hub's tablet screens. Pages are server-rendered; scans go to small JSON endpoints so the
 // scanner (which types the barcode and presses Enter) never leaves the page.
+import { chinaDay } from '../core/china-time.ts';
 import { Router, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { requireRole } from '../accounts/guards.ts';
@@ -10,7 +11,6 @@ import type { HubService } from './hub-service.ts';
 import type { HubReceiving } from './receiving-service.ts';
 import { summariseChoice, type CourierChoice } from './courier-choice.ts';
 import { CourierModel } from './courier.model.ts';
-import { ymdOf } from './hub-service.ts';
 import { INSPECTION_ITEMS, PROCESSING_STEPS } from './receiving-service.ts';
 import { receiveDocument } from '../trace/uploads.ts';
 
@@ -36,7 +36,7 @@ export function hubRoutes(services: { hub: HubService; receiving: HubReceiving }
         ...m,
         courierName: m.courierName ? pickLocalized(m.courierName, req.locale) : m.courierCode,
       })),
-      today: ymdOf(new Date()),
+      today: chinaDay(new Date()),
       received: req.query.received,
       signed: typeof req.query.signed === 'string' ? req.query.signed : undefined,
       signedCourier: typeof req.query.courier === 'string' ? req.query.courier : undefined,

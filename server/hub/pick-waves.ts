@@ -1,6 +1,7 @@
 // Pick waves: the routed parcels whose couriers collect at one cut-off are picked together. A wave
 // is started, walked along its pick list bin by bin, and each item scanned at the shelf counts
 // towards the first parcel still missing it.
+import { chinaDay } from '../core/china-time.ts';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../accounts/actor.ts';
@@ -8,7 +9,7 @@ import { Conflict, NotFound } from '../core/errors.ts';
 import { parseInput } from '../core/validation.ts';
 import { note } from '../orders/timeline.ts';
 import { CourierModel } from './courier.model.ts';
-import { barcodeInput, HubFloor, ymdOf, type ParcelDoc } from './hub-floor.ts';
+import { barcodeInput, HubFloor, type ParcelDoc } from './hub-floor.ts';
 import { invalidField } from './hub-staff.ts';
 import { ParcelModel } from './parcel.model.ts';
 import { WaveModel } from './wave.model.ts';
@@ -31,7 +32,7 @@ export class PickWaves extends HubFloor {
       { parcelNo: 1, orderNos: 1, courierCode: 1 },
     ).lean();
     if (parcels.length === 0) throw new Conflict('errors.nothingToPick', { cutoff });
-    const waveNo = `W${ymdOf(new Date()).replaceAll('-', '')}-${cutoff.replace(':', '')}-${randomBytes(2).toString('hex').toUpperCase()}`;
+    const waveNo = `W${chinaDay(new Date()).replaceAll('-', '')}-${cutoff.replace(':', '')}-${randomBytes(2).toString('hex').toUpperCase()}`;
     // Only the parcels this wave actually takes (a second tap finds them picking already).
     const taken: { parcelNo: string; courierCode: string }[] = [];
     for (const { parcelNo } of parcels) {
