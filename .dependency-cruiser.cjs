@@ -1,7 +1,7 @@
 // The layers of Cunbo, checked by `npm run lint` (dependency-cruiser):
 //   core  ←  domains (accounts, catalogue, stock, orders, payments, live, hub, trace, county)  ←  app, seed, workers, entry points
 // Domains talk to each other through services and events, never through another's models.
-const DOMAINS = '(accounts|catalogue|stock|orders|payments|live|hub|trace|county)';
+const DOMAINS = '(accounts|catalogue|stock|orders|payments|promotions|live|hub|trace|county)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

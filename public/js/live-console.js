@@ -19,7 +19,9 @@
   };
 
   socket.on('connect', function () {
-    socket.emit('live:join', { sessionId: sessionId }, function () {});
+    socket.emit('live:join', { sessionId: sessionId }, function (ack) {
+      if (ack && ack.ok) showCoupons(ack.data.coupons || []);
+    });
   });
   socket.on('live:chat', function (m) {
     var li = document.createElement('li');
@@ -89,6 +91,71 @@
       if (ack.ok) input.value = '';
     });
   });
+
+  // Live coupons: the drop form, and what is left of each coupon dropped in this session.
+  var dropForm = root.querySelector('[data-role="coupon-drop"]');
+  var couponText = function (c) {
+    var p = c.label.params;
+    return labels.coupons[c.label.code.split('.')[1]]
+      .replace('{{off}}', yuan(p.offFen || 0))
+      .replace('{{min}}', yuan(p.minFen || 0))
+      .replace('{{cap}}', yuan(p.capFen || 0))
+      .replace('{{percent}}', p.percent);
+  };
+  var showCoupons = function (coupons) {
+    var list = dropForm && dropForm.querySelector('[data-role="console-coupons"]');
+    if (!list) return;
+    list.textContent = '';
+    coupons.forEach(function (c) {
+      var li = document.createElement('li');
+      li.textContent =
+        couponText(c) +
+        ' · ' +
+        labels.coupons.left.replace('{{count}}', c.remaining) +
+        '/' +
+        c.total;
+      list.appendChild(li);
+    });
+  };
+  socket.on('live:coupons', function (update) {
+    showCoupons(update.coupons);
+  });
+  if (dropForm) {
+    dropForm.addEventListener('change', function (event) {
+      if (event.target.name !== 'kind') return;
+      Array.prototype.forEach.call(dropForm.querySelectorAll('[data-kind]'), function (el) {
+        el.hidden = el.getAttribute('data-kind') !== event.target.value;
+      });
+    });
+    dropForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var kind = dropForm.querySelector('[name="kind"]:checked').value;
+      var value = function (name) {
+        return dropForm.querySelector('[name="' + name + '"]').value.trim();
+      };
+      var payload = {
+        sessionId: sessionId,
+        kind: kind,
+        min_yuan: value('min_yuan'),
+        total: value('total'),
+        hours_after: value('hours_after'),
+      };
+      if (kind === 'amount') payload.off_yuan = value('off_yuan');
+      else {
+        payload.percent = value('percent');
+        payload.cap_yuan = value('cap_yuan');
+      }
+      socket.emit('live:coupon-drop', payload, function (ack) {
+        show(ack);
+        if (ack.ok) {
+          answer.textContent = labels.coupons.dropped
+            .replace('{{count}}', ack.data.total)
+            .replace('{{label}}', couponText(ack.data));
+          answer.className = 'live-answer ok';
+        }
+      });
+    });
+  }
 
   setInterval(function () {
     if (!socket.connected) return;

@@ -65,6 +65,7 @@
     $('waitlist').hidden = !(p && soldOut && state.status === 'live');
     $('viewers').textContent = state.viewers;
     $('status').textContent = labels.status[state.status] || state.status;
+    renderCoupons();
   }
 
   function tick() {
@@ -422,6 +423,72 @@
     if (!chatForm.querySelector('input').value.trim()) return;
     if (!signedIn) return askToSignIn(sendChat);
     sendChat();
+  });
+  // Live coupons: what the streamer dropped, what is left of each, and the ones this buyer holds.
+  var couponLabel = function (c) {
+    var p = c.label.params;
+    return fill(labels.coupons[c.label.code.split('.')[1]], {
+      off: yuan(p.offFen || 0),
+      min: yuan(p.minFen || 0),
+      cap: yuan(p.capFen || 0),
+      percent: p.percent,
+    });
+  };
+  function renderCoupons() {
+    var box = $('coupons');
+    var coupons = state.coupons || [];
+    box.hidden = coupons.length === 0;
+    box.textContent = '';
+    coupons.forEach(function (c) {
+      var card = document.createElement('div');
+      card.className = 'coupon' + (c.mine ? ' is-on' : '');
+      card.setAttribute('data-coupon', c.couponId);
+      var text = document.createElement('strong');
+      text.textContent = couponLabel(c);
+      var left = document.createElement('small');
+      left.className = 'muted';
+      left.textContent = fill(labels.coupons.left, { count: c.remaining });
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button small';
+      button.setAttribute('data-testid', 'coupon-claim');
+      button.textContent = c.mine
+        ? labels.coupons[c.mine]
+        : c.remaining > 0
+          ? labels.coupons.claim
+          : labels.coupons.gone;
+      button.disabled = !!c.mine || c.remaining <= 0 || state.status !== 'live';
+      button.addEventListener('click', function () {
+        if (!signedIn) return askToSignIn(claim.bind(null, c));
+        claim(c);
+      });
+      card.append(text, ' ', left, ' ', button);
+      box.appendChild(card);
+    });
+  }
+  function claim(c) {
+    socket.emit(
+      'live:coupon-claim',
+      { sessionId: sessionId, couponId: c.couponId },
+      function (ack) {
+        if (ack && ack.ok) {
+          c.mine = 'claimed';
+          say(fill(labels.coupons.claimedNote, { label: couponLabel(c) }), 'ok');
+        } else say((ack && ack.message) || labels.tryAgain, 'error');
+        renderCoupons();
+      },
+    );
+  }
+  socket.on('live:coupons', function (update) {
+    var mine = {};
+    (state.coupons || []).forEach(function (c) {
+      if (c.mine) mine[c.couponId] = c.mine;
+    });
+    state.coupons = update.coupons.map(function (c) {
+      if (mine[c.couponId]) c.mine = mine[c.couponId];
+      return c;
+    });
+    renderCoupons();
   });
   render();
   setInterval(tick, 250);

@@ -19,3 +19,4 @@ import '../trace/certification.model.ts';
 import '../trace/producer.model.ts';
 import '../trace/trace-code.model.ts';
 import '../county/county-figures.model.ts';
+import '../promotions/coupon.model.ts';

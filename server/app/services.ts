@@ -33,6 +33,7 @@ import { STRIPE_EVENTS_QUEUE } from '../payments/stripe-event-inbox.ts';
 import { LIVE_HOLDS_QUEUE } from '../live/live-counters.ts';
 import { LiveService } from '../live/live-service.ts';
 import { LiveStock } from '../live/live-stock.ts';
+import { Coupons } from '../promotions/coupons.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { StripeGateway } from '../payments/stripe-gateway.ts';
 import { CertificationService } from '../trace/certification.service.ts';
@@ -59,6 +60,7 @@ export interface Services {
   routing: HubRouting;
   payments: PaymentService;
   live: LiveService;
+  coupons: Coupons;
   certifications: CertificationService;
   county: CountyFigures;
   countyView: CountyView;
@@ -136,6 +138,16 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     onLiveUnitsReturned: (order: Order): Promise<void> => live.unitsReturned(order),
     onOrdersPlaced: (orderNos) => county.noteOrders(orderNos),
   });
+  // Live coupons: the payment side withdraws an intent made for an old total (built below).
+  const coupons = new Coupons({
+    redis,
+    keys,
+    logger,
+    realtime,
+    orders,
+    withdrawOpenIntent: (orderNo) => payments.withdrawOpenIntent(orderNo),
+  });
+  orderEvents.subscribe(coupons.orderListener());
   const live: LiveService = new LiveService({
     redis,
     keys,
@@ -144,8 +156,9 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     addresses,
     realtime,
     holdQueue: liveHolds,
+    coupons,
   });
-  const payments = new PaymentService({
+  const payments: PaymentService = new PaymentService({
     gateway: new StripeGateway(runtime.services.stripe),
     orders,
     states: orderStates,
@@ -216,6 +229,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     trace: new TraceService(redis, keys, (code) => county.noteCodes([code])),
     payments,
     live,
+    coupons,
     certifications: new CertificationService({ dataDir: config.DATA_DIR }),
     county,
     countyView: new CountyView({

@@ -101,11 +101,11 @@ export class LiveConsole {
   async end(actor: Actor | undefined, input: SessionRef) {
     const { sessionId } = input;
     const session = await controlledSession(actor, sessionId);
-    await LiveSessionModel.updateOne(
-      { _id: session._id },
-      { $set: { status: 'ended', endedAt: new Date() } },
-    );
+    const endedAt = new Date();
+    await LiveSessionModel.updateOne({ _id: session._id }, { $set: { status: 'ended', endedAt } });
     await this.counters.syncWindows(sessionId);
+    // Claims stop; claimed coupons stay usable for the hours the streamer chose.
+    await this.deps.coupons.sessionEnded(sessionId, endedAt);
     this.updates.markDirty(sessionId);
   }
 

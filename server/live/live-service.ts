@@ -10,6 +10,8 @@ import { LiveBuying } from './live-buying.ts';
 import { LiveChat, type ChatMessage } from './live-chat.ts';
 import { LiveConsole } from './live-console.ts';
 import { LiveCounters } from './live-counters.ts';
+import { LiveCoupons } from './live-coupons.ts';
+import type { ClaimCouponInput, DropCouponInput } from '../promotions/coupon-terms.ts';
 import type {
   AllotmentInput,
   AnnounceInput,
@@ -36,6 +38,7 @@ export class LiveService {
   private readonly messages: LiveChat;
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
+  private readonly coupons: LiveCoupons;
 
   private readonly deps: LiveDeps;
 
@@ -50,6 +53,7 @@ export class LiveService {
     this.messages = new LiveChat(deps, this.buying);
     this.controls = new LiveConsole(deps, this.counters, this.updates, this.messages);
     this.view = new RoomView(deps, sessions, this.counters, this.messages);
+    this.coupons = new LiveCoupons(deps, sessions);
   }
 
   // ---------- reading ----------
@@ -127,7 +131,20 @@ export class LiveService {
     return this.controls.dashboard(actor, sessionId);
   }
 
+  /** Drops coupons in the session: N of them, first come, first served, one per buyer. */
+  dropCoupons(actor: Actor | undefined, input: DropCouponInput) {
+    return this.coupons.drop(actor, input);
+  }
+
   // ---------- the buyer ----------
+
+  claimCoupon(actor: Actor | undefined, input: ClaimCouponInput) {
+    return this.coupons.claim(actor, input);
+  }
+
+  roomCoupons(sessionId: string, buyerId?: string) {
+    return this.coupons.roomCoupons(sessionId, buyerId);
+  }
 
   /** One tap (or one 扣1) in the live room: see LiveBuying.buy. */
   buy(actor: Actor | undefined, input: BuyInput, channel: 'live' | 'comment' = 'live') {

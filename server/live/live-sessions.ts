@@ -10,6 +10,7 @@ import type { Realtime } from '../core/realtime.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { OrderService } from '../orders/order-service.ts';
+import type { Coupons } from '../promotions/coupons.ts';
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import type { LiveStock } from './live-stock.ts';
 
@@ -21,6 +22,7 @@ export interface LiveDeps {
   addresses: AddressBook;
   realtime: Realtime;
   holdQueue: Queue;
+  coupons: Coupons;
 }
 
 export type SessionDoc = LiveSession & { _id: Types.ObjectId };

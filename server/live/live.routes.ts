@@ -140,6 +140,26 @@ function roomLabels(t: TFunction) {
       signedIn: t('live.auth.signedIn'),
     },
     status: statusLabels(t),
+    coupons: couponLabels(t),
+  };
+}
+
+/** How the room and the console write a coupon and its state (money filled in by the page). */
+function couponLabels(t: TFunction) {
+  // Placeholders stay for the page to fill: {{off}}, {{min}}, {{cap}}, {{percent}}, {{count}}.
+  const keep = { off: '{{off}}', min: '{{min}}', cap: '{{cap}}', percent: '{{percent}}' };
+  return {
+    amount: t('coupons.amount', keep),
+    amountOver: t('coupons.amountOver', keep),
+    percent: t('coupons.percent', keep),
+    percentOver: t('coupons.percentOver', keep),
+    claim: t('coupons.claim'),
+    claimed: t('coupons.claimed'),
+    used: t('coupons.used'),
+    gone: t('coupons.gone'),
+    left: t('coupons.left', { count: '{{count}}' }),
+    claimedNote: t('coupons.claimedNote', { label: '{{label}}' }),
+    dropped: t('coupons.drop.dropped', { count: '{{count}}', label: '{{label}}' }),
   };
 }
 
@@ -152,5 +172,6 @@ function consoleLabels(t: TFunction) {
     countdown: t('live.countdown'),
     flashOver: t('live.flashOver'),
     status: statusLabels(t),
+    coupons: couponLabels(t),
   };
 }

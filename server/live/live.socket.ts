@@ -16,6 +16,7 @@ import {
   sessionRef,
 } from './live-input.ts';
 import type { LiveService } from './live-service.ts';
+import { claimCouponInput, dropCouponInput } from '../promotions/coupon-terms.ts';
 
 export function liveSocketEvents(live: LiveService): SocketEvent[] {
   // A console control: thirty a person per ten seconds (a busy assistant), validated input.
@@ -40,7 +41,11 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
           await live.viewerJoined(sessionId, 1);
           socket.once('disconnect', () => void live.viewerJoined(sessionId, -1).catch(() => {}));
         }
-        return { ...state, me: actor ? { id: actor.id, name: actor.displayName } : null };
+        return {
+          ...state,
+          coupons: await live.roomCoupons(sessionId, actor?.id),
+          me: actor ? { id: actor.id, name: actor.displayName } : null,
+        };
       },
     }),
     validatedEvent({
@@ -72,6 +77,12 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       },
     }),
     validatedEvent({
+      name: 'live:coupon-claim',
+      perTenSeconds: 5,
+      input: claimCouponInput,
+      handle: ({ actor }, input) => live.claimCoupon(actor, input),
+    }),
+    validatedEvent({
       name: 'live:waitlist',
       perTenSeconds: 5,
       input: offerRef,
@@ -87,6 +98,7 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
     control('live:announce', announceInput, (a, i) => live.announce(a, i)),
     control('live:delete-message', deleteMessageInput, (a, i) => live.deleteMessage(a, i)),
     control('live:mute', muteInput, (a, i) => live.mute(a, i)),
+    control('live:coupon-drop', dropCouponInput, (a, i) => live.dropCoupons(a, i)),
     control('live:dashboard', sessionRef, (a, i) => live.dashboard(a, i.sessionId)),
   ];
 }

@@ -297,6 +297,21 @@ export class OrderService {
     return this.unpaid.setAddress(actor, orderNo, address);
   }
 
+  /** Puts a coupon's discount on an unpaid order, or takes it off; see UnpaidOrders. */
+  setDiscount(
+    actor: Actor | undefined,
+    orderNo: string,
+    change: { couponId: string; discountFen: number } | null,
+    beforeChange: (order: Order) => Promise<void>,
+  ): Promise<Order> {
+    return this.unpaid.setDiscount(actor, orderNo, change, beforeChange);
+  }
+
+  /** The buyer's own unpaid order, within its pay-by time; Conflict with `tooLate` if not. */
+  payableOrder(actor: Actor | undefined, orderNo: string, tooLate: string): Promise<Order> {
+    return this.unpaid.payableBy(actor, orderNo, tooLate);
+  }
+
   getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {
     return orderVisibleTo(actor, orderNo);
   }

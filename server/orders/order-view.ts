@@ -9,6 +9,9 @@ export function publicOrderView(order: Order) {
     totalFen: order.totalFen,
     itemsTotalFen: order.itemsTotalFen,
     shippingFen: order.shippingFen,
+    /** A coupon's discount, 0 without one: totalFen = itemsTotalFen + shippingFen − discountFen. */
+    discountFen: order.discountFen ?? 0,
+    couponId: order.couponId ?? null,
     payBy: order.payBy,
     lines: order.lines.map((l) => ({
       skuCode: l.skuCode,

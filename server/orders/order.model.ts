@@ -82,6 +82,12 @@ const orderSchema = new Schema(
     lines: { type: [orderLineSchema], required: true },
     itemsTotalFen: integerFen,
     shippingFen: integerFen,
+    /** Taken off by a coupon (absent when none): totalFen = itemsTotalFen + shippingFen − this. */
+    discountFen: { type: Number, min: 0, validate: Number.isSafeInteger },
+    /** The live coupon the buyer put on this order, while it is on. */
+    couponId: { type: String },
+    /** Bumped each time the total changes before payment: each total gets its own PaymentIntent. */
+    priceVersion: { type: Number, min: 0, validate: Number.isSafeInteger },
     totalFen: integerFen,
     currency: { type: String, required: true, enum: ['CNY'], default: 'CNY' },
     /** Missing only while a live order waits for its first-time buyer to give one (before paying). */

@@ -57,6 +57,48 @@ export class UnpaidOrders {
     return updated;
   }
 
+  /**
+   * Puts a coupon's discount on the buyer's unpaid order, or takes it off (`change` null).
+   * `beforeChange` runs once the order is known to be payable and before its total changes (the
+   * payment side withdraws a PaymentIntent made for the old total). The caller holds the order's
+   * coupon lock, so two changes never interleave.
+   */
+  async setDiscount(
+    actor: Actor | undefined,
+    orderNo: string,
+    change: { couponId: string; discountFen: number } | null,
+    beforeChange: (order: Order) => Promise<void>,
+  ): Promise<Order> {
+    const order = await this.payableBy(actor, orderNo, 'errors.couponTooLate');
+    const discountFen = change?.discountFen ?? 0;
+    if (!Number.isSafeInteger(discountFen) || discountFen < 0 || discountFen >= order.itemsTotalFen)
+      throw new Invalid('errors.invalid', [{ field: 'couponId', code: 'validation.coupon' }]);
+    await beforeChange(order);
+    const priced = {
+      totalFen: order.itemsTotalFen + order.shippingFen - discountFen,
+      priceVersion: (order.priceVersion ?? 0) + 1,
+    };
+    const updated = await OrderModel.findOneAndUpdate(
+      { orderNo: order.orderNo, status: 'pending_payment' },
+      change
+        ? { $set: { ...priced, discountFen, couponId: change.couponId } }
+        : { $set: priced, $unset: { discountFen: 1, couponId: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!updated) throw new Conflict('errors.couponTooLate', { status: 'closed' });
+    this.deps.events.orderChanged(updated);
+    return updated;
+  }
+
+  /** The buyer's own order, still waiting for payment and within its pay-by time. */
+  async payableBy(actor: Actor | undefined, orderNo: string, tooLate: string): Promise<Order> {
+    const order = await orderVisibleTo(actor, orderNo);
+    if (String(order.buyerId) !== actor!.id) throw new NotFound('errors.orderNotFound');
+    if (order.status !== 'pending_payment' || order.payBy.getTime() <= Date.now())
+      throw new Conflict(tooLate, { status: order.status });
+    return order;
+  }
+
   /** The buyer (or an admin) cancels an unpaid order. */
   async cancel(actor: Actor | undefined, orderNo: string): Promise<Order> {
     const order = await orderVisibleTo(actor, orderNo);

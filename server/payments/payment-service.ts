@@ -87,8 +87,11 @@ export class PaymentService {
         metadata: { orderNo: order.orderNo },
         description: `村播 ${order.orderNo}`,
       },
-      // Same order and amount → the same PaymentIntent, however often the buyer taps "pay".
-      { idempotencyKey: `pi-${order.orderNo}-${order.totalFen}` },
+      // Same order and amount → the same PaymentIntent, however often the buyer taps "pay". A
+      // coupon put on or taken off changes the price's version: a new total, a new intent.
+      {
+        idempotencyKey: `pi-${order.orderNo}-${order.totalFen}${order.priceVersion ? `-v${order.priceVersion}` : ''}`,
+      },
     );
     await PaymentModel.updateOne(
       { orderNo: order.orderNo },
@@ -104,6 +107,29 @@ export class PaymentService {
       clientSecret: intent.client_secret ?? '',
       paymentIntentId: intent.id,
     };
+  }
+
+  /**
+   * Before an unpaid order's total changes (a coupon put on or taken off): the PaymentIntent made
+   * for the old total is cancelled, so it can no longer be paid. Refused once a payment is under
+   * way or done: the buyer pays what they started paying.
+   */
+  async withdrawOpenIntent(orderNo: string): Promise<void> {
+    const payment = await PaymentModel.findOne(
+      { orderNo },
+      { paymentIntentId: 1, status: 1 },
+    ).lean();
+    if (!payment) return;
+    if (payment.status !== 'requires_payment') throw new Conflict('errors.paymentUnderway');
+    const intent = await this.deps.gateway.sdk.paymentIntents.retrieve(payment.paymentIntentId);
+    if (intent.status === 'canceled') return;
+    if (intent.status === 'succeeded' || intent.status === 'processing')
+      throw new Conflict('errors.paymentUnderway');
+    await this.deps.gateway.sdk.paymentIntents.cancel(
+      payment.paymentIntentId,
+      {},
+      { idempotencyKey: `pi-cancel-${payment.paymentIntentId}` },
+    );
   }
 
   private async customerFor(userId: string): Promise<string> {

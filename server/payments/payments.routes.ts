@@ -1,6 +1,9 @@
 import { requireRole } from '../accounts/guards.ts';
-import express, { Router, type Request } from 'express';
-import { Invalid } from '../core/errors.ts';
+import express, { Router, type Request, type Response } from 'express';
+import { AppError, Invalid } from '../core/errors.ts';
+import { noteParams } from '../core/i18n/notes.ts';
+import { publicOrderView } from '../orders/order-view.ts';
+import type { Coupons } from '../promotions/coupons.ts';
 import type { PaymentService } from './payment-service.ts';
 import type { OrderService } from '../orders/order-service.ts';
 import { PAYMENT_METHODS } from './payment-service.ts';
@@ -35,27 +38,87 @@ export function stripeWebhookRoute(services: { payments: PaymentService }): Rout
 }
 
 export function paymentRoutes(
-  services: { payments: PaymentService; orders: OrderService },
+  services: { payments: PaymentService; orders: OrderService; coupons: Coupons },
   publishableKey: string | undefined,
 ): Router {
   const router = Router();
   const { payments } = services;
 
-  router.get('/orders/:orderNo/pay', async (req, res) => {
+  /** The pay page: the amount, the buyer's coupons for this order, and the ways to pay. */
+  const renderPayPage = async (req: Request, res: Response, couponError?: AppError) => {
     // An order placed without an address asks for it on its own page first.
     const order = await services.orders.getOrder(req.actor, String(req.params.orderNo));
     if (!order.address && order.status === 'pending_payment') {
       res.redirect(303, `/orders/${order.orderNo}`);
       return;
     }
-    const started = await payments.startPayment(req.actor, req.params.orderNo);
-    res.render('payments/pay', {
+    const started = await payments.startPayment(req.actor, order.orderNo);
+    const coupons = await services.coupons.forOrder(req.actor, order);
+    res.status(couponError?.status ?? 200).render('payments/pay', {
       title: req.t('payments.title'),
       payment: started,
+      order: {
+        itemsTotalFen: order.itemsTotalFen,
+        discountFen: order.discountFen ?? 0,
+        couponId: order.couponId,
+      },
+      coupons: coupons.map((c) => ({
+        ...c,
+        text: req.t(c.label.code, noteParams(c.label.params, req.locale)),
+        useUntil: c.useUntil,
+      })),
+      couponError: couponError ? req.t(couponError.code, couponError.params) : '',
       local: payments.mode === 'stripe-mock',
       methods: PAYMENT_METHODS,
       publishableKey,
     });
+  };
+
+  router.get('/orders/:orderNo/pay', async (req, res) => {
+    await renderPayPage(req, res);
+  });
+
+  // The pay page's coupon forms: put one of the buyer's coupons on the order, or take it off.
+  // A refusal (too late, under the threshold, another shop's…) shows on the pay page itself.
+  const couponForm =
+    (change: (req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+      try {
+        await change(req);
+      } catch (error) {
+        // Not theirs, not signed in, or broken: the usual error page. Anything else the buyer
+        // can act on is shown beside the coupons.
+        if (
+          !(error instanceof AppError) ||
+          [401, 403, 404].includes(error.status) ||
+          error.status >= 500
+        )
+          throw error;
+        await renderPayPage(req, res, error);
+        return;
+      }
+      res.redirect(303, `/orders/${encodeURIComponent(String(req.params.orderNo))}/pay`);
+    };
+  router.post(
+    '/orders/:orderNo/coupon',
+    couponForm((req) =>
+      services.coupons.apply(
+        req.actor,
+        String(req.params.orderNo),
+        (req.body as { couponId?: unknown } | undefined)?.couponId,
+      ),
+    ),
+  );
+  router.post(
+    '/orders/:orderNo/coupon/remove',
+    couponForm((req) => services.coupons.remove(req.actor, String(req.params.orderNo))),
+  );
+  router.post('/api/orders/:orderNo/coupon', async (req, res) => {
+    const couponId = (req.body as { couponId?: unknown } | undefined)?.couponId;
+    const order = await services.coupons.apply(req.actor, String(req.params.orderNo), couponId);
+    res.json(publicOrderView(order));
+  });
+  router.post('/api/orders/:orderNo/coupon/remove', async (req, res) => {
+    res.json(publicOrderView(await services.coupons.remove(req.actor, String(req.params.orderNo))));
   });
 
   // Development and CI only: completes the payment through the real webhook endpoint.

@@ -27,6 +27,20 @@ const shortPickLines = z
   .min(1, 'validation.refundLines')
   .max(20, 'validation.refundLines');
 
+/**
+ * What the buyer paid for goods listed at `valueFen` of an order: the list price less the
+ * coupon's share of it, rounded down. Taken as a difference of cumulative shares, a series of
+ * short picks refunds exactly what was paid for the goods, never a fen more.
+ */
+export function paidShareFen(
+  order: Pick<Order, 'itemsTotalFen' | 'discountFen'>,
+  valueFen: number,
+): number {
+  const discount = order.discountFen ?? 0;
+  if (!discount) return valueFen;
+  return Math.floor((valueFen * (order.itemsTotalFen - discount)) / order.itemsTotalFen);
+}
+
 /** A paid order's cancellation is refunded in full, once, under this key. */
 const cancellationKey = (orderNo: string) => `cancel:${orderNo}`;
 const CANCELLATION_REASON = 'cancelled before picking';
@@ -122,14 +136,20 @@ export class Refunds {
       for (const l of r.lines ?? []) done.set(l.skuCode, (done.get(l.skuCode) ?? 0) + l.quantity);
     const merged = new Map<string, number>();
     for (const l of lines) merged.set(l.skuCode, (merged.get(l.skuCode) ?? 0) + l.quantity);
-    let amountFen = 0;
+    let valueFen = 0;
     for (const [skuCode, quantity] of merged) {
       const orderLine = order.lines.find((l) => l.skuCode === skuCode);
       if (!orderLine || quantity + (done.get(skuCode) ?? 0) > orderLine.quantity) {
         throw new Invalid('errors.invalid', [{ field: 'lines', code: 'validation.refundLines' }]);
       }
-      amountFen += orderLine.unitPriceFen * quantity;
+      valueFen += orderLine.unitPriceFen * quantity;
     }
+    const doneValueFen = order.lines.reduce(
+      (sum, l) => sum + l.unitPriceFen * (done.get(l.skuCode) ?? 0),
+      0,
+    );
+    const amountFen =
+      paidShareFen(order, doneValueFen + valueFen) - paidShareFen(order, doneValueFen);
     const refundLines = [...merged].map(([skuCode, quantity]) => ({ skuCode, quantity }));
     // The hub's exception id makes each short pick its own refund; without one, the same lines
     // again are taken as a retry of the same refund.

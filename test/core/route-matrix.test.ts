@@ -186,6 +186,13 @@ const ACCESS: Record<string, Rule> = {
   'GET /orders/:orderNo/pay': { allow: ORDER_BUYER },
   'POST /orders/:orderNo/pay/local': { allow: ORDER_BUYER, body: () => ({ method: 'card' }) },
   'POST /api/orders/:orderNo/payment': { allow: ORDER_BUYER },
+  'POST /orders/:orderNo/coupon': { allow: ORDER_BUYER, body: () => ({ couponId: 'abcdef1234' }) },
+  'POST /orders/:orderNo/coupon/remove': { allow: ORDER_BUYER },
+  'POST /api/orders/:orderNo/coupon': {
+    allow: ORDER_BUYER,
+    body: () => ({ couponId: 'abcdef1234' }),
+  },
+  'POST /api/orders/:orderNo/coupon/remove': { allow: ORDER_BUYER },
   'POST /api/orders/:orderNo/refund-short-pick': { allow: ADMIN, body: () => ({ lines: [] }) },
 
   // ---- opening a shop, the studio ----

@@ -1,0 +1,49 @@
+// Coupons in a live room: the console drops them, buyers claim them. The coupons themselves
+// (counting, claiming, using on an order) belong to server/promotions/; this part knows which
+// session is live and who may steer it.
+import type { Actor } from '../accounts/actor.ts';
+import type { ClaimCouponInput, DropCouponInput } from '../promotions/coupon-terms.ts';
+import type { CouponSession } from '../promotions/coupons.ts';
+import {
+  controlledSession,
+  findSession,
+  type LiveDeps,
+  type SessionCache,
+  type SessionDoc,
+} from './live-sessions.ts';
+
+const asCouponSession = (session: SessionDoc): CouponSession => ({
+  id: String(session._id),
+  shopId: String(session.shopId),
+  live: session.status === 'live',
+});
+
+export class LiveCoupons {
+  private readonly deps: LiveDeps;
+  private readonly sessions: SessionCache;
+
+  constructor(deps: LiveDeps, sessions: SessionCache) {
+    this.deps = deps;
+    this.sessions = sessions;
+  }
+
+  async drop(actor: Actor | undefined, input: DropCouponInput) {
+    const session = await controlledSession(actor, input.sessionId);
+    return this.deps.coupons.drop(actor!, asCouponSession(session), input);
+  }
+
+  /** A claim in a rush reads the session through the one-second cache, as a buy does. */
+  async claim(actor: Actor | undefined, input: ClaimCouponInput) {
+    const session = await this.sessions.get(input.sessionId, () => findSession(input.sessionId));
+    return this.deps.coupons.claim(actor, asCouponSession(session), input.couponId);
+  }
+
+  /** The room's coupons, with the ones this buyer holds. */
+  roomCoupons(sessionId: string, buyerId?: string) {
+    return this.deps.coupons.sessionCoupons(sessionId, buyerId);
+  }
+
+  sessionEnded(sessionId: string, endedAt: Date) {
+    return this.deps.coupons.sessionEnded(sessionId, endedAt);
+  }
+}
