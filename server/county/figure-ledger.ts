@@ -129,20 +129,22 @@ export class FigureLedger {
             set[`cells.${cell}.keys`] = r.keys;
             for (const [name, value] of Object.entries(r.n)) inc[`cells.${cell}.n.${name}`] = value;
           }
+          // updateMany on a unique _id is updateOne, but FerretDB v1 reads its match to the end
+          // and gives that PostgreSQL connection back before writing; an updateOne statement
+          // keeps it until the whole command returns, so one bulk write of N of them holds
+          // N + 1 of FerretDB's connections and, at its pool size, waits on itself for ever
+          // (msg_update.go updateDocument; see docs/design.md, "FerretDB's connections").
           return {
-            updateOne: { filter: { _id: id }, update: { $inc: inc, $set: set }, upsert: true },
+            updateMany: { filter: { _id: id }, update: { $inc: inc, $set: set }, upsert: true },
           };
         }),
         { ordered: true },
       );
     for (const part of chunks(journal.contributions))
       await CountyContributionModel.bulkWrite(
+        // updateMany, not replaceOne: see the day documents above.
         part.map((c) => ({
-          replaceOne: {
-            filter: { _id: c.id },
-            replacement: { _id: c.id, rows: c.rows },
-            upsert: true,
-          },
+          updateMany: { filter: { _id: c.id }, update: { $set: { rows: c.rows } }, upsert: true },
         })),
         { ordered: false },
       );
