@@ -144,7 +144,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     keys,
     logger,
     realtime,
-    orders,
+    orders: orders.unpaid,
     withdrawOpenIntent: (orderNo) => payments.withdrawOpenIntent(orderNo),
   });
   orderEvents.subscribe(coupons.orderListener());

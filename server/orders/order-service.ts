@@ -77,7 +77,8 @@ export class OrderService {
   private readonly placements = new TtlCache<Order>(RECENT_PLACEMENTS_MS, 5000);
   /** Checkout's step: the SKU counters alone, at the shop's price. */
   readonly checkout: ReservationStep;
-  private readonly unpaid: UnpaidOrders;
+  /** Unpaid orders: the address, the coupon's discount, cancelling, expiring. */
+  readonly unpaid: UnpaidOrders;
 
   constructor(deps: OrderServiceDeps) {
     this.deps = deps;
@@ -295,21 +296,6 @@ export class OrderService {
   /** Gives an unpaid order its delivery address, until the order is paid. */
   setAddress(actor: Actor | undefined, orderNo: string, address: Address): Promise<Order> {
     return this.unpaid.setAddress(actor, orderNo, address);
-  }
-
-  /** Puts a coupon's discount on an unpaid order, or takes it off; see UnpaidOrders. */
-  setDiscount(
-    actor: Actor | undefined,
-    orderNo: string,
-    change: { couponId: string; discountFen: number } | null,
-    beforeChange: (order: Order) => Promise<void>,
-  ): Promise<Order> {
-    return this.unpaid.setDiscount(actor, orderNo, change, beforeChange);
-  }
-
-  /** The buyer's own unpaid order, within its pay-by time; Conflict with `tooLate` if not. */
-  payableOrder(actor: Actor | undefined, orderNo: string, tooLate: string): Promise<Order> {
-    return this.unpaid.payableBy(actor, orderNo, tooLate);
   }
 
   getOrder(actor: Actor | undefined, orderNo: string): Promise<Order> {

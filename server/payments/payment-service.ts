@@ -14,6 +14,7 @@ import type { OrderStateMachine, TransitionActor } from '../orders/order-states.
 import { PaidOrderCancellation } from '../orders/paid-order-cancellation.ts';
 import { note } from '../orders/timeline.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
+import { withdrawOpenIntent } from './open-intents.ts';
 import { PaymentModel, StripeEventModel } from './payment.model.ts';
 import { Refunds } from './refunds.ts';
 import {
@@ -109,27 +110,9 @@ export class PaymentService {
     };
   }
 
-  /**
-   * Before an unpaid order's total changes (a coupon put on or taken off): the PaymentIntent made
-   * for the old total is cancelled, so it can no longer be paid. Refused once a payment is under
-   * way or done: the buyer pays what they started paying.
-   */
-  async withdrawOpenIntent(orderNo: string): Promise<void> {
-    const payment = await PaymentModel.findOne(
-      { orderNo },
-      { paymentIntentId: 1, status: 1 },
-    ).lean();
-    if (!payment) return;
-    if (payment.status !== 'requires_payment') throw new Conflict('errors.paymentUnderway');
-    const intent = await this.deps.gateway.sdk.paymentIntents.retrieve(payment.paymentIntentId);
-    if (intent.status === 'canceled') return;
-    if (intent.status === 'succeeded' || intent.status === 'processing')
-      throw new Conflict('errors.paymentUnderway');
-    await this.deps.gateway.sdk.paymentIntents.cancel(
-      payment.paymentIntentId,
-      {},
-      { idempotencyKey: `pi-cancel-${payment.paymentIntentId}` },
-    );
+  /** Cancels the PaymentIntent made for an unpaid order's old total; see open-intents.ts. */
+  withdrawOpenIntent(orderNo: string): Promise<void> {
+    return withdrawOpenIntent(this.deps.gateway, orderNo);
   }
 
   private async customerFor(userId: string): Promise<string> {

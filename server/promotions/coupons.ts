@@ -7,28 +7,20 @@ import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Invalid, NotFound, SoldOut, Unauthenticated } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { formatFen } from '../core/http/views.ts';
-import { loadLuaScripts } from '../core/lua-scripts.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { RedisLocks } from '../core/redis-lock.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { rooms } from '../core/rooms.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { Order } from '../orders/order-reads.ts';
+import { CouponCounters } from './coupon-counters.ts';
 import { CouponClaimModel, CouponModel, type Coupon } from './coupon.model.ts';
 import { couponLabel, discountFen, useCouponInput, type DropCouponInput } from './coupon-terms.ts';
 import { parseInput } from '../core/validation.ts';
 
-type CouponRedis = Redis & {
-  couponClaim(numKeys: number, ...args: string[]): Promise<string[]>;
-  couponUnclaim(numKeys: number, ...args: string[]): Promise<number>;
-  couponUse(numKeys: number, ...args: string[]): Promise<string[]>;
-  couponRelease(numKeys: number, ...args: string[]): Promise<number>;
-  couponLoad(numKeys: number, ...args: (string | number)[]): Promise<number>;
-};
-
-/** What the coupons need from the order side (OrderService). */
+/** What the coupons need from the order side (OrderService.unpaid). */
 export interface CouponOrders {
-  payableOrder(actor: Actor | undefined, orderNo: string, tooLate: string): Promise<Order>;
+  payableBy(actor: Actor | undefined, orderNo: string, tooLate: string): Promise<Order>;
   setDiscount(
     actor: Actor | undefined,
     orderNo: string,
@@ -54,8 +46,6 @@ export interface CouponSession {
   live: boolean;
 }
 
-/** Counters outlive the longest use window (72 h after a session) by a few days. */
-const COUNTER_TTL_S = 8 * 24 * 3600;
 /** Remaining counts are pushed to the room at most this often per coupon. */
 const ROOM_PUSH_MS = 500;
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
@@ -71,33 +61,17 @@ export interface CouponView {
 
 export class Coupons {
   private readonly deps: CouponsDeps;
-  private readonly redis: CouponRedis;
+  private readonly counters: CouponCounters;
   private readonly locks: RedisLocks;
   private readonly coupons = new TtlCache<Coupon | null>(2000, 1000);
-  /** Loads in flight, by coupon: callers at the same moment share one. */
-  private readonly loads = new Map<string, Promise<void>>();
+  /** A session's coupons: thousands of buyers join a room within seconds, each shown them. */
+  private readonly bySession = new TtlCache<Coupon[]>(1000, 1000, { staleWhileRevalidate: true });
   private readonly pushes = new Map<string, NodeJS.Timeout>();
 
   constructor(deps: CouponsDeps) {
-    loadLuaScripts(deps.redis, new URL('.', import.meta.url), {
-      couponClaim: 'coupon-claim.lua',
-      couponUnclaim: 'coupon-unclaim.lua',
-      couponUse: 'coupon-use.lua',
-      couponRelease: 'coupon-release.lua',
-      couponLoad: 'coupon-load.lua',
-    });
     this.deps = deps;
-    this.redis = deps.redis as CouponRedis;
+    this.counters = new CouponCounters(deps.redis, deps.keys);
     this.locks = new RedisLocks(deps.redis, deps.keys);
-  }
-
-  private keysOf(couponId: string): [string, string, string] {
-    const tag = `{coupon:${couponId}}`;
-    return [
-      this.deps.keys.key(tag, 'state'),
-      this.deps.keys.key(tag, 'free'),
-      this.deps.keys.key(tag, 'claims'),
-    ];
   }
 
   /** The streamer (or their assistant) drops coupons in their live session. */
@@ -116,7 +90,8 @@ export class Coupons {
       hoursAfter: input.hoursAfter,
       createdBy: actor.id,
     });
-    await this.ensureCounters(doc.toObject());
+    await this.counters.ensure(doc.toObject());
+    this.bySession.forget(session.id);
     this.pushSoon(session.id, doc.couponId);
     return (await this.sessionCoupons(session.id)).find((c) => c.couponId === doc.couponId)!;
   }
@@ -128,34 +103,28 @@ export class Coupons {
     if (!coupon || String(coupon.sessionId) !== session.id)
       throw new NotFound('errors.couponNotFound');
     if (!session.live || coupon.useUntil) throw new Conflict('errors.couponClosed');
-    const keys = this.keysOf(couponId);
     // A slot MongoDB already holds (claimed before a Redis wipe) is skipped; a few tries at most.
     for (let attempt = 0; attempt < 5; attempt++) {
-      let [outcome, value] = await this.redis.couponClaim(3, ...keys, actor.id);
-      if (outcome === 'missing') {
-        await this.ensureCounters(coupon);
-        [outcome, value] = await this.redis.couponClaim(3, ...keys, actor.id);
-      }
-      if (outcome === 'closed') throw new Conflict('errors.couponClosed');
-      if (outcome === 'already') throw new Conflict('errors.couponAlreadyClaimed');
-      if (outcome === 'gone' || outcome === 'missing') throw new SoldOut('errors.couponsGone');
-      const slot = value!;
+      const outcome = await this.counters.claim(coupon, actor.id);
+      if (outcome.kind === 'closed') throw new Conflict('errors.couponClosed');
+      if (outcome.kind === 'already') throw new Conflict('errors.couponAlreadyClaimed');
+      if (outcome.kind === 'gone') throw new SoldOut('errors.couponsGone');
       try {
         await CouponClaimModel.create({
           _id: `${couponId}:${actor.id}`,
-          slot: `${couponId}#${slot}`,
+          slot: `${couponId}#${outcome.slot}`,
           couponId,
           buyerId: actor.id,
           shopId: coupon.shopId,
         });
       } catch (error) {
         if (!isDuplicateKey(error)) {
-          await this.redis.couponUnclaim(2, keys[1], keys[2], actor.id, slot, '1');
+          await this.counters.unclaim(couponId, actor.id, outcome.slot, true);
           throw error;
         }
         const mine = await CouponClaimModel.exists({ _id: `${couponId}:${actor.id}` });
         // The buyer's own earlier claim (Redis forgot it): the slot is free again.
-        await this.redis.couponUnclaim(2, keys[1], keys[2], actor.id, slot, mine ? '1' : '0');
+        await this.counters.unclaim(couponId, actor.id, outcome.slot, Boolean(mine));
         if (mine) throw new Conflict('errors.couponAlreadyClaimed');
         continue;
       }
@@ -173,32 +142,27 @@ export class Coupons {
         { couponId: coupon.couponId },
         { $set: { useUntil: new Date(endedAt.getTime() + coupon.hoursAfter * 3600_000) } },
       );
-      const [state] = this.keysOf(coupon.couponId);
-      await this.redis.hset(state, 'state', 'closed');
+      await this.counters.close(coupon.couponId);
       this.coupons.forget(coupon.couponId);
     }
+    this.bySession.forget(sessionId);
     if (coupons.length > 0) this.pushNow(sessionId);
   }
 
   /** A session's coupons with what is left of each, and which the buyer holds. */
   async sessionCoupons(sessionId: string, buyerId?: string): Promise<CouponView[]> {
-    const coupons = await CouponModel.find({ sessionId }).sort({ createdAt: 1 }).lean();
+    const coupons = await this.bySession.get(sessionId, () =>
+      CouponModel.find({ sessionId }).sort({ createdAt: 1 }).lean().exec(),
+    );
     return Promise.all(
       coupons.map(async (coupon) => {
-        await this.ensureCounters(coupon);
-        const [, free, claims] = this.keysOf(coupon.couponId);
-        const [remaining, mine] = await Promise.all([
-          this.redis.llen(free),
-          buyerId ? this.redis.hget(claims, buyerId) : Promise.resolve(null),
-        ]);
+        const { remaining, held } = await this.counters.look(coupon, buyerId);
         return {
           couponId: coupon.couponId,
           label: couponLabel(coupon),
           total: coupon.total,
           remaining: coupon.useUntil ? 0 : remaining,
-          ...(mine
-            ? { mine: mine.startsWith('u:') ? ('used' as const) : ('claimed' as const) }
-            : {}),
+          ...(held ? { mine: held } : {}),
         };
       }),
     );
@@ -239,7 +203,7 @@ export class Coupons {
       orderNo,
       async () => {
         // Whose order it is comes first: nobody learns anything of another's order.
-        const order = await this.deps.orders.payableOrder(actor, orderNo, 'errors.couponTooLate');
+        const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
         const { couponId } = parseInput(useCouponInput, { couponId: rawCouponId });
         if (order.couponId === couponId) return order;
         const coupon = await this.coupon(couponId);
@@ -270,7 +234,7 @@ export class Coupons {
             () => this.deps.withdrawOpenIntent(orderNo),
           );
         } catch (error) {
-          await this.giveBack(couponId, actor.id, orderNo, claim.slot);
+          await this.counters.release(couponId, actor.id, orderNo, claim.slot);
           throw error;
         }
         await CouponClaimModel.updateOne({ _id: claim._id }, { $set: { usedBy: orderNo } });
@@ -289,7 +253,7 @@ export class Coupons {
       'order-coupon',
       orderNo,
       async () => {
-        const order = await this.deps.orders.payableOrder(actor, orderNo, 'errors.couponTooLate');
+        const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
         if (!order.couponId) return order;
         const updated = await this.deps.orders.setDiscount(actor, orderNo, null, () =>
           this.deps.withdrawOpenIntent(orderNo),
@@ -320,26 +284,16 @@ export class Coupons {
 
   /** Marks the claim used by the order in Redis, where two orders racing for it are decided. */
   private async take(coupon: Coupon, buyerId: string, orderNo: string) {
-    const [, , claims] = this.keysOf(coupon.couponId);
-    let [outcome, other] = await this.redis.couponUse(1, claims, buyerId, orderNo);
-    if (outcome === 'not_claimed') {
-      // Counters lost (a Redis wipe) and not yet reloaded: MongoDB has the claim.
-      await this.ensureCounters(coupon);
-      [outcome, other] = await this.redis.couponUse(1, claims, buyerId, orderNo);
-    }
-    if (outcome === 'used') throw new Conflict('errors.couponInUse', { orderNo: other });
-    if (outcome !== 'ok') throw new Conflict('errors.couponNotClaimed');
-  }
-
-  private async giveBack(couponId: string, buyerId: string, orderNo: string, slot: string) {
-    const [, , claims] = this.keysOf(couponId);
-    await this.redis.couponRelease(1, claims, buyerId, orderNo, slot.split('#')[1] ?? '0');
+    const outcome = await this.counters.use(coupon, buyerId, orderNo);
+    if (outcome.kind === 'used')
+      throw new Conflict('errors.couponInUse', { orderNo: outcome.orderNo });
+    if (outcome.kind !== 'ok') throw new Conflict('errors.couponNotClaimed');
   }
 
   private async releaseClaim(couponId: string, buyerId: string, orderNo: string) {
     const claim = await CouponClaimModel.findById(`${couponId}:${buyerId}`).lean();
     if (!claim) return;
-    await this.giveBack(couponId, buyerId, orderNo, claim.slot);
+    await this.counters.release(couponId, buyerId, orderNo, claim.slot);
     if (claim.usedBy === orderNo)
       await CouponClaimModel.updateOne(
         { _id: claim._id, usedBy: orderNo },
@@ -350,38 +304,6 @@ export class Coupons {
   /** A coupon by id, read through a two-second cache (a claim rush reads the same one). */
   private coupon(couponId: string): Promise<Coupon | null> {
     return this.coupons.get(couponId, () => CouponModel.findOne({ couponId }).lean().exec());
-  }
-
-  /** Puts a coupon's counters in Redis from MongoDB if they are not there; one load at a time. */
-  private ensureCounters(coupon: Coupon): Promise<void> {
-    const inFlight = this.loads.get(coupon.couponId);
-    if (inFlight) return inFlight;
-    const load = (async () => {
-      const keys = this.keysOf(coupon.couponId);
-      if ((await this.redis.exists(keys[0])) === 1) return;
-      const claims = await CouponClaimModel.find(
-        { couponId: coupon.couponId },
-        { slot: 1, buyerId: 1, usedBy: 1 },
-      ).lean();
-      const taken = new Set(claims.map((c) => c.slot.split('#')[1]));
-      const free = [];
-      for (let n = 1; n <= coupon.total; n++) if (!taken.has(String(n))) free.push(String(n));
-      const pairs = claims.flatMap((c) => [
-        String(c.buyerId),
-        c.usedBy ? `u:${c.usedBy}` : (c.slot.split('#')[1] ?? '0'),
-      ]);
-      await this.redis.couponLoad(
-        3,
-        ...keys,
-        coupon.useUntil ? 'closed' : 'open',
-        COUNTER_TTL_S,
-        free.length,
-        ...free,
-        ...pairs,
-      );
-    })().finally(() => this.loads.delete(coupon.couponId));
-    this.loads.set(coupon.couponId, load);
-    return load;
   }
 
   /** Tells the room what is left of a coupon, at most twice a second per coupon. */

@@ -1,6 +1,7 @@
 // The map matches the land (issue #16): the README's "Where things live" names every part of
 // server/ and nothing that is gone, and docs/architecture.svg shows the arrows the code has.
-// (The layer rules themselves run in `npm run lint`, through dependency-cruiser.)
+// No file outgrows 400 lines. (The layer rules themselves run in `npm run lint`, through
+// dependency-cruiser.)
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { cruise } from 'dependency-cruiser';
@@ -32,6 +33,26 @@ describe('architecture: the README and the picture match the code', () => {
       .map((m) => m[1]!)
       .filter((p) => !p.includes('<'));
     for (const p of named) expect(existsSync(path.join(PROJECT_ROOT, p)), p).to.equal(true);
+  });
+
+  it('no file of server/ or workers/ is over 400 lines, seed data aside', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory()
+          ? files(`${dir}/${d.name}`)
+          : d.name.endsWith('.ts')
+            ? [`${dir}/${d.name}`]
+            : [],
+      );
+    const long = [...files('server'), ...files('workers')]
+      .filter((f) => !f.startsWith('server/seed/'))
+      .map((f) => ({
+        f,
+        lines: readFileSync(path.join(PROJECT_ROOT, f), 'utf8').split('\n').length - 1,
+      }))
+      .filter(({ lines }) => lines > 400)
+      .map(({ f, lines }) => `${f}: ${lines} lines`);
+    expect(long, 'split these along their seams').to.deep.equal([]);
   });
 
   it('docs/architecture.svg shows exactly the arrows between the parts that the imports make', async () => {

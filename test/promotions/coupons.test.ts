@@ -348,7 +348,7 @@ describe('live coupons', () => {
             keys,
             logger,
             realtime: services().realtime,
-            orders: services().orders,
+            orders: services().orders.unpaid,
             withdrawOpenIntent: (orderNo) => services().payments.withdrawOpenIntent(orderNo),
           }),
       );
