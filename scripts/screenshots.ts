@@ -117,6 +117,46 @@ try {
   await console.waitForTimeout(2500); // one dashboard refresh
   await console.screenshot({ path: out('live-console-tablet'), fullPage: true });
   process.stdout.write(`wrote ${out('live-console-tablet')}\n`);
+  // Live coupons: the streamer drops 50 (¥5 off orders over ¥30); a buyer on a phone claims one
+  // in the room, buys a jar, and uses it on the pay page.
+  const consoleUrl = new URL(console.url()).pathname;
+  await console.fill('[data-testid=coupon-drop] input[name=min_yuan]', '30');
+  await console.fill('[data-testid=coupon-drop] input[name=total]', '50');
+  await console.click('[data-testid=coupon-drop-submit]');
+  await console.waitForSelector('[data-role=console-coupons] li');
+  await console
+    .locator('[data-testid=coupon-drop]')
+    .screenshot({ path: out('live-coupon-drop-tablet') });
+  process.stdout.write(`wrote ${out('live-coupon-drop-tablet')}\n`);
+  const couponBuyer = await phoneContext(browser, values.base!);
+  const couponRoom = await couponBuyer.newPage();
+  // 陈晓, who has not bought in this room yet (周明 reached the per-buyer limit above).
+  await signIn(couponRoom, '13800000001', consoleUrl.replace('/studio/live/', '/live/'));
+  // The coupon just dropped is the last one (an earlier run of this script may have left more).
+  await couponRoom.locator('[data-testid=room-coupons] [data-testid=coupon-claim]').last().click();
+  await couponRoom.waitForSelector('[data-role=answer].ok');
+  await couponRoom.waitForTimeout(800); // the room's count, pushed within half a second
+  await couponRoom.screenshot({ path: out('live-coupon-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-coupon-phone')}\n`);
+  await couponRoom.click('[data-testid=live-buy]'); // one jar at the live price, over ¥30
+  // 陈晓 has no address in her book yet: she gives it on the sheet, then the pay link shows.
+  const sheet = couponRoom.locator('[data-testid=address-sheet]');
+  await sheet.waitFor();
+  await sheet.locator('input[name=recipient]').fill('陈晓');
+  await sheet.locator('input[name=phone]').fill('13800000001');
+  await sheet.locator('select[name=province]').selectOption('山西省');
+  await sheet.locator('select[name=city]').selectOption('长治市');
+  await sheet.locator('select[name=county]').selectOption('平顺县');
+  await sheet.locator('input[name=detail]').fill('青羊镇 西沟村 12 号');
+  await couponRoom.click('[data-testid=address-save]');
+  await couponRoom.waitForSelector('[data-role=answer] a');
+  await couponRoom.click('[data-role=answer] a');
+  await couponRoom.waitForSelector('[data-testid=coupon-picker]');
+  await couponRoom.locator('[data-testid=coupon-use]').first().click();
+  await couponRoom.waitForSelector('[data-testid=pay-discount]');
+  await couponRoom.screenshot({ path: out('pay-coupon-phone'), fullPage: true });
+  process.stdout.write(`wrote ${out('pay-coupon-phone')}\n`);
+  await couponBuyer.close();
   // Scheduling a session: the live price in 元; a price typed wrong comes back beside its field.
   await console.goto('/studio/live');
   await console.fill('input[name=title_zh]', '腊八节 花椒小米专场');
