@@ -102,6 +102,13 @@ export class PaymentService {
       },
       { upsert: true },
     );
+    // A coupon put on or taken off meanwhile (another tab) withdrew intents before this one
+    // existed: this one, for the old total, is withdrawn too, and the buyer asked to try again.
+    const now = await this.deps.orders.getOrder(actor, orderNo);
+    if (now.totalFen !== order.totalFen || now.priceVersion !== order.priceVersion) {
+      await this.withdrawOpenIntent(orderNo);
+      throw new Conflict('errors.orderBusy');
+    }
     return {
       orderNo: order.orderNo,
       amountFen: order.totalFen,

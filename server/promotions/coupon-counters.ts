@@ -89,8 +89,10 @@ export class CouponCounters {
   }
 
   /** No more claims (the session ended). */
-  async close(couponId: string) {
-    const [state] = this.keysOf(couponId);
+  async close(coupon: Coupon) {
+    // Loaded first: a bare state key would stop the counters from ever being loaded again.
+    await this.ensure(coupon);
+    const [state] = this.keysOf(coupon.couponId);
     await this.redis.hset(state, 'state', 'closed');
   }
 

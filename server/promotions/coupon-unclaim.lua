@@ -7,5 +7,11 @@
 -- Returns 1 if the claim was undone, 0 if the buyer's entry was no longer that claim.
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
-if ARGV[3] == '1' then redis.call('RPUSH', KEYS[1], ARGV[2]) end
+if ARGV[3] == '1' then
+  redis.call('RPUSH', KEYS[1], ARGV[2])
+  -- The list may have been emptied (and so deleted) by the last claim: it lives as long as the
+  -- claims hash.
+  local ttl = redis.call('TTL', KEYS[2])
+  if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+end
 return 1

@@ -142,7 +142,7 @@ export class Coupons {
         { couponId: coupon.couponId },
         { $set: { useUntil: new Date(endedAt.getTime() + coupon.hoursAfter * 3600_000) } },
       );
-      await this.counters.close(coupon.couponId);
+      await this.counters.close(coupon);
       this.coupons.forget(coupon.couponId);
     }
     this.bySession.forget(sessionId);
@@ -225,6 +225,9 @@ export class Coupons {
             { min: formatFen(coupon.minFen) },
           );
         await this.take(coupon, actor.id, orderNo);
+        // MongoDB says so before the order changes, so a listener that gives it back on the
+        // order's expiry always finds it there.
+        await CouponClaimModel.updateOne({ _id: claim._id }, { $set: { usedBy: orderNo } });
         let updated: Order;
         try {
           updated = await this.deps.orders.setDiscount(
@@ -234,10 +237,9 @@ export class Coupons {
             () => this.deps.withdrawOpenIntent(orderNo),
           );
         } catch (error) {
-          await this.counters.release(couponId, actor.id, orderNo, claim.slot);
+          await this.releaseClaim(couponId, actor.id, orderNo);
           throw error;
         }
-        await CouponClaimModel.updateOne({ _id: claim._id }, { $set: { usedBy: orderNo } });
         // The coupon that was on the order before comes back to the buyer.
         if (order.couponId) await this.releaseClaim(order.couponId, actor.id, orderNo);
         return updated;
@@ -272,13 +274,18 @@ export class Coupons {
       // Paid and then cancelled orders are refunded what was paid; their coupon stays used.
       const paid = order.timeline.some((t) => t.to === 'paid');
       if (paid) return;
-      this.releaseClaim(order.couponId, String(order.buyerId), order.orderNo).catch(
-        (error: unknown) =>
+      // The intent for the discounted total is cancelled first: a late payment of it (which
+      // would revive the order with its discount) can no longer come. A payment already under
+      // way keeps the coupon on the order.
+      this.deps
+        .withdrawOpenIntent(order.orderNo)
+        .then(() => this.releaseClaim(order.couponId!, String(order.buyerId), order.orderNo))
+        .catch((error: unknown) =>
           this.deps.logger.warn(
             { err: error, orderNo: order.orderNo },
-            'a coupon did not come back from a closed order; it comes back on the next change',
+            'a coupon stays on a closed order (a payment for it may be under way)',
           ),
-      );
+        );
     };
   }
 
@@ -293,12 +300,14 @@ export class Coupons {
   private async releaseClaim(couponId: string, buyerId: string, orderNo: string) {
     const claim = await CouponClaimModel.findById(`${couponId}:${buyerId}`).lean();
     if (!claim) return;
-    await this.counters.release(couponId, buyerId, orderNo, claim.slot);
+    // MongoDB first, then Redis: once the claim is free in Redis another order may take it, and
+    // its usedBy must not be unset by this late write.
     if (claim.usedBy === orderNo)
       await CouponClaimModel.updateOne(
         { _id: claim._id, usedBy: orderNo },
         { $unset: { usedBy: 1 } },
       );
+    await this.counters.release(couponId, buyerId, orderNo, claim.slot);
   }
 
   /** A coupon by id, read through a two-second cache (a claim rush reads the same one). */

@@ -337,6 +337,31 @@ describe('live coupons', () => {
     expect(new Set(claims.map((c) => c.slot)).size).to.equal(10);
   });
 
+  it('keeps a claimed coupon usable when the session ends after Redis lost its counters', async () => {
+    const { sessionId, sku } = await liveSession();
+    const coupon = await drop(sessionId, {
+      kind: 'amount',
+      off_yuan: '2',
+      min_yuan: '20',
+      total: '3',
+    });
+    const who = await buyer();
+    await claim(who, sessionId, coupon.couponId);
+    const { redis, keys } = getRuntime();
+    const tag = `{coupon:${coupon.couponId}}`;
+    await redis.del(keys.key(tag, 'state'), keys.key(tag, 'free'), keys.key(tag, 'claims'));
+    await services().live.end(admin, { sessionId });
+    expect(await redis.ttl(keys.key(tag, 'state'))).to.be.greaterThan(0);
+    const order = await unpaidOrder(who, String(sku._id), 1);
+    const applied = await services().coupons.apply(who, order.orderNo, coupon.couponId);
+    expect(applied).to.deep.include({ discountFen: 200, totalFen: 3680 });
+    await expectRejected(
+      claim(await buyer(), sessionId, coupon.couponId),
+      Conflict,
+      'errors.couponClosed',
+    );
+  });
+
   it('decides one order per coupon when several orders race for it on separate connections (coupon-use.lua, coupon-release.lua)', async () => {
     const { connections, close } = separateRedisConnections(4);
     try {
