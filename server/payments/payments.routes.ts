@@ -67,7 +67,9 @@ export function paymentRoutes(
         text: req.t(c.label.code, noteParams(c.label.params, req.locale)),
         useUntil: c.useUntil,
       })),
-      couponError: couponError ? req.t(couponError.code, couponError.params) : '',
+      couponError: couponError
+        ? req.t(couponError.code, noteParams(couponError.params, req.locale))
+        : '',
       local: payments.mode === 'stripe-mock',
       methods: PAYMENT_METHODS,
       publishableKey,

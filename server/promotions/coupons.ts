@@ -6,7 +6,6 @@ import type { Redis } from 'ioredis';
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Invalid, NotFound, SoldOut, Unauthenticated } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { formatFen } from '../core/http/views.ts';
 import type { Realtime } from '../core/realtime.ts';
 import { RedisLocks } from '../core/redis-lock.ts';
 import type { RedisKeys } from '../core/redis.ts';
@@ -222,7 +221,7 @@ export class Coupons {
           throw new Invalid(
             'errors.couponUnderThreshold',
             [{ field: 'couponId', code: 'validation.couponUnderThreshold' }],
-            { min: formatFen(coupon.minFen) },
+            { minFen: coupon.minFen },
           );
         await this.take(coupon, actor.id, orderNo);
         // MongoDB says so before the order changes, so a listener that gives it back on the

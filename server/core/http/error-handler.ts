@@ -1,3 +1,4 @@
+import { noteParams } from '../i18n/notes.ts';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import {
   AppError,
@@ -142,7 +143,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   }
 
   const t = req.t ?? ((key: string) => key);
-  const message = t(error.code, error.params);
+  // Amounts (`…Fen`) read as money, localized texts in the reader's language (i18n/notes.ts).
+  const message = t(error.code, noteParams(error.params, req.locale ?? 'zh-CN'));
   const body = {
     error: {
       code: error.code,

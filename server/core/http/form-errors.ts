@@ -1,5 +1,6 @@
 // A form that was refused comes back as it was typed, with the reason beside each field: one
 // helper for every server-rendered form, so none of them falls back to a full-page error.
+import { noteParams } from '../i18n/notes.ts';
 import type { Request, Response } from 'express';
 import { AppError, Invalid } from '../errors.ts';
 
@@ -23,7 +24,7 @@ export function formErrorLocals(
 ): FormErrorLocals {
   return {
     values,
-    error: req.t(error.code, error.params),
+    error: req.t(error.code, noteParams(error.params, req.locale)),
     fields: Object.fromEntries(
       (error instanceof Invalid ? error.fields : []).map((f) => [
         fieldName(f.field),

@@ -1,6 +1,7 @@
 // The one socket dispatcher: every event passes the same steps in the same order — who is
 // asking (from the HTTP session), flood limits per socket and per person, the handler, and an
 // acknowledgement {ok:true,data} or {ok:false,code,message} with the message in their language.
+import { noteParams } from '../i18n/notes.ts';
 import type { i18n, TFunction } from 'i18next';
 import type { Request } from 'express';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -70,7 +71,7 @@ export function createSocketDispatcher(io: Server, deps: { i18n: i18n; logger: L
       return {
         ok: false,
         code: error.code,
-        message: t(error.code, error.params),
+        message: t(error.code, noteParams(error.params, locale)),
         ...(error instanceof Invalid && error.fields.length
           ? {
               fields: error.fields.map((f) => ({
