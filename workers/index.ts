@@ -12,6 +12,7 @@ import { schedulePaymentReconciliation, stripeEventsWorker } from './stripe-even
 import { liveHoldsWorker } from './live-holds.ts';
 import { hubRoutingWorker, scheduleRoutingSweep } from './hub-routing.ts';
 import { countyFiguresWorker, scheduleCountyFigures } from './county-figures.ts';
+import { giveawaysWorker, scheduleGiveawaySweep } from './giveaways.ts';
 
 const RESCHEDULE_EVERY_MS = 30_000;
 
@@ -42,6 +43,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     await schedulePaymentReconciliation(services.queues.stripeEvents);
     await scheduleRoutingSweep(services.queues.hubRouting);
     await scheduleCountyFigures(services.queues.countyFigures);
+    await scheduleGiveawaySweep(services.queues.giveaways);
   };
   await schedule();
   // A Redis wipe takes the job schedulers with it: put them back, so healing never stops.
@@ -62,6 +64,7 @@ export async function startWorkers(runtime: Runtime, shared?: Services): Promise
     liveHoldsWorker({ connection, prefix, live: services.live }),
     hubRoutingWorker({ connection, prefix, routing: services.routing }),
     countyFiguresWorker({ connection, prefix, county: services.county }),
+    giveawaysWorker({ connection, prefix, giveaways: services.giveaways }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

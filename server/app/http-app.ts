@@ -14,6 +14,7 @@ import { traceRoutes } from '../trace/trace.routes.ts';
 import { courierEventsRoute } from '../hub/couriers/courier-events.routes.ts';
 import { studioRoutes } from '../catalogue/studio.routes.ts';
 import { liveRoutes } from '../live/live.routes.ts';
+import { giveawayRoutes } from '../promotions/giveaway.routes.ts';
 import { certificationRoutes } from '../trace/certification.routes.ts';
 import { hideDocumentsFromUploads } from '../trace/uploads.ts';
 import type { Sessions } from '../accounts/sessions.ts';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(hubRoutes(services));
   app.use(traceRoutes(services, config.DATA_DIR));
   app.use(liveRoutes(services));
+  app.use(giveawayRoutes(services));
   app.use(certificationRoutes(services, config.DATA_DIR));
   app.use(countyRoutes(services));
   app.use(storefrontRoutes(services));

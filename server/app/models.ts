@@ -20,3 +20,4 @@ import '../trace/producer.model.ts';
 import '../trace/trace-code.model.ts';
 import '../county/county-figures.model.ts';
 import '../promotions/coupon.model.ts';
+import '../promotions/giveaway.model.ts';

@@ -34,6 +34,8 @@ import { LIVE_HOLDS_QUEUE } from '../live/live-counters.ts';
 import { LiveService } from '../live/live-service.ts';
 import { LiveStock } from '../live/live-stock.ts';
 import { Coupons } from '../promotions/coupons.ts';
+import { Giveaways, GIVEAWAYS_QUEUE } from '../promotions/giveaways.ts';
+import { PrizeOrders } from '../orders/prize-orders.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { StripeGateway } from '../payments/stripe-gateway.ts';
 import { CertificationService } from '../trace/certification.service.ts';
@@ -61,6 +63,7 @@ export interface Services {
   payments: PaymentService;
   live: LiveService;
   coupons: Coupons;
+  giveaways: Giveaways;
   certifications: CertificationService;
   county: CountyFigures;
   countyView: CountyView;
@@ -72,6 +75,7 @@ export interface Services {
     liveHolds: Queue;
     hubRouting: Queue;
     countyFigures: Queue;
+    giveaways: Queue;
   };
   close(): Promise<void>;
 }
@@ -91,6 +95,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
   const liveHolds = new Queue(LIVE_HOLDS_QUEUE, queueOptions);
   const hubRouting = new Queue(HUB_ROUTING_QUEUE, queueOptions);
   const countyFigures = new Queue(COUNTY_FIGURES_QUEUE, queueOptions);
+  const giveawayQueue = new Queue(GIVEAWAYS_QUEUE, queueOptions);
   const stock = new StockReservations(redis, keys);
   // A shop's open order list reloads when told something changed: in a rush that is hundreds of
   // orders a second, so each process tells a shop at most twice a second.
@@ -148,6 +153,16 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     withdrawOpenIntent: (orderNo) => payments.withdrawOpenIntent(orderNo),
   });
   orderEvents.subscribe(coupons.orderListener());
+  // Lucky bags: a SKU prize is a ¥0 order, placed like any order and sent without payment.
+  const giveaways = new Giveaways({
+    redis,
+    keys,
+    logger,
+    realtime,
+    coupons,
+    prizes: new PrizeOrders(orders, (buyerId) => addresses.defaultAddress(buyerId)),
+    queue: giveawayQueue,
+  });
   const live: LiveService = new LiveService({
     redis,
     keys,
@@ -157,6 +172,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     realtime,
     holdQueue: liveHolds,
     coupons,
+    giveaways,
   });
   const payments: PaymentService = new PaymentService({
     gateway: new StripeGateway(runtime.services.stripe),
@@ -230,6 +246,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     payments,
     live,
     coupons,
+    giveaways,
     certifications: new CertificationService({ dataDir: config.DATA_DIR }),
     county,
     countyView: new CountyView({
@@ -237,7 +254,14 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       awaitingFirstScan: () => tracking.parcelsAwaitingFirstScan(),
     }),
     realtime,
-    queues: { orderExpiry, stripeEvents, liveHolds, hubRouting, countyFigures },
+    queues: {
+      orderExpiry,
+      stripeEvents,
+      liveHolds,
+      hubRouting,
+      countyFigures,
+      giveaways: giveawayQueue,
+    },
     async close() {
       await orders.drain();
       stock.stopLease();
@@ -247,6 +271,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       await hubRouting.close();
       await county.flushNotes();
       await countyFigures.close();
+      await giveawayQueue.close();
       await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };

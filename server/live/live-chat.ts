@@ -5,6 +5,7 @@ import type { Actor } from '../accounts/actor.ts';
 import { AppError, Forbidden, Unauthenticated } from '../core/errors.ts';
 import { readCommentOrder } from './comment-order.ts';
 import type { LiveBuying } from './live-buying.ts';
+import type { LiveGiveaways } from './live-giveaways.ts';
 import type { ChatInput } from './live-input.ts';
 import { findSession, type LiveDeps } from './live-sessions.ts';
 import { rooms } from '../core/rooms.ts';
@@ -24,10 +25,12 @@ export interface ChatMessage {
 export class LiveChat {
   private readonly deps: LiveDeps;
   private readonly buying: LiveBuying;
+  private readonly giveaways: LiveGiveaways;
 
-  constructor(deps: LiveDeps, buying: LiveBuying) {
+  constructor(deps: LiveDeps, buying: LiveBuying, giveaways: LiveGiveaways) {
     this.deps = deps;
     this.buying = buying;
+    this.giveaways = giveaways;
   }
 
   /**
@@ -47,8 +50,12 @@ export class LiveChat {
       text,
       kind: 'chat',
     });
+    if (session.status !== 'live') return { message };
+    // The open lucky bag's keyword enters it (once, however often it is sent).
+    if (await this.giveaways.enterByComment(actor, sessionId, text))
+      return { message, enteredGiveaway: true };
     const pinned = session.offers.find((o) => o.pinned);
-    if (!pinned || session.status !== 'live') return { message };
+    if (!pinned) return { message };
     const sku = await skuById(pinned.skuId);
     const spec = sku?.spec.zh ?? '';
     const asked = readCommentOrder(text, spec);

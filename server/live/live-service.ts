@@ -11,7 +11,9 @@ import { LiveChat, type ChatMessage } from './live-chat.ts';
 import { LiveConsole } from './live-console.ts';
 import { LiveCounters } from './live-counters.ts';
 import { LiveCoupons } from './live-coupons.ts';
+import { LiveGiveaways } from './live-giveaways.ts';
 import type { ClaimCouponInput, DropCouponInput } from '../promotions/coupon-terms.ts';
+import type { EnterGiveawayInput, StartGiveawayInput } from '../promotions/giveaway-terms.ts';
 import type {
   AllotmentInput,
   AnnounceInput,
@@ -39,6 +41,7 @@ export class LiveService {
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
   private readonly coupons: LiveCoupons;
+  private readonly giveaways: LiveGiveaways;
 
   private readonly deps: LiveDeps;
 
@@ -50,7 +53,8 @@ export class LiveService {
     this.updates = new RoomUpdates(deps, sessions);
     this.counters = new LiveCounters(deps, sessions, this.updates);
     this.buying = new LiveBuying(deps, sessions, this.counters, this.updates);
-    this.messages = new LiveChat(deps, this.buying);
+    this.giveaways = new LiveGiveaways(deps, sessions);
+    this.messages = new LiveChat(deps, this.buying, this.giveaways);
     this.controls = new LiveConsole(deps, this.counters, this.updates, this.messages);
     this.view = new RoomView(deps, sessions, this.counters, this.messages);
     this.coupons = new LiveCoupons(deps, sessions);
@@ -136,7 +140,24 @@ export class LiveService {
     return this.coupons.drop(actor, input);
   }
 
+  /** Starts a lucky bag (福袋) in the session: a prize, winners, how to enter, how long. */
+  startGiveaway(actor: Actor | undefined, input: StartGiveawayInput) {
+    return this.giveaways.start(actor, input);
+  }
+
+  drawGiveawayNow(actor: Actor | undefined, input: EnterGiveawayInput) {
+    return this.giveaways.drawNow(actor, input);
+  }
+
   // ---------- the buyer ----------
+
+  enterGiveaway(actor: Actor | undefined, input: EnterGiveawayInput) {
+    return this.giveaways.enter(actor, input);
+  }
+
+  roomGiveaways(sessionId: string, buyerId?: string) {
+    return this.giveaways.roomGiveaways(sessionId, buyerId);
+  }
 
   claimCoupon(actor: Actor | undefined, input: ClaimCouponInput) {
     return this.coupons.claim(actor, input);

@@ -11,6 +11,7 @@ import type { RedisKeys } from '../core/redis.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { OrderService } from '../orders/order-service.ts';
 import type { Coupons } from '../promotions/coupons.ts';
+import type { Giveaways } from '../promotions/giveaways.ts';
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import type { LiveStock } from './live-stock.ts';
 
@@ -23,6 +24,7 @@ export interface LiveDeps {
   realtime: Realtime;
   holdQueue: Queue;
   coupons: Coupons;
+  giveaways: Giveaways;
 }
 
 export type SessionDoc = LiveSession & { _id: Types.ObjectId };

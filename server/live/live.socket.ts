@@ -17,6 +17,7 @@ import {
 } from './live-input.ts';
 import type { LiveService } from './live-service.ts';
 import { claimCouponInput, dropCouponInput } from '../promotions/coupon-terms.ts';
+import { enterGiveawayInput, startGiveawayInput } from '../promotions/giveaway-terms.ts';
 
 export function liveSocketEvents(live: LiveService): SocketEvent[] {
   // A console control: thirty a person per ten seconds (a busy assistant), validated input.
@@ -44,6 +45,7 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
         return {
           ...state,
           coupons: await live.roomCoupons(sessionId, actor?.id),
+          giveaways: await live.roomGiveaways(sessionId, actor?.id),
           me: actor ? { id: actor.id, name: actor.displayName } : null,
         };
       },
@@ -65,6 +67,7 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
         return {
           message: result.message,
           order: result.order ?? null,
+          enteredGiveaway: 'enteredGiveaway' in result,
           // How a weight became packs, said to the buyer alone (with the refusal, if any).
           note,
           orderError: failed
@@ -83,6 +86,12 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       handle: ({ actor }, input) => live.claimCoupon(actor, input),
     }),
     validatedEvent({
+      name: 'live:giveaway-enter',
+      perTenSeconds: 5,
+      input: enterGiveawayInput,
+      handle: ({ actor }, input) => live.enterGiveaway(actor, input),
+    }),
+    validatedEvent({
       name: 'live:waitlist',
       perTenSeconds: 5,
       input: offerRef,
@@ -99,6 +108,8 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
     control('live:delete-message', deleteMessageInput, (a, i) => live.deleteMessage(a, i)),
     control('live:mute', muteInput, (a, i) => live.mute(a, i)),
     control('live:coupon-drop', dropCouponInput, (a, i) => live.dropCoupons(a, i)),
+    control('live:giveaway-start', startGiveawayInput, (a, i) => live.startGiveaway(a, i)),
+    control('live:giveaway-draw', enterGiveawayInput, (a, i) => live.drawGiveawayNow(a, i)),
     control('live:dashboard', sessionRef, (a, i) => live.dashboard(a, i.sessionId)),
   ];
 }

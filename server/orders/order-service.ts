@@ -226,7 +226,14 @@ export class OrderService {
     catalogue: PlacementCatalogue,
     w: PlacedFacts,
   ): Promise<PendingWrite> {
-    return buildOrderDocument(actor, placement, step, catalogue, w, this.deps.payTimeoutMs);
+    return buildOrderDocument(
+      actor,
+      placement,
+      step,
+      catalogue,
+      w,
+      step.payTimeoutMs ?? this.deps.payTimeoutMs,
+    );
   }
 
   /**

@@ -27,7 +27,8 @@ export const PAID_STATUSES: OrderStatus[] = [
   'partially_refunded',
 ];
 
-export const ORDER_CHANNELS = ['storefront', 'live', 'comment'] as const;
+/** `giveaway`: a lucky bag's prize, one unit at ¥0, sent without payment. */
+export const ORDER_CHANNELS = ['storefront', 'live', 'comment', 'giveaway'] as const;
 export type OrderChannel = (typeof ORDER_CHANNELS)[number];
 
 const integerFen = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };

@@ -36,8 +36,10 @@ export type StepOutcome =
 export interface ReservationStep {
   channel: OrderChannel;
   reserve(placementKey: string, orderNo: string, lines: StockLine[]): Promise<StepOutcome>;
-  /** The live price, where the step sells at one. */
+  /** The live price, where the step sells at one (0 for a lucky bag's prize). */
   unitPriceFen?: number;
+  /** How long the order waits for payment (or, at ¥0, for its address), if not the usual. */
+  payTimeoutMs?: number;
   live?: { sessionId: string; offerId: string };
   /**
    * Where a live buy is delivered: read once units are won. Undefined for a buyer who has no

@@ -54,7 +54,25 @@ export class UnpaidOrders {
     }
     if (!updated) throw new Conflict('errors.addressTooLate', { status: 'closed' });
     this.deps.events.orderChanged(updated);
-    return updated;
+    return this.sendFree(updated);
+  }
+
+  /**
+   * An order that owes nothing (a lucky bag's prize, ¥0) is sent without payment as soon as it
+   * knows where to go: pending → paid, decided once like any payment.
+   */
+  async sendFree(order: Order): Promise<Order> {
+    if (order.totalFen !== 0 || !order.address || order.status !== 'pending_payment') return order;
+    const result = await this.deps.states.transition(
+      order.orderNo,
+      'pending_payment',
+      'paid',
+      { kind: 'system', id: 'giveaway' },
+      note('prizeNoPayment'),
+    );
+    if (!result.won) return order;
+    this.deps.events.orderChanged(result.order);
+    return result.order;
   }
 
   /**

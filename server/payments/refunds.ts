@@ -68,6 +68,8 @@ export class Refunds {
         }),
       ),
     record: async (order) => {
+      // A prize order (¥0) was never paid: nothing to give back.
+      if (order.totalFen === 0) return;
       await RefundModel.updateOne(
         { refundKey: cancellationKey(order.orderNo) },
         {
@@ -84,13 +86,15 @@ export class Refunds {
     withdraw: async (orderNo) => {
       await RefundModel.deleteOne({ refundKey: cancellationKey(orderNo), status: 'pending' });
     },
-    issue: (order) =>
-      this.issue(
+    issue: async (order) => {
+      if (order.totalFen === 0) return;
+      await this.issue(
         order.orderNo,
         order.totalFen,
         cancellationKey(order.orderNo),
         CANCELLATION_REASON,
-      ),
+      );
+    },
   };
 
   /**
@@ -158,7 +162,8 @@ export class Refunds {
       .sort()
       .join(',');
     const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
-    await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
+    // Goods given at ¥0 (a lucky bag's prize) were not paid for: nothing goes back.
+    if (amountFen > 0) await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
     const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
     if (order.status === 'partially_refunded') {
       // A further short pick: its refund goes on the timeline too (the order page and the

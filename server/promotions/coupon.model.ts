@@ -28,6 +28,8 @@ const couponSchema = new Schema(
     hoursAfter: { type: Number, required: true, min: 0, max: 72 },
     /** Set when the session ends: claims stop, and use stops at this time. */
     useUntil: { type: Date },
+    /** A lucky bag's prize: not claimable in the room, given to the draw's winners alone. */
+    prizeOf: { type: String },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
   },
   { timestamps: true },

@@ -99,36 +99,75 @@ export class Coupons {
   async claim(actor: Actor | undefined, session: CouponSession, couponId: string) {
     if (!actor) throw new Unauthenticated('errors.signInToClaim');
     const coupon = await this.coupon(couponId);
-    if (!coupon || String(coupon.sessionId) !== session.id)
+    // A lucky bag's prize is given by its draw, never claimed.
+    if (!coupon || String(coupon.sessionId) !== session.id || coupon.prizeOf)
       throw new NotFound('errors.couponNotFound');
     if (!session.live || coupon.useUntil) throw new Conflict('errors.couponClosed');
+    await this.takeSlot(coupon, actor.id);
+    this.pushSoon(session.id, couponId);
+    return { couponId, label: couponLabel(coupon) };
+  }
+
+  /** A lucky bag's coupon prize: `total` coupons kept for its winners, hidden from the room. */
+  async createPrize(
+    actor: Actor,
+    session: CouponSession,
+    giveawayId: string,
+    terms: { offFen: number; minFen: number; hoursAfter: number; total: number },
+  ): Promise<Coupon> {
+    const doc = await CouponModel.create({
+      couponId: randomBytes(5).toString('hex'),
+      sessionId: session.id,
+      shopId: session.shopId,
+      kind: 'amount',
+      ...terms,
+      prizeOf: giveawayId,
+      createdBy: actor.id,
+    });
+    await this.counters.ensure(doc.toObject());
+    return doc.toObject();
+  }
+
+  /** Gives a drawn winner the prize coupon (again, harmlessly); SoldOut if none is left. */
+  async grantPrize(couponId: string, buyerId: string): Promise<void> {
+    const coupon = await this.coupon(couponId);
+    if (!coupon?.prizeOf) throw new NotFound('errors.couponNotFound');
+    try {
+      await this.takeSlot(coupon, buyerId);
+    } catch (error) {
+      if (error instanceof Conflict && error.code === 'errors.couponAlreadyClaimed') return;
+      throw error;
+    }
+  }
+
+  /** One slot for the buyer, in Redis and then in MongoDB's unique claims. */
+  private async takeSlot(coupon: Coupon, buyerId: string): Promise<void> {
+    const { couponId } = coupon;
     // A slot MongoDB already holds (claimed before a Redis wipe) is skipped; a few tries at most.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const outcome = await this.counters.claim(coupon, actor.id);
+      const outcome = await this.counters.claim(coupon, buyerId);
       if (outcome.kind === 'closed') throw new Conflict('errors.couponClosed');
       if (outcome.kind === 'already') throw new Conflict('errors.couponAlreadyClaimed');
       if (outcome.kind === 'gone') throw new SoldOut('errors.couponsGone');
       try {
         await CouponClaimModel.create({
-          _id: `${couponId}:${actor.id}`,
+          _id: `${couponId}:${buyerId}`,
           slot: `${couponId}#${outcome.slot}`,
           couponId,
-          buyerId: actor.id,
+          buyerId,
           shopId: coupon.shopId,
         });
+        return;
       } catch (error) {
         if (!isDuplicateKey(error)) {
-          await this.counters.unclaim(couponId, actor.id, outcome.slot, true);
+          await this.counters.unclaim(couponId, buyerId, outcome.slot, true);
           throw error;
         }
-        const mine = await CouponClaimModel.exists({ _id: `${couponId}:${actor.id}` });
+        const mine = await CouponClaimModel.exists({ _id: `${couponId}:${buyerId}` });
         // The buyer's own earlier claim (Redis forgot it): the slot is free again.
-        await this.counters.unclaim(couponId, actor.id, outcome.slot, Boolean(mine));
+        await this.counters.unclaim(couponId, buyerId, outcome.slot, Boolean(mine));
         if (mine) throw new Conflict('errors.couponAlreadyClaimed');
-        continue;
       }
-      this.pushSoon(session.id, couponId);
-      return { couponId, label: couponLabel(coupon) };
     }
     throw new SoldOut('errors.couponsGone');
   }
@@ -151,7 +190,11 @@ export class Coupons {
   /** A session's coupons with what is left of each, and which the buyer holds. */
   async sessionCoupons(sessionId: string, buyerId?: string): Promise<CouponView[]> {
     const coupons = await this.bySession.get(sessionId, () =>
-      CouponModel.find({ sessionId }).sort({ createdAt: 1 }).lean().exec(),
+      CouponModel.find({ sessionId })
+        .sort({ createdAt: 1 })
+        .lean()
+        .exec()
+        .then((all) => all.filter((c) => !c.prizeOf)),
     );
     return Promise.all(
       coupons.map(async (coupon) => {
