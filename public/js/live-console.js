@@ -18,11 +18,73 @@
     return '¥' + (fen / 100).toFixed(2);
   };
 
+  // Lucky bags (live-giveaways.js): the cards with their count, countdown and 立即开奖.
+  var giveaways = window.CunboGiveaways.mount({
+    box: root.querySelector('[data-role="giveaways"]'),
+    socket: socket,
+    sessionId: sessionId,
+    labels: labels.giveaways,
+    steer: true,
+    serverNow: function () {
+      return Date.now() + skew;
+    },
+    say: function (text, kind) {
+      answer.textContent = text;
+      answer.className = 'live-answer ' + (kind || '');
+    },
+  });
   socket.on('connect', function () {
     socket.emit('live:join', { sessionId: sessionId }, function (ack) {
-      if (ack && ack.ok) showCoupons(ack.data.coupons || []);
+      if (!ack || !ack.ok) return;
+      showCoupons(ack.data.coupons || []);
+      giveaways.set(ack.data.giveaways || []);
     });
   });
+  var startForm = root.querySelector('[data-role="giveaway-start"]');
+  if (startForm) {
+    startForm.addEventListener('change', function (event) {
+      var name = event.target.name;
+      if (name !== 'prize' && name !== 'entry') return;
+      Array.prototype.forEach.call(
+        startForm.querySelectorAll('[data-' + name + ']'),
+        function (el) {
+          el.hidden = el.getAttribute('data-' + name) !== event.target.value;
+        },
+      );
+    });
+    startForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var value = function (name) {
+        var field =
+          startForm.querySelector('[name="' + name + '"]:checked') ||
+          startForm.querySelector('[name="' + name + '"]');
+        return field.value.trim();
+      };
+      var payload = {
+        sessionId: sessionId,
+        prize: value('prize'),
+        winners: value('winners'),
+        entry: value('entry'),
+        duration_s: value('duration_s'),
+      };
+      if (payload.prize === 'sku') payload.offerId = value('offerId');
+      else {
+        payload.off_yuan = value('off_yuan');
+        payload.min_yuan = value('min_yuan');
+      }
+      if (payload.entry === 'keyword') payload.keyword = value('keyword');
+      socket.emit('live:giveaway-start', payload, function (ack) {
+        show(ack);
+        if (!ack.ok) return;
+        var seconds = Number(payload.duration_s);
+        answer.textContent = labels.giveaways.started.replace(
+          '{{time}}',
+          Math.floor(seconds / 60) + ':' + ('0' + (seconds % 60)).slice(-2),
+        );
+        answer.className = 'live-answer ok';
+      });
+    });
+  }
   socket.on('live:chat', function (m) {
     var li = document.createElement('li');
     li.setAttribute('data-message', m.id);

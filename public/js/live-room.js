@@ -297,12 +297,45 @@
   }
 
   var socket = io({ transports: ['websocket', 'polling'] });
+  // Lucky bags (live-giveaways.js): entered with a tap, or by sending the keyword as a comment.
+  var giveaways = window.CunboGiveaways.mount({
+    box: $('giveaways'),
+    socket: socket,
+    sessionId: sessionId,
+    labels: labels.giveaways,
+    serverNow: function () {
+      return Date.now() + skew;
+    },
+    say: say,
+    enter: function (g) {
+      if (!signedIn) return askToSignIn(enterGiveaway.bind(null, g));
+      enterGiveaway(g);
+    },
+    sendKeyword: function (keyword) {
+      chatForm.querySelector('input').value = keyword;
+      if (!signedIn) return askToSignIn(sendChat);
+      sendChat();
+    },
+  });
+  function enterGiveaway(g) {
+    socket.emit(
+      'live:giveaway-enter',
+      { sessionId: sessionId, giveawayId: g.giveawayId },
+      function (ack) {
+        if (ack && ack.ok) {
+          giveaways.entered(g.giveawayId, ack.data.token);
+          say(labels.giveaways.enteredNote, 'ok');
+        } else say((ack && ack.message) || labels.tryAgain, 'error');
+      },
+    );
+  }
   socket.on('connect', function () {
     socket.emit('live:join', { sessionId: sessionId }, function (ack) {
       if (!ack || !ack.ok) return;
       state = ack.data;
       skew = state.serverNow - Date.now();
       render();
+      giveaways.set(state.giveaways || []);
       sendBuy();
       var then = afterJoin;
       afterJoin = null;
@@ -413,7 +446,10 @@
     socket.emit('live:chat', { sessionId: sessionId, text: text }, function (ack) {
       if (!ack.ok) return answerBuy(ack);
       input.value = '';
-      if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
+      if (ack.data.enteredGiveaway) {
+        giveaways.entered(null);
+        say(labels.giveaways.enteredByComment, 'ok');
+      } else if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
       else if (ack.data.orderError) say(ack.data.orderError.message, 'error');
       else if (ack.data.note) say(ack.data.note, 'error');
     });

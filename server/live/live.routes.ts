@@ -141,6 +141,41 @@ function roomLabels(t: TFunction) {
     },
     status: statusLabels(t),
     coupons: couponLabels(t),
+    giveaways: giveawayLabels(t),
+  };
+}
+
+/** How the room and the console write a lucky bag (placeholders filled by the page). */
+function giveawayLabels(t: TFunction) {
+  const keep = (...names: string[]) => Object.fromEntries(names.map((n) => [n, `{{${n}}}`]));
+  const plain = [
+    'heading',
+    'enter',
+    'entered',
+    'drawing',
+    'winnersHeading',
+    'noEntrants',
+    'youWon',
+    'youWonCoupon',
+    'youLost',
+    'record',
+    'enteredNote',
+    'enteredByComment',
+  ];
+  return {
+    ...Object.fromEntries(plain.map((k) => [k, t(`giveaways.${k}`)])),
+    prizeSku: t('giveaways.prizeSku', keep('title', 'spec')),
+    prizeCoupon: t('giveaways.prizeCoupon', keep('off', 'min')),
+    winnersCount: t('giveaways.winnersCount', keep('count')),
+    enterKeyword: t('giveaways.enterKeyword', keep('keyword')),
+    entries: t('giveaways.entries', keep('count')),
+    endsIn: t('giveaways.endsIn', keep('time')),
+    shortBy: t('giveaways.shortBy', keep('count')),
+    youWonOrder: t('giveaways.youWonOrder', keep('orderNo')),
+    yourToken: t('giveaways.yourToken', keep('token')),
+    drawNow: t('giveaways.start.drawNow'),
+    drawn: t('giveaways.start.drawn', keep('count')),
+    started: t('giveaways.start.started', keep('time')),
   };
 }
 
@@ -173,5 +208,6 @@ function consoleLabels(t: TFunction) {
     flashOver: t('live.flashOver'),
     status: statusLabels(t),
     coupons: couponLabels(t),
+    giveaways: giveawayLabels(t),
   };
 }

@@ -62,8 +62,7 @@ export function draw(seed: string, tokens: readonly string[], count: number): Dr
 }
 
 export type Verdict =
-  | { ok: true }
-  | { ok: false; problem: 'seed_commitment' | 'entries_hash' | 'drawn' };
+  { ok: true } | { ok: false; problem: 'seed_commitment' | 'entries_hash' | 'drawn' };
 
 /** Draws again from a stored record and says whether it holds. */
 export function verifyDraw(record: DrawRecord): Verdict {
@@ -73,6 +72,7 @@ export function verifyDraw(record: DrawRecord): Verdict {
     return { ok: false, problem: 'entries_hash' };
   const again = draw(record.seed, record.entries, record.drawn.length);
   const same =
-    again.drawn.length === record.drawn.length && again.drawn.every((t, i) => t === record.drawn[i]);
+    again.drawn.length === record.drawn.length &&
+    again.drawn.every((t, i) => t === record.drawn[i]);
   return same ? { ok: true } : { ok: false, problem: 'drawn' };
 }

@@ -29,7 +29,11 @@ export class GiveawayEntries {
 
   private keysOf(giveawayId: string): [state: string, entries: string, names: string] {
     const tag = `{giveaway:${giveawayId}}`;
-    return [this.keys.key(tag, 'state'), this.keys.key(tag, 'entries'), this.keys.key(tag, 'names')];
+    return [
+      this.keys.key(tag, 'state'),
+      this.keys.key(tag, 'entries'),
+      this.keys.key(tag, 'names'),
+    ];
   }
 
   /** Opens the giveaway for entries until `endsAt` (also after a Redis wipe, from MongoDB). */

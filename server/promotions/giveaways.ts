@@ -280,7 +280,11 @@ export class Giveaways {
           runOut = true;
         }
       }
-      results.push({ ...r, outcome: runOut ? 'out_of_stock' : 'won', ...(orderNo ? { orderNo } : {}) });
+      results.push({
+        ...r,
+        outcome: runOut ? 'out_of_stock' : 'won',
+        ...(orderNo ? { orderNo } : {}),
+      });
     }
     const shortBy = results.filter((r) => r.outcome === 'out_of_stock').length;
     await GiveawayModel.updateOne(

@@ -96,6 +96,7 @@ interface Fixtures {
   missingQueue: string;
   missingJob: string;
   missingOffer: string;
+  missingGiveaway: string;
 }
 type FixtureKey = keyof Fixtures;
 
@@ -315,6 +316,11 @@ const ACCESS: Record<string, Rule> = {
     missing: 'a well-formed code nobody was given (scans of real codes are counted)',
   },
   'GET /live/:id': { allow: EVERYONE, params: { id: 'liveSessionId' } },
+  'GET /giveaways/:giveawayId': {
+    allow: EVERYONE,
+    params: { giveawayId: 'missingGiveaway' },
+    missing: 'a well-formed id of a lucky bag nobody started (a draw record is public)',
+  },
   'POST /api/live/:id/buy': {
     allow: SIGNED_IN,
     params: { id: 'liveSessionId' },
@@ -593,6 +599,7 @@ describe('route matrix: who may use which address', function () {
       missingQueue: 'no-such-queue',
       missingJob: 'no-such-job',
       missingOffer: 'nosuchoffer',
+      missingGiveaway: 'nosuchgift',
     } satisfies Fixtures);
 
     for (const queue of Object.values(scene.web.services.queues))
