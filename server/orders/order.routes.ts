@@ -182,9 +182,15 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
     const order = await orders.getOrder(req.actor, String(req.params.orderNo));
     if (order.status === 'pending_payment') {
       const address = parseInput(addressInput, addressFromForm(req.body ?? {}));
-      await orders.setAddress(req.actor, order.orderNo, address);
+      const updated = await orders.setAddress(req.actor, order.orderNo, address);
       await services.addresses.remember(req.actor!.id, address);
-      res.redirect(303, `/orders/${order.orderNo}/pay`);
+      // A prize (¥0) is sent once it has an address: nothing to pay.
+      res.redirect(
+        303,
+        updated.status === 'pending_payment'
+          ? `/orders/${order.orderNo}/pay`
+          : `/orders/${order.orderNo}`,
+      );
       return;
     }
     await services.hub.fixHeldAddress(req.actor, order.orderNo, addressFromForm(req.body ?? {}));
@@ -268,6 +274,7 @@ function viewModel(order: Order, locale: string) {
     })),
     pending: order.status === 'pending_payment',
     needsAddress: order.status === 'pending_payment' && !order.address,
+    isPrize: order.channel === 'giveaway',
     cancellable:
       order.status === 'pending_payment' || order.status === 'paid' || order.status === 'routed',
   };
