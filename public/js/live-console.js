@@ -10,8 +10,19 @@
   var skew = Number(root.getAttribute('data-server-now')) - Date.now() || 0;
   var socket = io({ transports: ['websocket', 'polling'] });
   var answer = root.querySelector('[data-role="answer"]');
+  // A refusal reads its message and, for a form, what is wrong with each field.
   var show = function (ack) {
-    answer.textContent = ack && !ack.ok ? ack.message : '';
+    var fields = (ack && ack.fields) || [];
+    answer.textContent =
+      ack && !ack.ok
+        ? [ack.message]
+            .concat(
+              fields.map(function (f) {
+                return f.message;
+              }),
+            )
+            .join(' ')
+        : '';
     answer.className = 'live-answer ' + (ack && !ack.ok ? 'error' : '');
   };
   var yuan = function (fen) {
@@ -40,6 +51,20 @@
       giveaways.set(ack.data.giveaways || []);
     });
   });
+  // An ended session: its recording becomes the shoppable replay.
+  var recordingForm = root.querySelector('[data-role="recording"]');
+  if (recordingForm)
+    recordingForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var url = recordingForm.querySelector('[name="url"]').value.trim();
+      socket.emit('live:recording', { sessionId: sessionId, url: url }, function (ack) {
+        show(ack);
+        if (!ack.ok) return;
+        answer.textContent = labels.recordingSaved;
+        answer.className = 'live-answer ok';
+        recordingForm.querySelector('[data-role="replay-link"]').hidden = !ack.data.replayUrl;
+      });
+    });
   var startForm = root.querySelector('[data-role="giveaway-start"]');
   if (startForm) {
     startForm.addEventListener('change', function (event) {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { pickLocalized } from '../core/localized-text.ts';
 import type { LiveService } from '../live/live-service.ts';
 import type { StockReservations } from '../stock/stock-reservations.ts';
 import { PRODUCT_CATEGORIES } from './product.model.ts';
@@ -48,12 +49,20 @@ export function storefrontRoutes(services: {
       services.live.sessionOnAirPinning(skuIds),
     );
     const added = req.query.added === '1';
-    res.render('catalogue/product', { title: product.title, product, added });
+    // 在回放中看讲解: the replays that showed this product, from the moment it was shown.
+    const replays = (await services.live.replaysForSkus(product.skus.map((s) => s.id))).map(
+      (r) => ({ ...r, title: pickLocalized(r.title, req.locale) }),
+    );
+    res.render('catalogue/product', { title: product.title, product, added, replays });
   });
 
   router.get('/s/:slug', async (req, res) => {
     const shop = await shopPage(req.locale, req.params.slug);
-    res.render('catalogue/shop', { title: shop.name, shop });
+    const replays = (await services.live.replaysForShop(shop.id)).map((r) => ({
+      ...r,
+      title: pickLocalized(r.title, req.locale),
+    }));
+    res.render('catalogue/shop', { title: shop.name, shop, replays });
   });
 
   return router;

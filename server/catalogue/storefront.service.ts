@@ -186,6 +186,7 @@ export async function productPage(
 }
 
 export interface ShopPage {
+  id: string;
   slug: string;
   name: string;
   story: string;
@@ -203,6 +204,7 @@ export async function shopPage(locale: string, slug: string): Promise<ShopPage> 
     ProductModel.find({ shopId: shop._id, status: 'active' }, { _id: 1 }).lean(),
   ]);
   return {
+    id: String(shop._id),
     slug: shop.slug,
     name: pickLocalized(shop.name, locale),
     story: pickLocalized(shop.story, locale),

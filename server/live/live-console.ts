@@ -123,6 +123,7 @@ export class LiveConsole {
         pinned: pinned ? o.offerId === offerId : o.offerId === offerId ? false : o.pinned,
       }));
       await this.saveOffers(session, offers);
+      if (pinned) await this.noteMoment(session, { kind: 'pin', offerId });
     });
   }
 
@@ -139,6 +140,7 @@ export class LiveConsole {
           : { ...o, pinned: false },
       );
       await this.saveOffers(session, offers);
+      await this.noteMoment(session, { kind: 'flash', offerId });
     });
   }
 
@@ -152,6 +154,18 @@ export class LiveConsole {
       );
       await this.saveOffers(session, offers);
     });
+  }
+
+  /** Kept for the replay's chapters: what was shown on air, and when. */
+  private async noteMoment(
+    session: SessionDoc,
+    moment: { kind: 'pin' | 'flash' | 'announce'; offerId?: string; text?: string },
+  ) {
+    if (session.status !== 'live') return;
+    await LiveSessionModel.updateOne(
+      { _id: session._id },
+      { $push: { moments: { ...moment, at: new Date() } } },
+    );
   }
 
   private consoleLock<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
@@ -188,7 +202,8 @@ export class LiveConsole {
 
   async announce(actor: Actor | undefined, input: AnnounceInput) {
     const { sessionId, text } = input;
-    await controlledSession(actor, sessionId);
+    const session = await controlledSession(actor, sessionId);
+    await this.noteMoment(session, { kind: 'announce', text });
     await this.chat.postMessage(sessionId, {
       userId: actor!.id,
       name: actor!.displayName,

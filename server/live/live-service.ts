@@ -28,6 +28,7 @@ import type {
 import { findSession, type LiveDeps, type SessionDoc } from './live-sessions.ts';
 import { RoomUpdates } from './room-updates.ts';
 import { RoomView } from './room-view.ts';
+import { Replays } from './replays.ts';
 
 // What the workers and the composition root import from here.
 export { HOLD_EXPIRE_JOB } from './live-counters.ts';
@@ -42,6 +43,7 @@ export class LiveService {
   private readonly updates: RoomUpdates;
   private readonly coupons: LiveCoupons;
   private readonly giveaways: LiveGiveaways;
+  private readonly replays = new Replays();
 
   private readonly deps: LiveDeps;
 
@@ -86,6 +88,25 @@ export class LiveService {
 
   listForShop(actor: Actor | undefined, locale: string) {
     return this.view.listForShop(actor, locale);
+  }
+
+  /** An ended session's replay: the recording and its chapters. */
+  replayPage(sessionId: string, locale: string) {
+    return this.replays.page(sessionId, locale);
+  }
+
+  /** Replays that show one of these SKUs (a product page), at the moment each was shown. */
+  replaysForSkus(skuIds: string[]) {
+    return this.replays.forSkus(skuIds);
+  }
+
+  replaysForShop(shopId: string) {
+    return this.replays.forShop(shopId);
+  }
+
+  /** The streamer sets the recording of an ended session (its VOD playlist or watch link). */
+  setRecording(actor: Actor | undefined, raw: unknown) {
+    return this.replays.setRecording(actor, raw);
   }
 
   // ---------- the streamer's controls ----------

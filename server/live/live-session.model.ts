@@ -27,6 +27,19 @@ const offerSchema = new Schema(
   { _id: false },
 );
 
+export const MOMENT_KINDS = ['pin', 'flash', 'announce'] as const;
+
+/** Something the console did on air, kept with its time: a replay's chapters are made of these. */
+const momentSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    kind: { type: String, enum: MOMENT_KINDS, required: true },
+    offerId: { type: String },
+    text: { type: String, maxlength: 120 },
+  },
+  { _id: false },
+);
+
 const liveSessionSchema = new Schema(
   {
     shopId: { type: Schema.Types.ObjectId, ref: 'Shop', required: true, index: true },
@@ -44,6 +57,12 @@ const liveSessionSchema = new Schema(
     streamUrl: { type: String, maxlength: 500 },
     offers: { type: [offerSchema], default: [] },
     mutedUserIds: { type: [Schema.Types.ObjectId], default: [] },
+    moments: { type: [momentSchema], default: [] },
+    /**
+     * The recording, set by the streamer once the session is over: a video or HLS playlist played
+     * in the replay page (chapters seek in it), or a link to where it is hosted.
+     */
+    replayUrl: { type: String, maxlength: 500 },
     startedAt: { type: Date },
     endedAt: { type: Date },
   },
@@ -52,4 +71,5 @@ const liveSessionSchema = new Schema(
 
 export type LiveSession = InferSchemaType<typeof liveSessionSchema>;
 export type LiveOffer = InferSchemaType<typeof offerSchema>;
+export type LiveMoment = InferSchemaType<typeof momentSchema>;
 export const LiveSessionModel = model('LiveSession', liveSessionSchema);

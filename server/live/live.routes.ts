@@ -38,6 +38,16 @@ export function liveRoutes(services: {
     });
   });
 
+  // An ended session's shoppable replay: chapters that seek, products at the shop's price.
+  router.get('/live/:id/replay', async (req, res) => {
+    const replay = await live.replayPage(req.params.id, req.locale);
+    res.render('live/replay', {
+      title: req.t('replay.title', { title: replay.title }),
+      replay,
+      added: req.query.added === '1',
+    });
+  });
+
   // The fallback for a buy when the socket cannot connect.
   router.post('/api/live/:id/buy', async (req, res) => {
     res
@@ -142,6 +152,7 @@ function roomLabels(t: TFunction) {
     status: statusLabels(t),
     coupons: couponLabels(t),
     giveaways: giveawayLabels(t),
+    recordingSaved: t('replay.recordingSaved'),
   };
 }
 
@@ -209,5 +220,6 @@ function consoleLabels(t: TFunction) {
     status: statusLabels(t),
     coupons: couponLabels(t),
     giveaways: giveawayLabels(t),
+    recordingSaved: t('replay.recordingSaved'),
   };
 }

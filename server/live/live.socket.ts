@@ -16,6 +16,7 @@ import {
   sessionRef,
 } from './live-input.ts';
 import type { LiveService } from './live-service.ts';
+import { recordingInput } from './replays.ts';
 import { claimCouponInput, dropCouponInput } from '../promotions/coupon-terms.ts';
 import { enterGiveawayInput, startGiveawayInput } from '../promotions/giveaway-terms.ts';
 
@@ -110,6 +111,12 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
     control('live:coupon-drop', dropCouponInput, (a, i) => live.dropCoupons(a, i)),
     control('live:giveaway-start', startGiveawayInput, (a, i) => live.startGiveaway(a, i)),
     control('live:giveaway-draw', enterGiveawayInput, (a, i) => live.drawGiveawayNow(a, i)),
+    validatedEvent({
+      name: 'live:recording',
+      perTenSeconds: 10,
+      input: recordingInput,
+      handle: ({ actor }, input) => live.setRecording(actor, input),
+    }),
     control('live:dashboard', sessionRef, (a, i) => live.dashboard(a, i.sessionId)),
   ];
 }

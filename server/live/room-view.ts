@@ -91,6 +91,7 @@ export class RoomView {
       title: pickLocalized(session.title, locale),
       status: session.status,
       streamUrl: session.streamUrl ?? '',
+      replayUrl: session.replayUrl ?? '',
       isHls: /\.m3u8(\?|$)/.test(session.streamUrl ?? ''),
       scheduledAt: session.scheduledAt,
       scheduledAtMs: session.scheduledAt.getTime(),

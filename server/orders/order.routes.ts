@@ -47,10 +47,15 @@ export function orderRoutes(services: OrderRouteDeps, payTimeoutS: number): Rout
 
   router.post('/cart/add', async (req, res) => {
     await carts.add(req.cartOwner(), req.body);
+    // Back to the page the buy came from: a product page, or a replay's chapter.
+    const from = req.body?.from;
     const back =
-      typeof req.body?.productSlug === 'string' && /^[a-z0-9-]{3,80}$/.test(req.body.productSlug)
-        ? `/p/${req.body.productSlug}?added=1`
-        : '/cart';
+      typeof from === 'string' && /^\/live\/[0-9a-f]{24}\/replay$/.test(from)
+        ? `${from}?added=1`
+        : typeof req.body?.productSlug === 'string' &&
+            /^[a-z0-9-]{3,80}$/.test(req.body.productSlug)
+          ? `/p/${req.body.productSlug}?added=1`
+          : '/cart';
     res.redirect(303, back);
   });
 

@@ -295,6 +295,48 @@ export async function seedDemoCounty(
     }),
     created,
   );
+  // Last week's session, ended, with its recording: the shoppable replay's chapters are the
+  // pins, the announcement and the flash sale it made on air (the recording is a short demo
+  // video in public/demo/replays, made as docs/promotions.md says).
+  const lastWeek = Date.now() - 7 * 24 * 3600 * 1000;
+  const onAir = (seconds: number) => new Date(lastWeek + seconds * 1000);
+  await ensure(
+    LiveSessionModel,
+    { 'title.zh': '西沟花椒 上周专场' },
+    async () => ({
+      shopId: mustGet(shops, 'xigou-pepper'),
+      title: { zh: '西沟花椒 上周专场', en: "Xigou pepper, last week's session" },
+      scheduledAt: onAir(0),
+      status: 'ended' as const,
+      startedAt: onAir(0),
+      endedAt: onAir(40 * 60),
+      replayUrl: '/demo/replays/pepper-session.webm',
+      offers: [
+        {
+          offerId: 'replaypepper',
+          skuId: await sku('HJ-DHP-TJ-250'),
+          livePriceFen: 3180,
+          allotment: 80,
+          perBuyerLimit: 3,
+          pinOrder: 0,
+        },
+        {
+          offerId: 'replaysauce',
+          skuId: await sku('LJ-HJY-WL-210'),
+          livePriceFen: 1490,
+          allotment: 120,
+          perBuyerLimit: 5,
+          pinOrder: 1,
+        },
+      ],
+      moments: [
+        { at: onAir(20), kind: 'pin' as const, offerId: 'replaypepper' },
+        { at: onAir(70), kind: 'announce' as const, text: '下一款：花椒芽辣酱，拌面一绝' },
+        { at: onAir(110), kind: 'flash' as const, offerId: 'replaysauce' },
+      ],
+    }),
+    created,
+  );
   await ensure(
     LiveSessionModel,
     { 'title.zh': '虹梯关新小米 开仓直播' },

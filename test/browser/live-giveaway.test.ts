@@ -57,10 +57,7 @@ describe('browser: a lucky bag, streamer and buyers side by side', function () {
 
     // Two buyers with addresses, each on a phone; both send the keyword (one types it).
     const logins = await createBuyers(2);
-    await UserModel.updateMany(
-      { email: { $in: logins } },
-      { $set: { addresses: [DEMO_ADDRESS] } },
-    );
+    await UserModel.updateMany({ email: { $in: logins } }, { $set: { addresses: [DEMO_ADDRESS] } });
     const phones = [];
     for (const login of logins) {
       const phone = await phoneContext(env.browser, env.base);

@@ -316,6 +316,11 @@ const ACCESS: Record<string, Rule> = {
     missing: 'a well-formed code nobody was given (scans of real codes are counted)',
   },
   'GET /live/:id': { allow: EVERYONE, params: { id: 'liveSessionId' } },
+  'GET /live/:id/replay': {
+    allow: EVERYONE,
+    params: { id: 'liveSessionId' },
+    missing: 'the session is on air: it has no replay yet',
+  },
   'GET /giveaways/:giveawayId': {
     allow: EVERYONE,
     params: { giveawayId: 'missingGiveaway' },
