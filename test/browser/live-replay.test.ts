@@ -108,10 +108,13 @@ describe('browser: a shoppable replay', function () {
       await video.elementHandle(),
     );
     await first.locator('[data-testid=chapter-seek]').click();
-    await page.waitForFunction((el) => {
-      const at = (el as unknown as { currentTime: number }).currentTime;
-      return at >= 69 && at < 90;
-    }, await video.elementHandle());
+    await page.waitForFunction(
+      (el) => {
+        const at = (el as unknown as { currentTime: number }).currentTime;
+        return at >= 69 && at < 90;
+      },
+      await video.elementHandle(),
+    );
 
     // The buy is at the shop's price (¥38.80), not the live price that ended with the session.
     expect(await first.locator('[data-testid=chapter-buy]').textContent()).to.contain('¥38.80');
