@@ -65,6 +65,25 @@
         recordingForm.querySelector('[data-role="replay-link"]').hidden = !ack.data.replayUrl;
       });
     });
+  // A rehearsal: the simulated crowd's settings, and back to the real console when it ends.
+  var crowdForm = root.querySelector('[data-role="crowd"]');
+  if (crowdForm)
+    crowdForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var payload = { sessionId: sessionId };
+      ['viewers', 'commentsPerMinute', 'kouShare', 'buysPerMinute'].forEach(function (name) {
+        payload[name] = crowdForm.querySelector('[name="' + name + '"]').value.trim();
+      });
+      socket.emit('live:crowd', payload, function (ack) {
+        show(ack);
+        if (!ack.ok) return;
+        answer.textContent = labels.crowdStarted.replace('{{viewers}}', ack.data.viewers);
+        answer.className = 'live-answer ok';
+      });
+    });
+  socket.on('live:rehearsal-ended', function (ended) {
+    location.assign('/studio/live/' + ended.sessionId);
+  });
   var startForm = root.querySelector('[data-role="giveaway-start"]');
   if (startForm) {
     startForm.addEventListener('change', function (event) {
@@ -158,6 +177,10 @@
     socket.emit(action, payload, function (ack) {
       button.disabled = false;
       show(ack);
+      // Opening a rehearsal goes to its console; ending one comes back to the real session's.
+      var data = (ack.ok && ack.data) || {};
+      if (data.rehearsalId) return location.assign('/studio/live/' + data.rehearsalId);
+      if (data.discarded) return location.assign('/studio/live/' + data.sessionId);
       if (
         ack.ok &&
         (action === 'live:pin' ||

@@ -232,6 +232,9 @@
 
   // `note` says how a comment's weight became packs (要3斤 = 6 件 × 250g), before the answer.
   function answerBuy(ack, note) {
+    // A rehearsal's order: nothing to pay, nothing sent.
+    if (ack.ok && ack.data.rehearsal)
+      return say(fill(labels.rehearsalOrder, { orderNo: ack.data.orderNo }), 'ok');
     if (ack.ok && ack.data.needsAddress) return askAddress(ack.data, note);
     if (ack.ok) {
       var d = ack.data;
@@ -329,6 +332,11 @@
       },
     );
   }
+  socket.on('live:rehearsal-ended', function () {
+    state.status = 'ended';
+    render();
+    say(labels.rehearsalEnded, 'error');
+  });
   socket.on('connect', function () {
     socket.emit('live:join', { sessionId: sessionId }, function (ack) {
       if (!ack || !ack.ok) return;

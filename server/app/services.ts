@@ -173,6 +173,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
     holdQueue: liveHolds,
     coupons,
     giveaways,
+    logger,
   });
   const payments: PaymentService = new PaymentService({
     gateway: new StripeGateway(runtime.services.stripe),
@@ -263,6 +264,7 @@ export function createServices(runtime: Runtime, realtime: Realtime): Services {
       giveaways: giveawayQueue,
     },
     async close() {
+      live.stopCrowds();
       await orders.drain();
       stock.stopLease();
       await orderExpiry.close();

@@ -1,7 +1,7 @@
 // The buyer's side of a live room: the one-tap buy (the benchmarked hot path of a rush, see
 // docs/buy-path.md) and joining a sold-out offer's waitlist.
 import type { Actor } from '../accounts/actor.ts';
-import { Conflict, Unauthenticated } from '../core/errors.ts';
+import { Conflict, NotFound, Unauthenticated } from '../core/errors.ts';
 import { maskName } from '../core/masking.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { shipToOf } from '../orders/address.schema.ts';
@@ -10,12 +10,15 @@ import type { LiveCounters } from './live-counters.ts';
 import type { BuyInput, OfferRef } from './live-input.ts';
 import { findSession, offerOf, type LiveDeps, type SessionCache } from './live-sessions.ts';
 import type { RoomUpdates } from './room-updates.ts';
+import { isSimulatedBuyer } from './rehearsal-crowd.ts';
+import { isShopPerson, type Rehearsals } from './rehearsals.ts';
 
 export class LiveBuying {
   private readonly deps: LiveDeps;
   private readonly sessions: SessionCache;
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
+  private readonly rehearsals: Rehearsals;
   /** One rebuild of a session's counters at a time per process (after a Redis wipe). */
   private readonly rebuilds = new TtlCache<void>(500);
 
@@ -24,11 +27,13 @@ export class LiveBuying {
     sessions: SessionCache,
     counters: LiveCounters,
     updates: RoomUpdates,
+    rehearsals: Rehearsals,
   ) {
     this.deps = deps;
     this.sessions = sessions;
     this.counters = counters;
     this.updates = updates;
+    this.rehearsals = rehearsals;
   }
 
   /**
@@ -40,6 +45,12 @@ export class LiveBuying {
     if (!actor) throw new Unauthenticated('errors.signInToBuy');
     // Read through a one-second cache: in a rush every buyer asks about the same session.
     const session = await this.sessions.get(input.sessionId, () => findSession(input.sessionId));
+    // A rehearsal's buys stay in its own namespace; only its shop and its crowd buy there.
+    if (session.rehearsalOf) {
+      if (!isShopPerson(actor, session) && !isSimulatedBuyer(actor.id))
+        throw new NotFound('errors.sessionNotFound');
+      return this.rehearsals.buy(actor, session, input);
+    }
     const offer = offerOf(session, input.offerId);
     const placement: Placement = {
       idempotencyKey: `live-${input.clientKey}`,

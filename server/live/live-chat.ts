@@ -2,7 +2,9 @@
 // (扣1, 要3斤) for a signed-in buyer while a product is pinned.
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../accounts/actor.ts';
-import { AppError, Forbidden, Unauthenticated } from '../core/errors.ts';
+import { AppError, Forbidden, NotFound, Unauthenticated } from '../core/errors.ts';
+import { isSimulatedBuyer } from './rehearsal-crowd.ts';
+import { isShopPerson } from './rehearsals.ts';
 import { readCommentOrder } from './comment-order.ts';
 import type { LiveBuying } from './live-buying.ts';
 import type { LiveGiveaways } from './live-giveaways.ts';
@@ -44,6 +46,9 @@ export class LiveChat {
     // Mutes are kept on the session in MongoDB, so a Redis wipe does not lift them.
     if ((session.mutedUserIds ?? []).some((id) => String(id) === actor.id))
       throw new Forbidden('errors.muted');
+    // A rehearsal's room is its shop's and its simulated crowd's alone.
+    if (session.rehearsalOf && !isShopPerson(actor, session) && !isSimulatedBuyer(actor.id))
+      throw new NotFound('errors.sessionNotFound');
     const message = await this.postMessage(sessionId, {
       userId: actor.id,
       name: actor.displayName,

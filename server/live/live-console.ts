@@ -34,6 +34,7 @@ import {
   type SessionDoc,
 } from './live-sessions.ts';
 import type { RoomUpdates } from './room-updates.ts';
+import type { Rehearsals } from './rehearsals.ts';
 import { skuOnSaleInShop } from '../catalogue/catalogue-reads.ts';
 
 const HOLDING = STOCK_HOLDING_STATUSES;
@@ -44,16 +45,24 @@ export class LiveConsole {
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
   private readonly chat: LiveChat;
+  private readonly rehearsals: Rehearsals;
   private readonly locks: RedisLocks;
   private readonly dashboards = new TtlCache<Awaited<ReturnType<LiveConsole['computeDashboard']>>>(
     1000,
   );
 
-  constructor(deps: LiveDeps, counters: LiveCounters, updates: RoomUpdates, chat: LiveChat) {
+  constructor(
+    deps: LiveDeps,
+    counters: LiveCounters,
+    updates: RoomUpdates,
+    chat: LiveChat,
+    rehearsals: Rehearsals,
+  ) {
     this.deps = deps;
     this.counters = counters;
     this.updates = updates;
     this.chat = chat;
+    this.rehearsals = rehearsals;
     this.locks = new RedisLocks(deps.redis, deps.keys);
   }
 
@@ -236,17 +245,9 @@ export class LiveConsole {
 
   private async computeDashboard(session: SessionDoc) {
     const sessionId = String(session._id);
-    // Summed here rather than by $group: FerretDB v1 does not group on a compound key.
-    const orders = await liveSessionOrders(session._id, ['status', 'lines']);
-    const rows = orders.map((o) => ({
-      _id: { status: o.status },
-      orders: 1,
-      fen: o.lines.reduce((s, l) => s + l.lineTotalFen, 0),
-    }));
-    const sum = (statuses: OrderStatus[], field: 'orders' | 'fen') =>
-      rows
-        .filter((r) => statuses.includes(r._id.status as OrderStatus))
-        .reduce((s, r) => s + r[field], 0);
+    const figures = session.rehearsalOf
+      ? await this.rehearsals.figures(sessionId)
+      : await this.orderFigures(session);
     const offers = [];
     for (const offer of session.offers) {
       const c = await this.deps.stock.counters(sessionId, offer.offerId);
@@ -264,12 +265,30 @@ export class LiveConsole {
       viewers: Number(
         (await this.deps.redis.get(this.deps.keys.key('live', sessionId, 'viewers'))) ?? 0,
       ),
+      ...figures,
+      offers,
+      serverNow: Date.now(),
+    };
+  }
+
+  /** A session's orders in MongoDB, summed: all, unpaid, paid, and GMV in fen. */
+  private async orderFigures(session: SessionDoc) {
+    // Summed here rather than by $group: FerretDB v1 does not group on a compound key.
+    const orders = await liveSessionOrders(session._id, ['status', 'lines']);
+    const rows = orders.map((o) => ({
+      _id: { status: o.status },
+      orders: 1,
+      fen: o.lines.reduce((s, l) => s + l.lineTotalFen, 0),
+    }));
+    const sum = (statuses: OrderStatus[], field: 'orders' | 'fen') =>
+      rows
+        .filter((r) => statuses.includes(r._id.status as OrderStatus))
+        .reduce((s, r) => s + r[field], 0);
+    return {
       orders: sum(HOLDING, 'orders'),
       unpaid: { orders: sum(['pending_payment'], 'orders'), fen: sum(['pending_payment'], 'fen') },
       paid: { orders: sum(PAID, 'orders'), fen: sum(PAID, 'fen') },
       gmvFen: sum(HOLDING, 'fen'),
-      offers,
-      serverNow: Date.now(),
     };
   }
 }

@@ -2,6 +2,7 @@
 // (counting, claiming, using on an order) belong to server/promotions/; this part knows which
 // session is live and who may steer it.
 import type { Actor } from '../accounts/actor.ts';
+import { Conflict } from '../core/errors.ts';
 import type { ClaimCouponInput, DropCouponInput } from '../promotions/coupon-terms.ts';
 import type { CouponSession } from '../promotions/coupons.ts';
 import {
@@ -29,6 +30,8 @@ export class LiveCoupons {
 
   async drop(actor: Actor | undefined, input: DropCouponInput) {
     const session = await controlledSession(actor, input.sessionId);
+    // A rehearsal never touches money: no coupons there.
+    if (session.rehearsalOf) throw new Conflict('errors.notInRehearsal');
     return this.deps.coupons.drop(actor!, asCouponSession(session), input);
   }
 

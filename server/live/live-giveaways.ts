@@ -3,7 +3,7 @@
 // themselves (entries, the draw, the prizes) belong to server/promotions/; this part knows the
 // session, its offers and who may steer it.
 import type { Actor } from '../accounts/actor.ts';
-import { NotFound } from '../core/errors.ts';
+import { Conflict, NotFound } from '../core/errors.ts';
 import type { EnterGiveawayInput, StartGiveawayInput } from '../promotions/giveaway-terms.ts';
 import type { GiveawaySession } from '../promotions/giveaways.ts';
 import { productById, skuById } from '../catalogue/catalogue-reads.ts';
@@ -33,6 +33,8 @@ export class LiveGiveaways {
 
   async start(actor: Actor | undefined, input: StartGiveawayInput) {
     const session = await controlledSession(actor, input.sessionId);
+    // A rehearsal never touches stock: no prizes there.
+    if (session.rehearsalOf) throw new Conflict('errors.notInRehearsal');
     let prizeSku;
     if (input.prize === 'sku') {
       const offer = offerOf(session, input.offerId!);

@@ -3,7 +3,7 @@
 // state and hands each call to its part. Transport-free: sockets and HTTP routes both call these.
 import { onAirRooms, type OnAirRoom } from './on-air-figures.ts';
 import type { Actor } from '../accounts/actor.ts';
-import { SoldOut } from '../core/errors.ts';
+import { Conflict, SoldOut } from '../core/errors.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { Order } from '../orders/order-reads.ts';
 import { LiveBuying } from './live-buying.ts';
@@ -25,10 +25,13 @@ import type {
   OfferRef,
   SessionRef,
 } from './live-input.ts';
-import { findSession, type LiveDeps, type SessionDoc } from './live-sessions.ts';
+import { controlledSession, findSession, type LiveDeps, type SessionDoc } from './live-sessions.ts';
+import { rooms } from '../core/rooms.ts';
 import { RoomUpdates } from './room-updates.ts';
 import { RoomView } from './room-view.ts';
 import { Replays } from './replays.ts';
+import { Rehearsals } from './rehearsals.ts';
+import { RehearsalCrowds, type CrowdInput } from './rehearsal-crowd.ts';
 
 // What the workers and the composition root import from here.
 export { HOLD_EXPIRE_JOB } from './live-counters.ts';
@@ -44,6 +47,8 @@ export class LiveService {
   private readonly coupons: LiveCoupons;
   private readonly giveaways: LiveGiveaways;
   private readonly replays = new Replays();
+  private readonly rehearsals: Rehearsals;
+  private readonly crowds: RehearsalCrowds;
 
   private readonly deps: LiveDeps;
 
@@ -54,10 +59,31 @@ export class LiveService {
     const sessions = new TtlCache<SessionDoc>(1000, 1000, { staleWhileRevalidate: true });
     this.updates = new RoomUpdates(deps, sessions);
     this.counters = new LiveCounters(deps, sessions, this.updates);
-    this.buying = new LiveBuying(deps, sessions, this.counters, this.updates);
+    this.rehearsals = new Rehearsals(deps, this.counters, this.updates);
+    this.buying = new LiveBuying(deps, sessions, this.counters, this.updates, this.rehearsals);
     this.giveaways = new LiveGiveaways(deps, sessions);
     this.messages = new LiveChat(deps, this.buying, this.giveaways);
-    this.controls = new LiveConsole(deps, this.counters, this.updates, this.messages);
+    this.controls = new LiveConsole(
+      deps,
+      this.counters,
+      this.updates,
+      this.messages,
+      this.rehearsals,
+    );
+    // A rehearsal's simulated buyers use the room's own paths.
+    this.crowds = new RehearsalCrowds(
+      {
+        chat: (actor, input) => this.messages.chat(actor, input),
+        buy: (actor, input) => this.buying.buy(actor, input),
+        setViewers: async (sessionId, viewers) => {
+          await deps.redis.set(deps.keys.key('live', sessionId, 'viewers'), viewers, 'EX', 3600);
+          this.updates.markDirty(sessionId);
+        },
+        pretendPaid: (sessionId, orderNo) => this.rehearsals.pretendPaid(sessionId, orderNo),
+        pretendLapsed: (sessionId, orderNo) => this.rehearsals.pretendLapsed(sessionId, orderNo),
+      },
+      deps.logger,
+    );
     this.view = new RoomView(deps, sessions, this.counters, this.messages);
     this.coupons = new LiveCoupons(deps, sessions);
   }
@@ -73,9 +99,14 @@ export class LiveService {
     return onAirRooms(this.deps);
   }
 
-  /** Everything a live room shows; also sent again after every reconnect. */
-  roomState(sessionId: string, locale: string) {
-    return this.view.roomState(sessionId, locale);
+  /**
+   * Everything a live room shows; also sent again after every reconnect. A rehearsal's room is
+   * for its shop's people alone: anyone else finds nothing.
+   */
+  async roomState(sessionId: string, locale: string, actor?: Actor) {
+    const state = await this.view.roomState(sessionId, locale);
+    if (state.rehearsalOf) this.rehearsals.assertVisible(actor, await findSession(sessionId));
+    return state;
   }
 
   listForHome(locale: string) {
@@ -115,12 +146,64 @@ export class LiveService {
     return this.controls.schedule(actor, raw);
   }
 
-  goLive(actor: Actor | undefined, input: SessionRef) {
-    return this.controls.goLive(actor, input);
+  /** Going on air ends the session's rehearsal, if one is running. */
+  async goLive(actor: Actor | undefined, input: SessionRef) {
+    const session = await findSession(input.sessionId);
+    if (session.rehearsalOf) throw new Conflict('errors.rehearsalNotOnAir');
+    await this.controls.goLive(actor, input);
+    const rehearsalId = await this.rehearsals.runningFor(input.sessionId);
+    if (rehearsalId) await this.endRehearsal(actor, rehearsalId);
   }
 
-  end(actor: Actor | undefined, input: SessionRef) {
+  /** Ends a session; ending a rehearsal discards it and everything it made. */
+  async end(actor: Actor | undefined, input: SessionRef) {
+    const session = await findSession(input.sessionId);
+    if (session.rehearsalOf) return this.endRehearsal(actor, input.sessionId);
     return this.controls.end(actor, input);
+  }
+
+  // ---------- rehearsals (彩排) ----------
+
+  /** Opens (or finds) the rehearsal of a scheduled session: its own console and room. */
+  openRehearsal(actor: Actor | undefined, input: SessionRef) {
+    return this.rehearsals.open(actor, input);
+  }
+
+  runningRehearsal(sessionId: string) {
+    return this.rehearsals.runningFor(sessionId);
+  }
+
+  /** Switches the simulated buyers of a rehearsal on (or retunes them). */
+  async startCrowd(actor: Actor | undefined, input: CrowdInput) {
+    await this.rehearsalControlled(actor, input.sessionId);
+    return this.crowds.start(input);
+  }
+
+  async stopCrowd(actor: Actor | undefined, input: SessionRef) {
+    await this.rehearsalControlled(actor, input.sessionId);
+    await this.crowds.stop(input.sessionId);
+    return this.crowds.status(input.sessionId);
+  }
+
+  private async rehearsalControlled(actor: Actor | undefined, sessionId: string) {
+    const session = await controlledSession(actor, sessionId);
+    if (!session.rehearsalOf) throw new Conflict('errors.notRehearsal');
+    return session;
+  }
+
+  private async endRehearsal(actor: Actor | undefined, rehearsalId: string) {
+    const session = await this.rehearsalControlled(actor, rehearsalId);
+    await this.crowds.stop(rehearsalId);
+    await this.rehearsals.discard(session);
+    this.deps.realtime.toRoom(rooms.live(rehearsalId), 'live:rehearsal-ended', {
+      sessionId: String(session.rehearsalOf),
+    });
+    return { discarded: true, sessionId: String(session.rehearsalOf) };
+  }
+
+  /** Stops this process's simulated crowds (at shutdown). */
+  stopCrowds() {
+    this.crowds.stopAll();
   }
 
   pin(actor: Actor | undefined, input: OfferRef, pinned: boolean) {

@@ -58,6 +58,8 @@ const liveSessionSchema = new Schema(
     offers: { type: [offerSchema], default: [] },
     mutedUserIds: { type: [Schema.Types.ObjectId], default: [] },
     moments: { type: [momentSchema], default: [] },
+    /** Set on a rehearsal (彩排): the scheduled session it practises. See live/rehearsals.ts. */
+    rehearsalOf: { type: Schema.Types.ObjectId, ref: 'LiveSession' },
     /**
      * The recording, set by the streamer once the session is over: a video or HLS playlist played
      * in the replay page (chapters seek in it), or a link to where it is hosted.

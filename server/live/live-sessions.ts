@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import type { Actor } from '../accounts/actor.ts';
 import type { AddressBook } from '../accounts/address-book.ts';
 import { Forbidden, NotFound, Unauthenticated } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Realtime } from '../core/realtime.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
@@ -25,6 +26,7 @@ export interface LiveDeps {
   holdQueue: Queue;
   coupons: Coupons;
   giveaways: Giveaways;
+  logger: Logger;
 }
 
 export type SessionDoc = LiveSession & { _id: Types.ObjectId };

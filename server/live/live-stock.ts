@@ -166,15 +166,17 @@ export class LiveStock {
     orderNo: string,
     skuId: string,
     quantity: number,
+    /** A rehearsal's own keys, in place of the SKU's stock and the placement's real ones. */
+    rehearsal?: { stock: string; inflight: string; placement: string },
   ): Promise<LiveReserveOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const keys = [
-        this.stock.placementKey(idempotencyKey),
+        rehearsal?.placement ?? this.stock.placementKey(idempotencyKey),
         this.offerKey(sessionId, offerId),
         this.offerKey(sessionId, offerId, 'buyers'),
-        this.stock.counterKey(skuId),
+        rehearsal?.stock ?? this.stock.counterKey(skuId),
         `${this.holdPrefix(sessionId, offerId)}${buyerId}`,
-        this.stock.inflightKey(),
+        rehearsal?.inflight ?? this.stock.inflightKey(),
       ];
       const [kind, a, , offerEpoch] = await this.redis.liveBuy(
         keys.length,
@@ -196,6 +198,7 @@ export class LiveStock {
       if (kind === 'limit') return { kind: 'limit', left: Math.max(0, Number(a)) };
       if (kind === 'sold_out') return { kind: 'sold_out', skuId, available: 0 };
       if (a === 'offer') return { kind: 'missing_offer' };
+      if (rehearsal) throw new Error('the rehearsal stock is missing');
       await this.stock.rebuild(skuId);
     }
     throw new Error('live counters kept disappearing');
@@ -209,10 +212,11 @@ export class LiveStock {
     buyerId: string,
     quantity: number,
     offerEpoch: string,
+    returnedKey = this.keys.key('{stock}', 'live-returned', orderNo),
   ): Promise<{ heldFor?: string }> {
     const [kind, who] = await this.redis.liveReturn(
       5,
-      this.keys.key('{stock}', 'live-returned', orderNo),
+      returnedKey,
       this.offerKey(sessionId, offerId),
       this.offerKey(sessionId, offerId, 'buyers'),
       this.offerKey(sessionId, offerId, 'waitlist'),

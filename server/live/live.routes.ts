@@ -18,7 +18,7 @@ export function liveRoutes(services: {
 
   // The buyer's room: rendered on the server first (weak networks), then kept live by socket.io.
   router.get('/live/:id', async (req, res) => {
-    const state = await live.roomState(req.params.id, req.locale);
+    const state = await live.roomState(req.params.id, req.locale, req.actor);
     const liveLabels = roomLabels(req.t);
     const pinned = state.pinned;
     res.render('live/room', {
@@ -99,11 +99,14 @@ export function liveRoutes(services: {
 
   router.get('/studio/live/:id', requireRole('streamer'), async (req, res) => {
     const dashboard = await live.dashboard(req.actor, String(req.params.id));
-    const state = await live.roomState(String(req.params.id), req.locale);
+    const state = await live.roomState(String(req.params.id), req.locale, req.actor);
     res.render('studio/live-console', {
       title: state.title,
       state,
       dashboard,
+      // A scheduled session's rehearsal, if one runs (its console is a tap away).
+      rehearsalId:
+        state.status === 'scheduled' ? await live.runningRehearsal(state.sessionId) : undefined,
       consoleLabels: consoleLabels(req.t),
     });
   });
@@ -153,6 +156,7 @@ function roomLabels(t: TFunction) {
     coupons: couponLabels(t),
     giveaways: giveawayLabels(t),
     recordingSaved: t('replay.recordingSaved'),
+    crowdStarted: t('rehearsal.crowdStarted', { viewers: '{{viewers}}' }),
   };
 }
 
@@ -221,5 +225,6 @@ function consoleLabels(t: TFunction) {
     coupons: couponLabels(t),
     giveaways: giveawayLabels(t),
     recordingSaved: t('replay.recordingSaved'),
+    crowdStarted: t('rehearsal.crowdStarted', { viewers: '{{viewers}}' }),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from './live-input.ts';
 import type { LiveService } from './live-service.ts';
 import { recordingInput } from './replays.ts';
+import { crowdInput } from './rehearsal-crowd.ts';
 import { claimCouponInput, dropCouponInput } from '../promotions/coupon-terms.ts';
 import { enterGiveawayInput, startGiveawayInput } from '../promotions/giveaway-terms.ts';
 
@@ -35,7 +36,7 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       perTenSeconds: 10,
       input: sessionRef,
       async handle({ socket, actor, locale }, { sessionId }) {
-        const state = await live.roomState(sessionId, locale);
+        const state = await live.roomState(sessionId, locale, actor);
         const joined = (socket.data.liveRooms ??= new Set<string>()) as Set<string>;
         if (!joined.has(sessionId)) {
           joined.add(sessionId);
@@ -117,6 +118,9 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
       input: recordingInput,
       handle: ({ actor }, input) => live.setRecording(actor, input),
     }),
+    control('live:rehearsal-open', sessionRef, (a, i) => live.openRehearsal(a, i)),
+    control('live:crowd', crowdInput, (a, i) => live.startCrowd(a, i)),
+    control('live:crowd-stop', sessionRef, (a, i) => live.stopCrowd(a, i)),
     control('live:dashboard', sessionRef, (a, i) => live.dashboard(a, i.sessionId)),
   ];
 }

@@ -18,8 +18,9 @@ export interface OnAirRoom {
 }
 
 export async function onAirRooms(deps: Pick<LiveDeps, 'redis' | 'keys' | 'stock'>) {
+  // Rehearsals are not on air: the county never counts them.
   const sessions = await LiveSessionModel.find(
-    { status: 'live' },
+    { status: 'live', rehearsalOf: { $exists: false } },
     { shopId: 1, title: 1, startedAt: 1, offers: 1 },
   ).lean();
   return Promise.all(

@@ -86,7 +86,7 @@ export class Replays {
     return {
       sessionId,
       title: pickLocalized(session.title, locale),
-      shop: shop ? { name: shop.name, slug: shop.slug } : null,
+      shop: shop ? { name: pickLocalized(shop.name, locale), slug: shop.slug } : null,
       replayUrl: session.replayUrl,
       playsInPage: PLAYS_IN_PAGE.test(session.replayUrl),
       endedAt: session.endedAt,

@@ -92,6 +92,8 @@ export class RoomView {
       status: session.status,
       streamUrl: session.streamUrl ?? '',
       replayUrl: session.replayUrl ?? '',
+      /** A rehearsal (彩排): the scheduled session it practises. */
+      rehearsalOf: session.rehearsalOf ? String(session.rehearsalOf) : null,
       isHls: /\.m3u8(\?|$)/.test(session.streamUrl ?? ''),
       scheduledAt: session.scheduledAt,
       scheduledAtMs: session.scheduledAt.getTime(),
@@ -144,7 +146,10 @@ export class RoomView {
    */
   async sessionOnAirPinning(skuIds: string[]): Promise<string | undefined> {
     const wanted = new Set(skuIds);
-    const onAir = await LiveSessionModel.find({ status: 'live' }, { offers: 1 }).lean();
+    const onAir = await LiveSessionModel.find(
+      { status: 'live', rehearsalOf: { $exists: false } },
+      { offers: 1 },
+    ).lean();
     const found = onAir.find((s) => s.offers.some((o) => o.pinned && wanted.has(String(o.skuId))));
     return found ? String(found._id) : undefined;
   }
@@ -155,7 +160,11 @@ export class RoomView {
    */
   async listForHome(locale: string) {
     const [onAir, next] = await Promise.all([
-      LiveSessionModel.find({ status: 'live' }).sort({ scheduledAt: -1 }).limit(12).lean(),
+      // Rehearsals are their shop's alone.
+      LiveSessionModel.find({ status: 'live', rehearsalOf: { $exists: false } })
+        .sort({ scheduledAt: -1 })
+        .limit(12)
+        .lean(),
       LiveSessionModel.find({
         status: 'scheduled',
         scheduledAt: { $gte: new Date(Date.now() - STALE_SCHEDULE_MS) },

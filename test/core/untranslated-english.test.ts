@@ -27,6 +27,8 @@ import { BatchModel } from '../../server/hub/batch.model.ts';
 import { CourierModel } from '../../server/hub/courier.model.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
 import { LiveSessionModel } from '../../server/live/live-session.model.ts';
+import { parseInput } from '../../server/core/validation.ts';
+import { startGiveawayInput } from '../../server/promotions/giveaway-terms.ts';
 import { newOrderNo } from '../../server/orders/order-numbers.ts';
 import { OrderModel, ORDER_STATUSES, type Order } from '../../server/orders/order.model.ts';
 import { DEMO_PASSWORD } from '../../server/seed/demo-county.ts';
@@ -613,6 +615,25 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
     const products = await ProductModel.find({}, { slug: 1, shopId: 1 }).lean();
     const shops = await ShopModel.find({}, { slug: 1 }).lean();
     const sessions = await LiveSessionModel.find({ shopId: xigou._id }, { _id: 1 }).lean();
+    // The demo's replay, and a lucky bag drawn in the session on air (its public record).
+    const replays = await LiveSessionModel.find(
+      { replayUrl: { $exists: true } },
+      { _id: 1 },
+    ).lean();
+    const onAir = (await LiveSessionModel.findOne({ shopId: xigou._id, status: 'live' }).lean())!;
+    const bag = await scene.web.services.live.startGiveaway(
+      { id: '64b000000000000000000001', role: 'admin', displayName: '县电商中心' },
+      parseInput(startGiveawayInput, {
+        sessionId: String(onAir._id),
+        prize: 'coupon',
+        off_yuan: '3',
+        min_yuan: '30',
+        winners: '2',
+        entry: 'tap',
+        duration_s: '60',
+      }),
+    );
+    await scene.web.services.giveaways.draw(bag.giveawayId, { now: true });
     // The parcel's own code (the label's QR) and one line's, of the demo and the flow parcels.
     const codes = await TraceCodeModel.find({
       parcelNo: { $in: [demo.parcelNo!, parcelNo!] },
@@ -637,6 +658,8 @@ describe('untranslated English in what a person reads (zh-CN)', function () {
       '/s/:slug': { slug: shops.map((s) => s.slug) },
       '/studio/products/:id': { id: xigouProducts.map((p) => String(p._id)) },
       '/live/:id': { id: sessions.map((s) => String(s._id)) },
+      '/live/:id/replay': { id: replays.map((s) => String(s._id)) },
+      '/giveaways/:giveawayId': { giveawayId: [bag.giveawayId] },
       '/studio/live/:id': { id: sessions.map((s) => String(s._id)) },
       '/t/:code': { code: codes.map((c) => c.code) },
       '/documents/:id': {

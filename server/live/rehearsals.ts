@@ -1,0 +1,278 @@
+// Rehearsals (彩排): a streamer practises a scheduled session before going on air. A rehearsal is
+// a session of its own (`rehearsalOf` names the real one) with the same console and room, seen
+// only by the shop's own people. Its offers count in Redis like any session's, but its orders
+// never reach placeOrder: they are decided by live-buy.lua against a stock counter of the
+// rehearsal's own (never the SKU's), kept in Redis under the rehearsal's namespace, marked 彩排,
+// and discarded with everything else when the rehearsal ends. See docs/rehearsal.md.
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../accounts/actor.ts';
+import { Conflict, Invalid, NotFound, SoldOut } from '../core/errors.ts';
+import { maskName } from '../core/masking.ts';
+import type { LiveCounters } from './live-counters.ts';
+import type { BuyInput, SessionRef } from './live-input.ts';
+import { LiveSessionModel } from './live-session.model.ts';
+import { controlledSession, offerOf, type LiveDeps, type SessionDoc } from './live-sessions.ts';
+import type { RoomUpdates } from './room-updates.ts';
+
+/** A rehearsal sells from a pretend stock this large: its allotments are what limit it. */
+const PRETEND_STOCK = 1_000_000;
+/** Everything a rehearsal leaves in Redis goes at its end, or after a day at the latest. */
+const KEEP_S = 24 * 3600;
+
+export interface RehearsalOrder {
+  orderNo: string;
+  buyerId: string;
+  offerId: string;
+  quantity: number;
+  totalFen: number;
+  offerEpoch: string;
+  at: number;
+}
+
+/** The shop's own people: its streamers and assistants, or the county admin. */
+export function isShopPerson(actor: Actor | undefined, session: SessionDoc): boolean {
+  if (!actor) return false;
+  return (
+    actor.role === 'admin' || (actor.role === 'streamer' && actor.shopId === String(session.shopId))
+  );
+}
+
+export class Rehearsals {
+  private readonly deps: LiveDeps;
+  private readonly counters: LiveCounters;
+  private readonly updates: RoomUpdates;
+
+  constructor(deps: LiveDeps, counters: LiveCounters, updates: RoomUpdates) {
+    this.deps = deps;
+    this.counters = counters;
+    this.updates = updates;
+  }
+
+  private key(rehearsalId: string, ...rest: string[]) {
+    // The {stock} tag: live-buy.lua touches these beside the offer's own keys.
+    return this.deps.keys.key('{stock}', 'rehearsal', rehearsalId, ...rest);
+  }
+
+  /** Opens (or finds) the rehearsal of a scheduled session; answers its id. */
+  async open(actor: Actor | undefined, input: SessionRef): Promise<{ rehearsalId: string }> {
+    const session = await controlledSession(actor, input.sessionId);
+    if (session.rehearsalOf) throw new Conflict('errors.alreadyRehearsal');
+    if (session.status !== 'scheduled') throw new Conflict('errors.rehearseScheduledOnly');
+    const existing = await LiveSessionModel.findOne(
+      { rehearsalOf: session._id },
+      { _id: 1 },
+    ).lean();
+    if (existing) return { rehearsalId: String(existing._id) };
+    const now = new Date();
+    const rehearsal = await LiveSessionModel.create({
+      shopId: session.shopId,
+      title: { zh: `【彩排】${session.title.zh}`, en: `[Rehearsal] ${session.title.en}` },
+      scheduledAt: now,
+      status: 'live',
+      startedAt: now,
+      streamUrl: session.streamUrl,
+      rehearsalOf: session._id,
+      offers: session.offers.map((o) => ({
+        offerId: o.offerId,
+        skuId: o.skuId,
+        livePriceFen: o.livePriceFen,
+        allotment: o.allotment,
+        perBuyerLimit: o.perBuyerLimit,
+        pinOrder: o.pinOrder,
+        pinned: false,
+      })),
+    });
+    const rehearsalId = String(rehearsal._id);
+    await this.ensureStock(rehearsalId);
+    await this.counters.syncWindows(rehearsalId);
+    return { rehearsalId };
+  }
+
+  /**
+   * A buy in a rehearsal room: decided by the same script as a real buy, against the offer's
+   * counters and the rehearsal's pretend stock, and kept as a rehearsal order in Redis.
+   */
+  async buy(actor: Actor, session: SessionDoc, input: BuyInput) {
+    const rehearsalId = String(session._id);
+    const offer = offerOf(session, input.offerId);
+    const orderNo = `RH${Date.now().toString().slice(-8)}${randomBytes(2).toString('hex')}`;
+    await this.ensureStock(rehearsalId);
+    const take = () =>
+      this.deps.stock.buy(
+        rehearsalId,
+        input.offerId,
+        actor.id,
+        `${actor.id}:live-${input.clientKey}`,
+        orderNo,
+        String(offer.skuId),
+        input.quantity,
+        {
+          stock: this.key(rehearsalId, 'stock'),
+          inflight: this.key(rehearsalId, 'inflight'),
+          placement: this.key(rehearsalId, 'placement', actor.id, input.clientKey),
+        },
+      );
+    let outcome = await take();
+    if (outcome.kind === 'missing_offer') {
+      // Counters lost (a Redis wipe): made again from the session, as for any session.
+      await this.counters.ensureCounters(session);
+      outcome = await take();
+    }
+    if (outcome.kind === 'duplicate') {
+      const earlier = await this.order(rehearsalId, outcome.orderNo);
+      if (!earlier) throw new Conflict('errors.tryAgain');
+      return this.answer(earlier);
+    }
+    if (outcome.kind === 'closed') throw new Conflict('errors.offerClosed');
+    if (outcome.kind === 'sold_out') throw new SoldOut('errors.rehearsalSoldOut');
+    if (outcome.kind === 'limit')
+      throw new Invalid(
+        'errors.buyerLimit',
+        [{ field: 'quantity', code: 'validation.buyerLimit' }],
+        { left: outcome.left },
+      );
+    if (outcome.kind !== 'reserved') throw new Conflict('errors.tryAgain');
+    const order: RehearsalOrder = {
+      orderNo,
+      buyerId: actor.id,
+      offerId: input.offerId,
+      quantity: input.quantity,
+      totalFen: offer.livePriceFen * input.quantity,
+      offerEpoch: outcome.offerEpoch,
+      at: Date.now(),
+    };
+    await this.deps.redis
+      .multi()
+      .hset(this.key(rehearsalId, 'orders'), orderNo, JSON.stringify(order))
+      .hdel(this.key(rehearsalId, 'inflight'), orderNo)
+      .hincrby(this.key(rehearsalId, 'figures'), 'orders', 1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaid', 1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaidFen', order.totalFen)
+      .expire(this.key(rehearsalId, 'orders'), KEEP_S)
+      .expire(this.key(rehearsalId, 'figures'), KEEP_S)
+      .exec();
+    this.updates.markDirty(rehearsalId, {
+      name: maskName(actor.displayName),
+      quantity: input.quantity,
+      offerId: input.offerId,
+      at: Date.now(),
+    });
+    return this.answer(order);
+  }
+
+  /** The pretend stock a rehearsal sells from (made again if Redis lost it). */
+  private async ensureStock(rehearsalId: string) {
+    const key = this.key(rehearsalId, 'stock');
+    await this.deps.redis
+      .multi()
+      .hsetnx(key, 'available', PRETEND_STOCK)
+      .hsetnx(key, 'epoch', 'rehearsal')
+      .expire(key, KEEP_S)
+      .exec();
+  }
+
+  private answer(order: RehearsalOrder) {
+    return {
+      orderNo: order.orderNo,
+      totalFen: order.totalFen,
+      quantity: order.quantity,
+      payBy: null,
+      needsAddress: false,
+      shipTo: null,
+      rehearsal: true,
+    };
+  }
+
+  private async order(rehearsalId: string, orderNo: string): Promise<RehearsalOrder | null> {
+    const raw = await this.deps.redis.hget(this.key(rehearsalId, 'orders'), orderNo);
+    return raw ? (JSON.parse(raw) as RehearsalOrder) : null;
+  }
+
+  /** A simulated buyer pays (pretend money: only the rehearsal's figures move). */
+  async pretendPaid(rehearsalId: string, orderNo: string) {
+    const order = await this.order(rehearsalId, orderNo);
+    if (!order) return;
+    // Once only: the order leaves the unpaid hash as it is counted paid.
+    if ((await this.deps.redis.hsetnx(this.key(rehearsalId, 'settled'), orderNo, 'paid')) === 0)
+      return;
+    await this.deps.redis
+      .multi()
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaid', -1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaidFen', -order.totalFen)
+      .hincrby(this.key(rehearsalId, 'figures'), 'paid', 1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'paidFen', order.totalFen)
+      .expire(this.key(rehearsalId, 'settled'), KEEP_S)
+      .exec();
+  }
+
+  /**
+   * A simulated buyer never pays: the order lapses and its units go back to the offer, or to the
+   * first on its waitlist as a hold, through the same script as a real order's.
+   */
+  async pretendLapsed(rehearsalId: string, orderNo: string) {
+    const order = await this.order(rehearsalId, orderNo);
+    if (!order) return;
+    if ((await this.deps.redis.hsetnx(this.key(rehearsalId, 'settled'), orderNo, 'lapsed')) === 0)
+      return;
+    await this.deps.redis
+      .multi()
+      .hincrby(this.key(rehearsalId, 'figures'), 'orders', -1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaid', -1)
+      .hincrby(this.key(rehearsalId, 'figures'), 'unpaidFen', -order.totalFen)
+      .exec();
+    await this.deps.stock.giveBack(
+      rehearsalId,
+      order.offerId,
+      orderNo,
+      order.buyerId,
+      order.quantity,
+      order.offerEpoch,
+      this.key(rehearsalId, 'returned', orderNo),
+    );
+    this.updates.markDirty(rehearsalId);
+  }
+
+  /** The console's numbers, from the rehearsal's own figures. */
+  async figures(rehearsalId: string) {
+    const f = await this.deps.redis.hgetall(this.key(rehearsalId, 'figures'));
+    const n = (k: string) => Number(f[k] ?? 0);
+    return {
+      orders: n('orders'),
+      unpaid: { orders: n('unpaid'), fen: n('unpaidFen') },
+      paid: { orders: n('paid'), fen: n('paidFen') },
+      gmvFen: n('unpaidFen') + n('paidFen'),
+    };
+  }
+
+  /** Ends the rehearsal: the session, its counters, orders, chat and figures are all discarded. */
+  async discard(session: SessionDoc) {
+    const rehearsalId = String(session._id);
+    const { redis, keys } = this.deps;
+    // Every key of a rehearsal is under one of these (ids are of one length: no other matches).
+    for (const base of [
+      keys.key('{stock}', 'live', rehearsalId),
+      this.key(rehearsalId),
+      keys.key('live', rehearsalId),
+    ]) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 500);
+        if (found.length > 0) await redis.del(...found);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    await LiveSessionModel.deleteOne({ _id: session._id, rehearsalOf: { $exists: true } });
+  }
+
+  /** The rehearsal the console of a real session may reopen, if one is running. */
+  async runningFor(sessionId: string): Promise<string | undefined> {
+    const found = await LiveSessionModel.findOne({ rehearsalOf: sessionId }, { _id: 1 }).lean();
+    return found ? String(found._id) : undefined;
+  }
+
+  /** A rehearsal's room and console are for the shop's own people; others find nothing. */
+  assertVisible(actor: Actor | undefined, session: SessionDoc) {
+    if (session.rehearsalOf && !isShopPerson(actor, session))
+      throw new NotFound('errors.sessionNotFound');
+  }
+}
