@@ -181,8 +181,9 @@ export class LiveService {
 
   async stopCrowd(actor: Actor | undefined, input: SessionRef) {
     await this.rehearsalControlled(actor, input.sessionId);
+    const ran = this.crowds.status(input.sessionId);
     await this.crowds.stop(input.sessionId);
-    return this.crowds.status(input.sessionId);
+    return { ...ran, running: false };
   }
 
   private async rehearsalControlled(actor: Actor | undefined, sessionId: string) {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../server/core/config.ts';
 import { ParcelModel } from '../../server/hub/parcel.model.ts';
+import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { childEnv } from '../support/processes.ts';
 import { inProcessWeb } from '../support/web-scene.ts';
 
@@ -61,6 +62,7 @@ describe('the README commands', function () {
     const unaccounted = shellCommands().filter(
       (command) =>
         !command.startsWith('npm run courier ') &&
+        !command.startsWith('npm run rehearse ') &&
         !RUN_ELSEWHERE.some(([pattern]) => pattern.test(command)),
     );
     expect(unaccounted).to.deep.equal([]);
@@ -86,5 +88,32 @@ describe('the README commands', function () {
     expect(sent.stdout).to.match(/^200 /);
     const parcel = (await ParcelModel.findOne({ waybillNo: waybill }).lean())!;
     expect(parcel.status).to.equal('delivered');
+  });
+
+  it('runs the rehearsal command as written: simulated orders, real orders untouched', async () => {
+    const [command] = shellCommands().filter((c) => c.startsWith('npm run rehearse '));
+    const args = command!.split(/\s+/).slice(1);
+    const { stdout } = await run('npm', ['--silent', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...childEnv(), PUBLIC_URL: scene.base },
+      timeout: 90_000,
+    }).catch((error: { message: string; stdout?: string; stderr?: string }) => {
+      throw new Error(`${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      // The logger's lines (pino) are on stdout too.
+      .filter((l) => !('level' in l));
+    expect(lines[0])
+      .to.have.property('console')
+      .that.matches(/\/studio\/live\/[0-9a-f]{24}$/);
+    const done = lines.at(-1)!;
+    expect(done).to.include({ done: true, kept: false });
+    expect(done.rehearsalOrders).to.be.a('number').above(0);
+    expect(done.realOrdersAfter).to.equal(done.realOrdersBefore);
+    const rehearsalId = lines[0]!.rehearsalId as string;
+    expect(await LiveSessionModel.findById(rehearsalId).lean()).to.equal(null);
   });
 });
