@@ -146,7 +146,7 @@ describe('rehearsals (彩排) with simulated buyers', () => {
     );
 
     // Ending it discards the session and every key it made.
-    expect(await keysOf(rehearsalId)).to.not.be.empty;
+    expect(await keysOf(rehearsalId)).to.not.have.length(0);
     expect(await live.end(admin, { sessionId: rehearsalId })).to.deep.include({ discarded: true });
     expect(await LiveSessionModel.findById(rehearsalId).lean()).to.equal(null);
     expect(await keysOf(rehearsalId)).to.deep.equal([]);
