@@ -1,7 +1,7 @@
 // `npm run screenshots -- [--base http://localhost:3000]`: phone-sized screenshots of the
-// storefront, the live room and the trace page, the live console and the hub at tablet size, and
-// the county's dashboard on both, for docs/screenshots/, taken from a running `npm start` with
-// the demo data.
+// storefront, the live room (coupons, a lucky bag, a replay, a rehearsal) and the trace page, the
+// live console and the hub at tablet size, and the county's dashboard on both, for
+// docs/screenshots/, taken from a running `npm start` with a fresh demo.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../server/core/config.ts';
@@ -157,6 +157,72 @@ try {
   await couponRoom.screenshot({ path: out('pay-coupon-phone'), fullPage: true });
   process.stdout.write(`wrote ${out('pay-coupon-phone')}\n`);
   await couponBuyer.close();
+  // A lucky bag: one jar for one winner who comments 福袋; 陈晓 enters from the phone, the
+  // console draws at once, and the phone shows the win and the public record.
+  const bagForm = console.locator('[data-testid=giveaway-start]');
+  await bagForm.locator('input[name=winners]').fill('1');
+  await bagForm.locator('input[name=entry][value=keyword]').check();
+  await bagForm.locator('input[name=keyword]').fill('福袋');
+  await bagForm.locator('input[name=duration_s]').fill('300');
+  await console.click('[data-testid=giveaway-start-submit]');
+  await console.waitForSelector('[data-testid=console-giveaways] [data-testid=giveaway]');
+  const bagBuyer = await phoneContext(browser, values.base!);
+  const bagRoom = await bagBuyer.newPage();
+  await signIn(bagRoom, '13800000001', consoleUrl.replace('/studio/live/', '/live/'));
+  const bagCard = bagRoom.locator('[data-testid=room-giveaways] [data-testid=giveaway]').first();
+  await bagCard.locator('[data-testid=giveaway-keyword]').click();
+  await bagRoom.waitForSelector('[data-role=answer].ok');
+  await bagRoom.waitForTimeout(800); // the count, pushed within half a second
+  await bagRoom.screenshot({ path: out('live-giveaway-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-giveaway-phone')}\n`);
+  await console.locator('[data-testid=giveaway-draw-now]').first().click();
+  await bagRoom.waitForSelector('[data-testid=giveaway-won]');
+  await bagCard.scrollIntoViewIfNeeded();
+  await bagRoom.screenshot({ path: out('live-giveaway-won-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('live-giveaway-won-phone')}\n`);
+  await console.waitForSelector('[data-testid=console-giveaways] [data-testid=giveaway-winners]');
+  await console
+    .locator('[data-testid=giveaway-start]')
+    .screenshot({ path: out('live-giveaway-start-tablet') });
+  process.stdout.write(`wrote ${out('live-giveaway-start-tablet')}\n`);
+  await bagCard.locator('[data-testid=giveaway-record]').click();
+  await bagRoom.waitForSelector('[data-testid=record-verified]');
+  await bagRoom.screenshot({ path: out('giveaway-record-phone'), fullPage: true });
+  process.stdout.write(`wrote ${out('giveaway-record-phone')}\n`);
+  // Last week's session as a shoppable replay, found from the shop page; the first chapter.
+  await bagRoom.goto('/s/xigou-pepper');
+  await bagRoom.click('[data-testid=shop-replay]');
+  await bagRoom.waitForSelector('[data-testid=replay-chapters]');
+  await bagRoom.locator('[data-testid=chapter-seek]').first().click();
+  await bagRoom.waitForTimeout(1500);
+  await bagRoom.screenshot({ path: out('replay-phone'), fullPage: true });
+  process.stdout.write(`wrote ${out('replay-phone')}\n`);
+  await bagBuyer.close();
+
+  // A rehearsal of the millet session: its streamer switches on 200 simulated buyers.
+  const millet = await tablet.newPage();
+  await signIn(millet, '13900000002', '/studio/live');
+  await millet.locator('a[href^="/studio/live/"]', { hasText: '虹梯关新小米' }).first().click();
+  await millet.click('[data-testid=rehearsal-open], [data-testid=rehearsal-back]');
+  await millet.waitForSelector('[data-testid=rehearsal-banner]');
+  await millet.locator('button[data-testid^=pin-]').first().click();
+  await millet.waitForSelector('[data-testid=crowd-form]');
+  await millet.click('[data-testid=crowd-start]');
+  await millet.waitForTimeout(8000); // the crowd's comments and buys, and a dashboard refresh
+  await millet.screenshot({ path: out('rehearsal-console-tablet'), fullPage: true });
+  process.stdout.write(`wrote ${out('rehearsal-console-tablet')}\n`);
+  const streamerPhone = await phoneContext(browser, values.base!);
+  const rehearsalRoom = await streamerPhone.newPage();
+  await signIn(rehearsalRoom, '13900000002', millet.url().replace('/studio/live/', '/live/'));
+  await rehearsalRoom.waitForSelector('[data-testid=room-rehearsal]');
+  await rehearsalRoom.waitForTimeout(3000);
+  await rehearsalRoom.screenshot({ path: out('rehearsal-room-phone'), fullPage: false });
+  process.stdout.write(`wrote ${out('rehearsal-room-phone')}\n`);
+  await streamerPhone.close();
+  await millet.click('[data-testid=rehearsal-end]');
+  await millet.waitForSelector('[data-testid=rehearsal-open]');
+  await millet.close();
+
   // Scheduling a session: the live price in 元; a price typed wrong comes back beside its field.
   await console.goto('/studio/live');
   await console.fill('input[name=title_zh]', '腊八节 花椒小米专场');
