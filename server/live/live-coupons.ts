@@ -4,20 +4,13 @@
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict } from '../core/errors.ts';
 import type { ClaimCouponInput, DropCouponInput } from '../promotions/coupon-terms.ts';
-import type { CouponSession } from '../promotions/coupons.ts';
 import {
+  asPromotionSession,
   controlledSession,
   findSession,
   type LiveDeps,
   type SessionCache,
-  type SessionDoc,
 } from './live-sessions.ts';
-
-const asCouponSession = (session: SessionDoc): CouponSession => ({
-  id: String(session._id),
-  shopId: String(session.shopId),
-  live: session.status === 'live',
-});
 
 export class LiveCoupons {
   private readonly deps: LiveDeps;
@@ -32,13 +25,13 @@ export class LiveCoupons {
     const session = await controlledSession(actor, input.sessionId);
     // A rehearsal never touches money: no coupons there.
     if (session.rehearsalOf) throw new Conflict('errors.notInRehearsal');
-    return this.deps.coupons.drop(actor!, asCouponSession(session), input);
+    return this.deps.coupons.drop(actor!, asPromotionSession(session), input);
   }
 
   /** A claim in a rush reads the session through the one-second cache, as a buy does. */
   async claim(actor: Actor | undefined, input: ClaimCouponInput) {
     const session = await this.sessions.get(input.sessionId, () => findSession(input.sessionId));
-    return this.deps.coupons.claim(actor, asCouponSession(session), input.couponId);
+    return this.deps.coupons.claim(actor, asPromotionSession(session), input.couponId);
   }
 
   /** The room's coupons, with the ones this buyer holds. */

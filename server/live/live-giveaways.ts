@@ -5,22 +5,15 @@
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import type { EnterGiveawayInput, StartGiveawayInput } from '../promotions/giveaway-terms.ts';
-import type { GiveawaySession } from '../promotions/giveaways.ts';
 import { productById, skuById } from '../catalogue/catalogue-reads.ts';
 import {
+  asPromotionSession,
   controlledSession,
   findSession,
   offerOf,
   type LiveDeps,
   type SessionCache,
-  type SessionDoc,
 } from './live-sessions.ts';
-
-const asGiveawaySession = (session: SessionDoc): GiveawaySession => ({
-  id: String(session._id),
-  shopId: String(session.shopId),
-  live: session.status === 'live',
-});
 
 export class LiveGiveaways {
   private readonly deps: LiveDeps;
@@ -43,7 +36,7 @@ export class LiveGiveaways {
       if (!sku || !product) throw new NotFound('errors.productUnavailable');
       prizeSku = { skuId: String(sku._id), title: product.title, spec: sku.spec };
     }
-    return this.deps.giveaways.start(actor!, asGiveawaySession(session), input, prizeSku);
+    return this.deps.giveaways.start(actor!, asPromotionSession(session), input, prizeSku);
   }
 
   /** The streamer draws now, before the time is up (立即开奖). */
@@ -61,7 +54,7 @@ export class LiveGiveaways {
   /** A buyer's tap on 参与, read through the session cache as a buy is. */
   async enter(actor: Actor | undefined, input: EnterGiveawayInput) {
     const session = await this.sessions.get(input.sessionId, () => findSession(input.sessionId));
-    return this.deps.giveaways.enter(actor, asGiveawaySession(session), input.giveawayId);
+    return this.deps.giveaways.enter(actor, asPromotionSession(session), input.giveawayId);
   }
 
   /** A comment that is the open giveaway's keyword enters it (once). */

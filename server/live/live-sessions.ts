@@ -13,6 +13,7 @@ import type { TtlCache } from '../core/ttl-cache.ts';
 import type { OrderService } from '../orders/order-service.ts';
 import type { Coupons } from '../promotions/coupons.ts';
 import type { Giveaways } from '../promotions/giveaways.ts';
+import type { PromotionSession } from '../promotions/promotion-session.ts';
 import { LiveSessionModel, type LiveOffer, type LiveSession } from './live-session.model.ts';
 import type { LiveStock } from './live-stock.ts';
 
@@ -40,6 +41,13 @@ export async function findSession(sessionId: string): Promise<SessionDoc> {
   if (!session) throw new NotFound('errors.sessionNotFound');
   return session as SessionDoc;
 }
+
+/** The session as the promotions (coupons, lucky bags) know it. */
+export const asPromotionSession = (session: SessionDoc): PromotionSession => ({
+  id: String(session._id),
+  shopId: String(session.shopId),
+  live: session.status === 'live',
+});
 
 export function offerOf(session: SessionDoc, offerId: string): LiveOffer {
   const offer = session.offers.find((o) => o.offerId === offerId);

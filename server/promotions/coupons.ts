@@ -16,6 +16,8 @@ import { CouponCounters } from './coupon-counters.ts';
 import { CouponClaimModel, CouponModel, type Coupon } from './coupon.model.ts';
 import { couponLabel, discountFen, useCouponInput, type DropCouponInput } from './coupon-terms.ts';
 import { parseInput } from '../core/validation.ts';
+import type { PromotionSession } from './promotion-session.ts';
+import { CoalescedPushes } from '../core/coalesced-pushes.ts';
 
 /** What the coupons need from the order side (OrderService.unpaid). */
 export interface CouponOrders {
@@ -39,11 +41,7 @@ export interface CouponsDeps {
 }
 
 /** The session a coupon belongs to, as the live domain knows it. */
-export interface CouponSession {
-  id: string;
-  shopId: string;
-  live: boolean;
-}
+export type CouponSession = PromotionSession;
 
 /** Remaining counts are pushed to the room at most this often per coupon. */
 const ROOM_PUSH_MS = 500;
@@ -65,7 +63,7 @@ export class Coupons {
   private readonly coupons = new TtlCache<Coupon | null>(2000, 1000);
   /** A session's coupons: thousands of buyers join a room within seconds, each shown them. */
   private readonly bySession = new TtlCache<Coupon[]>(1000, 1000, { staleWhileRevalidate: true });
-  private readonly pushes = new Map<string, NodeJS.Timeout>();
+  private readonly pushes = new CoalescedPushes(ROOM_PUSH_MS);
 
   constructor(deps: CouponsDeps) {
     this.deps = deps;
@@ -359,13 +357,7 @@ export class Coupons {
 
   /** Tells the room what is left of a coupon, at most twice a second per coupon. */
   private pushSoon(sessionId: string, couponId: string) {
-    if (this.pushes.has(couponId)) return;
-    const timer = setTimeout(() => {
-      this.pushes.delete(couponId);
-      this.pushNow(sessionId);
-    }, ROOM_PUSH_MS);
-    timer.unref();
-    this.pushes.set(couponId, timer);
+    this.pushes.soon(couponId, () => this.pushNow(sessionId));
   }
 
   private pushNow(sessionId: string) {

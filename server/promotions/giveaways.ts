@@ -15,6 +15,8 @@ import { RedisLocks } from '../core/redis-lock.ts';
 import type { RedisKeys } from '../core/redis.ts';
 import { rooms } from '../core/rooms.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
+import { CoalescedPushes } from '../core/coalesced-pushes.ts';
+import type { PromotionSession } from './promotion-session.ts';
 import type { Coupons } from './coupons.ts';
 import { draw, entryToken, seedCommitment, verifyDraw } from './giveaway-draw.ts';
 import { GiveawayEntries } from './giveaway-entries.ts';
@@ -44,11 +46,7 @@ export interface GiveawaysDeps {
 }
 
 /** The session a giveaway belongs to, as the live domain knows it. */
-export interface GiveawaySession {
-  id: string;
-  shopId: string;
-  live: boolean;
-}
+export type GiveawaySession = PromotionSession;
 
 /** The prize SKU as the live domain found it among the session's offers. */
 export interface PrizeSku {
@@ -70,7 +68,7 @@ export class Giveaways {
   private readonly bySession = new TtlCache<GiveawayDoc[]>(1000, 1000, {
     staleWhileRevalidate: true,
   });
-  private readonly pushes = new Map<string, NodeJS.Timeout>();
+  private readonly pushes = new CoalescedPushes(ROOM_PUSH_MS);
 
   constructor(deps: GiveawaysDeps) {
     this.deps = deps;
@@ -354,13 +352,7 @@ export class Giveaways {
 
   /** Tells the room the entry count, at most twice a second per giveaway. */
   private pushSoon(sessionId: string, giveawayId: string) {
-    if (this.pushes.has(giveawayId)) return;
-    const timer = setTimeout(() => {
-      this.pushes.delete(giveawayId);
-      this.pushNow(sessionId);
-    }, ROOM_PUSH_MS);
-    timer.unref();
-    this.pushes.set(giveawayId, timer);
+    this.pushes.soon(giveawayId, () => this.pushNow(sessionId));
   }
 
   private pushNow(sessionId: string) {

@@ -5,11 +5,10 @@
 // record draws the same winners again.
 import { expect } from 'chai';
 import { UserModel } from '../../server/accounts/user.model.ts';
-import { ShopModel } from '../../server/catalogue/shop.model.ts';
-import { LiveSessionModel } from '../../server/live/live-session.model.ts';
 import { OrderModel } from '../../server/orders/order.model.ts';
 import { GiveawayModel } from '../../server/promotions/giveaway.model.ts';
-import { BUYER_PASSWORD, createBuyers, skuWithStock } from '../support/fixtures.ts';
+import { BUYER_PASSWORD, createBuyers } from '../support/fixtures.ts';
+import { liveSession } from '../support/live-room.ts';
 import { DEMO_ADDRESS } from '../support/http-client.ts';
 import { phoneContext, signIn, tabletContext, webAndBrowser } from './browser.ts';
 
@@ -18,32 +17,15 @@ describe('browser: a lucky bag, streamer and buyers side by side', function () {
   const env = webAndBrowser({ workers: true });
 
   it('the streamer starts a lucky bag; buyers enter by tap and by keyword; the draw gives the winner a ¥0 order', async () => {
-    const sku = await skuWithStock(20, 3880);
-    const shop = (await ShopModel.findOne({ slug: 'xigou-pepper' }).lean())!;
-    const session = await LiveSessionModel.create({
-      shopId: shop._id,
-      title: { zh: '花椒专场 福袋', en: 'Pepper session with a lucky bag' },
-      scheduledAt: new Date(),
-      status: 'live',
-      offers: [
-        {
-          offerId: 'bagpepper',
-          skuId: sku._id,
-          livePriceFen: 2990,
-          allotment: 10,
-          perBuyerLimit: 5,
-          pinned: true,
-        },
-      ],
-    });
-    const sessionId = String(session._id);
+    // A pepper session on air with one pinned offer (20 jars, ten of them live).
+    const { sessionId, offerId } = await liveSession(10, 5, 20);
 
     // 申小花's console: one jar free for one winner, enter by commenting 福袋 or tapping.
     const streamer = await tabletContext(env.browser, env.base);
     const console = await streamer.newPage();
     await signIn(console, '13900000001', `/studio/live/${sessionId}`);
     const form = console.locator('[data-testid=giveaway-start]');
-    await form.locator('select[name=offerId]').selectOption('bagpepper');
+    await form.locator('select[name=offerId]').selectOption(offerId);
     await form.locator('input[name=winners]').fill('1');
     await form.locator('input[name=entry][value=keyword]').check();
     await form.locator('input[name=keyword]').fill('福袋');
