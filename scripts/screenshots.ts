@@ -213,7 +213,11 @@ try {
   process.stdout.write(`wrote ${out('rehearsal-console-tablet')}\n`);
   const streamerPhone = await phoneContext(browser, values.base!);
   const rehearsalRoom = await streamerPhone.newPage();
-  await signIn(rehearsalRoom, '13900000002', millet.url().replace('/studio/live/', '/live/'));
+  await signIn(
+    rehearsalRoom,
+    '13900000002',
+    new URL(millet.url()).pathname.replace('/studio/live/', '/live/'),
+  );
   await rehearsalRoom.waitForSelector('[data-testid=room-rehearsal]');
   await rehearsalRoom.waitForTimeout(3000);
   await rehearsalRoom.screenshot({ path: out('rehearsal-room-phone'), fullPage: false });

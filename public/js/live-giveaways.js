@@ -41,7 +41,7 @@
       var c = el('section', 'giveaway is-' + g.status);
       c.setAttribute('data-giveaway', g.giveawayId);
       c.setAttribute('data-testid', 'giveaway');
-      var head = el('h3', null, '🎁 ' + L.heading + ' · ' + prizeText(g));
+      var head = el('h3', null, L.heading + ' · ' + prizeText(g));
       c.appendChild(head);
       var facts = el('p', 'muted');
       facts.appendChild(el('span', null, fill(L.winnersCount, { count: g.winners }) + ' · '));
