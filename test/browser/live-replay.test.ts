@@ -100,6 +100,18 @@ describe('browser: a shoppable replay', function () {
       '该商品已下架',
     );
     expect(await chapters.nth(2).locator('[data-testid=chapter-buy]').count()).to.equal(0);
+    // A buy sent for it anyway (an old page, a crafted form) is refused with a reason.
+    const refused = await page.request.post('/cart/add', {
+      form: {
+        _csrf: (await page.locator('.chapter-buy input[name=_csrf]').first().inputValue())!,
+        skuId: String(dropped._id),
+        quantity: '1',
+        from: `/live/${sessionId}/replay`,
+      },
+      maxRedirects: 0,
+    });
+    expect(refused.status()).to.equal(404);
+    expect(await refused.text()).to.contain('找不到这个商品规格');
 
     // Tapping the time seeks the recording there.
     const video = page.locator('[data-testid=replay-video]');
