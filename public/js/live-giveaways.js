@@ -66,8 +66,10 @@
               'live:giveaway-draw',
               { sessionId: o.sessionId, giveawayId: g.giveawayId },
               function (ack) {
-                if (!ack.ok) o.say(ack.message, 'error');
-                else o.say(fill(L.drawn, { count: ack.data.result.winners.length }), 'ok');
+                now.disabled = false;
+                if (!ack.ok) return o.say(ack.message, 'error');
+                var result = ack.data && ack.data.result;
+                if (result) o.say(fill(L.drawn, { count: result.winners.length }), 'ok');
               },
             );
           });
@@ -162,7 +164,9 @@
       });
       list = giveaways.map(function (g) {
         var m = g.mine || mine[g.giveawayId];
-        if (m && g.result && !g.mine) {
+        // A win is never taken back (the win's own push may come first); without a token the
+        // buyer's entry is not known here.
+        if (m && g.result && !g.mine && m.token && !m.won) {
           m.won = g.result.winners.some(function (w) {
             return w.token === m.token;
           });

@@ -455,7 +455,7 @@
       if (!ack.ok) return answerBuy(ack);
       input.value = '';
       if (ack.data.enteredGiveaway) {
-        giveaways.entered(null);
+        giveaways.entered(ack.data.enteredGiveaway.giveawayId, ack.data.enteredGiveaway.token);
         say(labels.giveaways.enteredByComment, 'ok');
       } else if (ack.data.order) answerBuy({ ok: true, data: ack.data.order }, ack.data.note);
       else if (ack.data.orderError) say(ack.data.orderError.message, 'error');

@@ -114,6 +114,8 @@ export class LiveBuying {
     if (!actor) throw new Unauthenticated('errors.signInToBuy');
     const { sessionId, offerId } = input;
     const session = await findSession(sessionId);
+    if (session.rehearsalOf && !isShopPerson(actor, session) && !isSimulatedBuyer(actor.id))
+      throw new NotFound('errors.sessionNotFound');
     offerOf(session, offerId);
     await this.counters.ensureCounters(session);
     return { position: await this.deps.stock.joinWaitlist(sessionId, offerId, actor.id) };

@@ -57,8 +57,8 @@ export class LiveChat {
     });
     if (session.status !== 'live') return { message };
     // The open lucky bag's keyword enters it (once, however often it is sent).
-    if (await this.giveaways.enterByComment(actor, sessionId, text))
-      return { message, enteredGiveaway: true };
+    const entered = await this.giveaways.enterByComment(actor, sessionId, text);
+    if (entered) return { message, enteredGiveaway: entered };
     const pinned = session.offers.find((o) => o.pinned);
     if (!pinned) return { message };
     const sku = await skuById(pinned.skuId);

@@ -113,10 +113,13 @@ export class LiveConsole {
     const endedAt = new Date();
     await LiveSessionModel.updateOne({ _id: session._id }, { $set: { status: 'ended', endedAt } });
     await this.counters.syncWindows(sessionId);
-    // Lucky bags still open are drawn now (a coupon prize is given before coupons close).
-    await this.deps.giveaways.sessionEnded(sessionId);
-    // Claims stop; claimed coupons stay usable for the hours the streamer chose.
-    await this.deps.coupons.sessionEnded(sessionId, endedAt);
+    try {
+      // Lucky bags still open are drawn now; one that cannot be (busy) is left to the sweep.
+      await this.deps.giveaways.sessionEnded(sessionId);
+    } finally {
+      // Claims stop; claimed coupons stay usable for the hours the streamer chose.
+      await this.deps.coupons.sessionEnded(sessionId, endedAt);
+    }
     this.updates.markDirty(sessionId);
   }
 

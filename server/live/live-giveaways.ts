@@ -3,7 +3,8 @@
 // themselves (entries, the draw, the prizes) belong to server/promotions/; this part knows the
 // session, its offers and who may steer it.
 import type { Actor } from '../accounts/actor.ts';
-import { Conflict, NotFound } from '../core/errors.ts';
+import { Conflict, Invalid, NotFound } from '../core/errors.ts';
+import { readCommentOrder } from './comment-order.ts';
 import type { EnterGiveawayInput, StartGiveawayInput } from '../promotions/giveaway-terms.ts';
 import { productById, skuById } from '../catalogue/catalogue-reads.ts';
 import {
@@ -28,6 +29,11 @@ export class LiveGiveaways {
     const session = await controlledSession(actor, input.sessionId);
     // A rehearsal never touches stock: no prizes there.
     if (session.rehearsalOf) throw new Conflict('errors.notInRehearsal');
+    // A keyword that reads as an order (扣1, 要3斤) would enter buyers instead of selling to them.
+    if (input.keyword && readCommentOrder(input.keyword, ''))
+      throw new Invalid('errors.invalid', [
+        { field: 'keyword', code: 'validation.giveawayKeywordIsOrder' },
+      ]);
     let prizeSku;
     if (input.prize === 'sku') {
       const offer = offerOf(session, input.offerId!);
@@ -42,13 +48,11 @@ export class LiveGiveaways {
   /** The streamer draws now, before the time is up (立即开奖). */
   async drawNow(actor: Actor | undefined, input: EnterGiveawayInput) {
     const session = await controlledSession(actor, input.sessionId);
-    const views = await this.deps.giveaways.roomGiveaways(String(session._id));
-    if (!views.some((g) => g.giveawayId === input.giveawayId))
-      throw new NotFound('errors.giveawayNotFound');
+    // Only a bag of this session: another's is not found, and never drawn from here.
+    const bag = await this.deps.giveaways.view(input.giveawayId);
+    if (bag.sessionId !== String(session._id)) throw new NotFound('errors.giveawayNotFound');
     await this.deps.giveaways.draw(input.giveawayId, { now: true });
-    return (await this.deps.giveaways.roomGiveaways(String(session._id), actor!.id)).find(
-      (g) => g.giveawayId === input.giveawayId,
-    );
+    return this.deps.giveaways.view(input.giveawayId, actor!.id);
   }
 
   /** A buyer's tap on 参与, read through the session cache as a buy is. */

@@ -81,6 +81,7 @@ export class LiveService {
         },
         pretendPaid: (sessionId, orderNo) => this.rehearsals.pretendPaid(sessionId, orderNo),
         pretendLapsed: (sessionId, orderNo) => this.rehearsals.pretendLapsed(sessionId, orderNo),
+        state: this.rehearsals.crowdState,
       },
       deps.logger,
     );
@@ -148,7 +149,7 @@ export class LiveService {
 
   /** Going on air ends the session's rehearsal, if one is running. */
   async goLive(actor: Actor | undefined, input: SessionRef) {
-    const session = await findSession(input.sessionId);
+    const session = await controlledSession(actor, input.sessionId);
     if (session.rehearsalOf) throw new Conflict('errors.rehearsalNotOnAir');
     await this.controls.goLive(actor, input);
     const rehearsalId = await this.rehearsals.runningFor(input.sessionId);
@@ -157,7 +158,7 @@ export class LiveService {
 
   /** Ends a session; ending a rehearsal discards it and everything it made. */
   async end(actor: Actor | undefined, input: SessionRef) {
-    const session = await findSession(input.sessionId);
+    const session = await controlledSession(actor, input.sessionId);
     if (session.rehearsalOf) return this.endRehearsal(actor, input.sessionId);
     return this.controls.end(actor, input);
   }

@@ -155,8 +155,8 @@ function roomLabels(t: TFunction) {
     status: statusLabels(t),
     coupons: couponLabels(t),
     giveaways: giveawayLabels(t),
-    recordingSaved: t('replay.recordingSaved'),
-    crowdStarted: t('rehearsal.crowdStarted', { viewers: '{{viewers}}' }),
+    rehearsalOrder: t('rehearsal.order', { orderNo: '{{orderNo}}' }),
+    rehearsalEnded: t('rehearsal.ended'),
   };
 }
 

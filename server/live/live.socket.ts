@@ -69,7 +69,8 @@ export function liveSocketEvents(live: LiveService): SocketEvent[] {
         return {
           message: result.message,
           order: result.order ?? null,
-          enteredGiveaway: 'enteredGiveaway' in result,
+          // The lucky bag this comment entered (its keyword), with the buyer's entry token.
+          enteredGiveaway: 'enteredGiveaway' in result ? result.enteredGiveaway : null,
           // How a weight became packs, said to the buyer alone (with the refusal, if any).
           note,
           orderError: failed

@@ -48,7 +48,25 @@ export interface CrowdRoom {
   setViewers(sessionId: string, viewers: number): Promise<void>;
   pretendPaid(sessionId: string, orderNo: string): Promise<void>;
   pretendLapsed(sessionId: string, orderNo: string): Promise<void>;
+  /**
+   * The crowd's state in Redis, in the rehearsal's namespace: its settings and the running
+   * process's last beat, so any process can retune or stop a crowd another one runs.
+   */
+  state: {
+    read(sessionId: string): Promise<CrowdState | null>;
+    /** `onlyIfThere`: a beat never brings back a crowd that was stopped meanwhile. */
+    write(sessionId: string, state: CrowdState, ttlS: number, onlyIfThere?: boolean): Promise<void>;
+    clear(sessionId: string): Promise<void>;
+  };
 }
+
+export interface CrowdState {
+  settings: CrowdInput;
+  beat: number;
+}
+
+/** A crowd whose process has not beaten for this long is taken over by the next start. */
+const BEAT_STALE_MS = 5000;
 
 interface Running {
   settings: CrowdInput;
@@ -58,6 +76,8 @@ interface Running {
   owed: { comments: number; buys: number };
   figures: { comments: number; buys: number; refused: number };
   followUps: Set<NodeJS.Timeout>;
+  /** The tick under way, awaited by stop (a discard must not race a buy). */
+  ticking: Promise<void> | null;
 }
 
 /**
@@ -81,44 +101,63 @@ export class RehearsalCrowds {
     this.logger = logger;
   }
 
-  /** Starts (or retunes) the crowd of a rehearsal. */
+  /** Starts (or retunes) the crowd of a rehearsal, wherever it runs. */
   async start(input: CrowdInput) {
     const { sessionId } = input;
+    const current = await this.room.state.read(sessionId);
+    const elsewhere =
+      !this.running.has(sessionId) && current && Date.now() - current.beat < BEAT_STALE_MS;
+    await this.room.state.write(
+      sessionId,
+      { settings: input, beat: current?.beat ?? Date.now() },
+      LONGEST_MS / 1000,
+    );
+    await this.room.setViewers(sessionId, input.viewers);
     const existing = this.running.get(sessionId);
-    if (existing) {
-      existing.settings = input;
-      await this.room.setViewers(sessionId, input.viewers);
-      return this.status(sessionId);
-    }
+    if (existing) existing.settings = input;
+    // Running on another process: it reads the new settings at its next tick.
+    if (existing || elsewhere) return { running: true, ...input, ...existing?.figures };
     const run: Running = {
       settings: input,
       until: Date.now() + LONGEST_MS,
       owed: { comments: 0, buys: 0 },
       figures: { comments: 0, buys: 0, refused: 0 },
       followUps: new Set(),
+      ticking: null,
       timer: setInterval(() => {
-        void this.tick(sessionId).catch((error: unknown) =>
-          this.logger.warn({ err: error, sessionId }, 'rehearsal crowd tick failed'),
-        );
+        if (run.ticking) return; // a slow second: skip a beat rather than pile up
+        run.ticking = this.tick(sessionId)
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error, sessionId }, 'rehearsal crowd tick failed'),
+          )
+          .finally(() => (run.ticking = null));
       }, TICK_MS),
     };
     run.timer.unref();
     this.running.set(sessionId, run);
-    await this.room.setViewers(sessionId, input.viewers);
     return this.status(sessionId);
   }
 
+  /** Stops the crowd, wherever it runs (the one here at once, another at its next tick). */
   async stop(sessionId: string) {
+    await this.room.state.clear(sessionId);
+    await this.stopHere(sessionId);
+    await this.room.state.clear(sessionId);
+    await this.room.setViewers(sessionId, 0).catch(() => {});
+  }
+
+  private async stopHere(sessionId: string) {
     const run = this.running.get(sessionId);
     if (!run) return;
     clearInterval(run.timer);
     for (const t of run.followUps) clearTimeout(t);
     this.running.delete(sessionId);
-    await this.room.setViewers(sessionId, 0).catch(() => {});
+    await run.ticking;
   }
 
+  /** At shutdown: this process's crowds stop; their state lapses, another start takes over. */
   stopAll() {
-    for (const sessionId of [...this.running.keys()]) void this.stop(sessionId);
+    for (const sessionId of [...this.running.keys()]) void this.stopHere(sessionId);
   }
 
   status(sessionId: string) {
@@ -130,9 +169,19 @@ export class RehearsalCrowds {
   async tick(sessionId: string) {
     const run = this.running.get(sessionId);
     if (!run) return;
-    if (Date.now() > run.until) return this.stop(sessionId);
+    const state = await this.room.state.read(sessionId);
+    // Stopped from another process, or its time is up.
+    if (!state || Date.now() > run.until) return void this.stopHere(sessionId);
+    run.settings = state.settings;
+    await this.room.state.write(
+      sessionId,
+      { ...state, beat: Date.now() },
+      Math.max(1, Math.ceil((run.until - Date.now()) / 1000)),
+      true,
+    );
     const session = await findSession(sessionId).catch(() => null);
-    if (!session || !session.rehearsalOf || session.status !== 'live') return this.stop(sessionId);
+    if (!session || !session.rehearsalOf || session.status !== 'live')
+      return void this.stopHere(sessionId);
     const s = run.settings;
     const viewers = Math.max(1, s.viewers);
     const anyone = () => simulatedBuyer(sessionId, Math.floor(Math.random() * viewers));

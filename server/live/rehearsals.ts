@@ -2,17 +2,19 @@
 // a session of its own (`rehearsalOf` names the real one) with the same console and room, seen
 // only by the shop's own people. Its offers count in Redis like any session's, but its orders
 // never reach placeOrder: they are decided by live-buy.lua against a stock counter of the
-// rehearsal's own (never the SKU's), kept in Redis under the rehearsal's namespace, marked 彩排,
+// rehearsal's own (the SKU's units are never taken), kept in Redis under its namespace, marked 彩排,
 // and discarded with everything else when the rehearsal ends. See docs/rehearsal.md.
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, Invalid, NotFound, SoldOut } from '../core/errors.ts';
 import { maskName } from '../core/masking.ts';
+import { RedisLocks } from '../core/redis-lock.ts';
 import type { LiveCounters } from './live-counters.ts';
 import type { BuyInput, SessionRef } from './live-input.ts';
 import { LiveSessionModel } from './live-session.model.ts';
 import { controlledSession, offerOf, type LiveDeps, type SessionDoc } from './live-sessions.ts';
 import type { RoomUpdates } from './room-updates.ts';
+import type { CrowdRoom, CrowdState } from './rehearsal-crowd.ts';
 
 /** A rehearsal sells from a pretend stock this large: its allotments are what limit it. */
 const PRETEND_STOCK = 1_000_000;
@@ -41,11 +43,13 @@ export class Rehearsals {
   private readonly deps: LiveDeps;
   private readonly counters: LiveCounters;
   private readonly updates: RoomUpdates;
+  private readonly locks: RedisLocks;
 
   constructor(deps: LiveDeps, counters: LiveCounters, updates: RoomUpdates) {
     this.deps = deps;
     this.counters = counters;
     this.updates = updates;
+    this.locks = new RedisLocks(deps.redis, deps.keys);
   }
 
   private key(rehearsalId: string, ...rest: string[]) {
@@ -58,6 +62,16 @@ export class Rehearsals {
     const session = await controlledSession(actor, input.sessionId);
     if (session.rehearsalOf) throw new Conflict('errors.alreadyRehearsal');
     if (session.status !== 'scheduled') throw new Conflict('errors.rehearseScheduledOnly');
+    // Two tablets tapping 开始彩排 at once get the same rehearsal.
+    return this.locks.hold(
+      'rehearsal-open',
+      input.sessionId,
+      () => this.openOnce(session),
+      'errors.tryAgain',
+    );
+  }
+
+  private async openOnce(session: SessionDoc): Promise<{ rehearsalId: string }> {
     const existing = await LiveSessionModel.findOne(
       { rehearsalOf: session._id },
       { _id: 1 },
@@ -85,7 +99,20 @@ export class Rehearsals {
     const rehearsalId = String(rehearsal._id);
     await this.ensureStock(rehearsalId);
     await this.counters.syncWindows(rehearsalId);
+    await this.expireOffers(rehearsal.toObject() as SessionDoc);
     return { rehearsalId };
+  }
+
+  /** A rehearsal's offer counters go by themselves a day on, should it never be ended. */
+  private async expireOffers(session: SessionDoc) {
+    const { stock, redis } = this.deps;
+    const id = String(session._id);
+    const pipeline = redis.pipeline();
+    for (const offer of session.offers) {
+      pipeline.expire(stock.offerKey(id, offer.offerId), KEEP_S);
+      pipeline.expire(stock.offerKey(id, offer.offerId, 'buyers'), KEEP_S);
+    }
+    await pipeline.exec();
   }
 
   /**
@@ -114,8 +141,12 @@ export class Rehearsals {
       );
     let outcome = await take();
     if (outcome.kind === 'missing_offer') {
-      // Counters lost (a Redis wipe): made again from the session, as for any session.
-      await this.counters.ensureCounters(session);
+      // Counters lost (a Redis wipe): made again from the session, if it was not ended meanwhile
+      // (a late buy must not bring back a discarded rehearsal's keys).
+      const fresh = await LiveSessionModel.findById(rehearsalId).lean();
+      if (!fresh) throw new NotFound('errors.sessionNotFound');
+      await this.counters.ensureCounters(fresh as SessionDoc);
+      await this.expireOffers(fresh as SessionDoc);
       outcome = await take();
     }
     if (outcome.kind === 'duplicate') {
@@ -232,6 +263,22 @@ export class Rehearsals {
     this.updates.markDirty(rehearsalId);
   }
 
+  /** Where the simulated crowd keeps its settings and its process's beat (rehearsal-crowd.ts). */
+  readonly crowdState: CrowdRoom['state'] = {
+    read: async (rehearsalId) => {
+      const raw = await this.deps.redis.get(this.key(rehearsalId, 'crowd'));
+      return raw ? (JSON.parse(raw) as CrowdState) : null;
+    },
+    write: async (rehearsalId, state, ttlS, onlyIfThere = false) => {
+      const key = this.key(rehearsalId, 'crowd');
+      if (onlyIfThere) await this.deps.redis.set(key, JSON.stringify(state), 'EX', ttlS, 'XX');
+      else await this.deps.redis.set(key, JSON.stringify(state), 'EX', ttlS);
+    },
+    clear: async (rehearsalId) => {
+      await this.deps.redis.del(this.key(rehearsalId, 'crowd'));
+    },
+  };
+
   /** The console's numbers, from the rehearsal's own figures. */
   async figures(rehearsalId: string) {
     const f = await this.deps.redis.hgetall(this.key(rehearsalId, 'figures'));
@@ -257,7 +304,12 @@ export class Rehearsals {
       let cursor = '0';
       do {
         const [next, found] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 500);
-        if (found.length > 0) await redis.del(...found);
+        // One key at a time: keys of different hash slots in one command fail on a cluster.
+        if (found.length > 0) {
+          const pipeline = redis.pipeline();
+          for (const key of found) pipeline.unlink(key);
+          await pipeline.exec();
+        }
         cursor = next;
       } while (cursor !== '0');
     }

@@ -4,7 +4,8 @@
 // live price ended with the session). Replays are listed on the shop and product pages.
 import type { Actor } from '../accounts/actor.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
-import { pickLocalized } from '../core/localized-text.ts';
+import { pickLocalized, type LocalizedText } from '../core/localized-text.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import { z } from 'zod';
 import { objectIdSchema, parseInput, plainText } from '../core/validation.ts';
 import { productsByIds, shopById, skusByIds } from '../catalogue/catalogue-reads.ts';
@@ -28,7 +29,12 @@ export const chapterTime = (seconds: number) =>
 
 const PLAYS_IN_PAGE = /\.(m3u8|mp4|webm)(\?|$)/;
 
+type ReplayLink = { sessionId: string; title: LocalizedText; seconds: number; time: string };
+
 export class Replays {
+  /** Product pages are viewed far more often than replays are made: read through 30 s. */
+  private readonly bySkus = new TtlCache<ReplayLink[]>(30_000, 1000);
+
   /** The streamer (or the admin) sets or clears the recording of an ended session. */
   async setRecording(actor: Actor | undefined, raw: unknown) {
     const input = parseInput(recordingInput, raw);
@@ -99,7 +105,11 @@ export class Replays {
    * was first shown. Ended sessions are many but small; FerretDB v1 matches arrays by scanning
    * anyway, so the match is made here.
    */
-  async forSkus(skuIds: string[], limit = 3) {
+  forSkus(skuIds: string[], limit = 3): Promise<ReplayLink[]> {
+    return this.bySkus.get([...skuIds].sort().join(','), () => this.findForSkus(skuIds, limit));
+  }
+
+  private async findForSkus(skuIds: string[], limit: number): Promise<ReplayLink[]> {
     const wanted = new Set(skuIds);
     const sessions = await LiveSessionModel.find(
       { status: 'ended', replayUrl: { $exists: true } },

@@ -10,6 +10,8 @@ const BIG_ROOM_FLUSH_MS = 1000;
 /** Purchases the room's feed shows (public/js/live-room.js keeps as many). */
 const FEED_SHOWN = 5;
 
+const VIEWERS_TTL_S = 7 * 24 * 3600;
+
 export class RoomUpdates {
   private readonly deps: LiveDeps;
   private readonly sessions: SessionCache;
@@ -22,8 +24,12 @@ export class RoomUpdates {
 
   async viewerJoined(sessionId: string, delta: 1 | -1) {
     const key = this.deps.keys.key('live', sessionId, 'viewers');
+    // A viewer leaving a room whose count is gone (a discarded rehearsal) makes no new key.
+    if (delta < 0 && (await this.deps.redis.exists(key)) === 0) return;
     const n = await this.deps.redis.incrby(key, delta);
-    if (n < 0) await this.deps.redis.set(key, 0);
+    if (n < 0) await this.deps.redis.set(key, 0, 'KEEPTTL');
+    // A count nobody touches for a week goes with its session's other keys.
+    await this.deps.redis.expire(key, VIEWERS_TTL_S);
     this.markDirty(sessionId);
   }
 

@@ -162,8 +162,23 @@ export class Refunds {
       .sort()
       .join(',');
     const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
-    // Goods given at ¥0 (a lucky bag's prize) were not paid for: nothing goes back.
     if (amountFen > 0) await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
+    // Goods given at ¥0 (a lucky bag's prize) were not paid for: nothing goes back, but the
+    // lines are recorded, so the same units cannot be reported short twice.
+    else
+      await RefundModel.updateOne(
+        { refundKey: key },
+        {
+          $setOnInsert: {
+            orderNo: order.orderNo,
+            amountFen: 0,
+            reason: 'short pick',
+            status: 'succeeded',
+            lines: refundLines,
+          },
+        },
+        { upsert: true },
+      );
     const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
     if (order.status === 'partially_refunded') {
       // A further short pick: its refund goes on the timeline too (the order page and the

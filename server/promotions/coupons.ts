@@ -178,7 +178,9 @@ export class Coupons {
         { couponId: coupon.couponId },
         { $set: { useUntil: new Date(endedAt.getTime() + coupon.hoursAfter * 3600_000) } },
       );
-      await this.counters.close(coupon);
+      // A lucky bag's prize is never claimed in the room: it stays open for a draw that is
+      // finished late (by the sweep), and its winners use it within the same hours.
+      if (!coupon.prizeOf) await this.counters.close(coupon);
       this.coupons.forget(coupon.couponId);
     }
     this.bySession.forget(sessionId);

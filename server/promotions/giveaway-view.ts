@@ -6,6 +6,7 @@ import type { Giveaway } from './giveaway.model.ts';
 
 export interface GiveawayView {
   giveawayId: string;
+  sessionId: string;
   status: 'open' | 'drawing' | 'drawn';
   prize:
     | { kind: 'sku'; title: { zh: string; en: string }; spec: { zh: string; en: string } }
@@ -39,6 +40,7 @@ export function giveawayView(
   const drawnMine = token ? (g.drawn ?? []).includes(token) : false;
   return {
     giveawayId: g.giveawayId,
+    sessionId: String(g.sessionId),
     status: g.status,
     prize:
       g.prize.kind === 'sku'

@@ -53,9 +53,9 @@ const giveawaySchema = new Schema(
     /** Secret until the draw; its SHA-256 (`seedHash`) is public from the start. */
     seed: { type: String, required: true },
     seedHash: { type: String, required: true },
-    // The record, once drawn: the sorted entry tokens and their hash, the drawn order and who won.
+    // The record, once drawn: the entry tokens' count and hash (the tokens themselves are in
+    // GiveawayEntryList), the drawn order and who won.
     entryCount: { type: Number },
-    entries: { type: [String], default: undefined },
     entriesHash: { type: String },
     drawn: { type: [String], default: undefined },
     results: { type: [winnerSchema], default: undefined },
@@ -67,6 +67,19 @@ const giveawaySchema = new Schema(
   { timestamps: true },
 );
 
+/**
+ * A drawn giveaway's entry tokens, sorted (`_id` is the giveaway's id). Kept apart from the
+ * giveaway, which the room reads every second: a big bag has tens of thousands of them.
+ */
+const giveawayEntryListSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    entries: { type: [String], default: [] },
+  },
+  { timestamps: true },
+);
+
 export type Giveaway = InferSchemaType<typeof giveawaySchema>;
+export const GiveawayEntryListModel = model('GiveawayEntryList', giveawayEntryListSchema);
 export type PrizeKind = (typeof PRIZE_KINDS)[number];
 export const GiveawayModel = model('Giveaway', giveawaySchema);

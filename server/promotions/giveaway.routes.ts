@@ -14,7 +14,7 @@ export function giveawayRoutes(services: { giveaways: Giveaways }): Router {
   router.get('/giveaways/:giveawayId', async (req, res) => {
     const id = giveawayIdSchema.safeParse(req.params.giveawayId);
     if (!id.success) throw new NotFound('errors.giveawayNotFound');
-    const { giveaway: g, ...check } = await services.giveaways.record(id.data);
+    const { giveaway: g, entries, ...check } = await services.giveaways.record(id.data);
     const prize =
       g.prize.kind === 'sku'
         ? req.t('giveaways.prizeSku', {
@@ -39,7 +39,7 @@ export function giveawayRoutes(services: { giveaways: Giveaways }): Router {
               seed: g.seed,
               entryCount: g.entryCount ?? 0,
               entriesHash: g.entriesHash,
-              entries: (g.entries ?? []).join('\n'),
+              entries: entries.join('\n'),
               results: (g.results ?? []).map((r, i) => ({
                 rank: i + 1,
                 token: r.token,

@@ -20,7 +20,7 @@ import type { PromotionSession } from './promotion-session.ts';
 import type { Coupons } from './coupons.ts';
 import { draw, entryToken, seedCommitment, verifyDraw } from './giveaway-draw.ts';
 import { GiveawayEntries } from './giveaway-entries.ts';
-import { GiveawayModel, type Giveaway } from './giveaway.model.ts';
+import { GiveawayEntryListModel, GiveawayModel, type Giveaway } from './giveaway.model.ts';
 import { sameKeyword, type StartGiveawayInput } from './giveaway-terms.ts';
 import { giveawayView, type GiveawayView } from './giveaway-view.ts';
 
@@ -141,6 +141,7 @@ export class Giveaways {
   /** A buyer taps 参与: one entry each; a second tap is told so, an entry after the end too. */
   async enter(actor: Actor | undefined, session: GiveawaySession, giveawayId: string) {
     if (!actor) throw new Unauthenticated('errors.signInToEnter');
+    if (!session.live) throw new Conflict('errors.sessionNotLive');
     const find = async () =>
       (await this.sessionGiveaways(session.id)).find((g) => g.giveawayId === giveawayId);
     let giveaway = await find();
@@ -160,9 +161,13 @@ export class Giveaways {
 
   /**
    * A comment in the room: if it is the keyword of the session's open giveaway, it enters (once;
-   * repeats and floods count once). Says whether this comment was a new entry.
+   * repeats and floods count once). Answers the entry if this comment was a new one.
    */
-  async enterByComment(actor: Actor, sessionId: string, text: string): Promise<boolean> {
+  async enterByComment(
+    actor: Actor,
+    sessionId: string,
+    text: string,
+  ): Promise<{ giveawayId: string; token: string } | null> {
     const open = (await this.sessionGiveaways(sessionId)).find(
       (g) =>
         g.status === 'open' &&
@@ -171,10 +176,11 @@ export class Giveaways {
         sameKeyword(text, g.keyword) &&
         g.endsAt.getTime() > Date.now(),
     );
-    if (!open) return false;
+    if (!open) return null;
     const outcome = await this.enterOnce(open, actor);
-    if (outcome.kind === 'ok') this.pushSoon(sessionId, open.giveawayId);
-    return outcome.kind === 'ok';
+    if (outcome.kind !== 'ok') return null;
+    this.pushSoon(sessionId, open.giveawayId);
+    return { giveawayId: open.giveawayId, token: entryToken(open.giveawayId, actor.id) };
   }
 
   private async enterOnce(giveaway: GiveawayDoc, actor: Actor) {
@@ -186,6 +192,13 @@ export class Giveaways {
       outcome = await this.entries.enter(giveawayId, actor.id, actor.displayName);
     }
     return outcome;
+  }
+
+  /** One giveaway as the room shows it, read afresh (the console's answer to 立即开奖). */
+  async view(giveawayId: string, buyerId?: string): Promise<GiveawayView> {
+    const g = await this.giveaway(giveawayId);
+    if (!g) throw new NotFound('errors.giveawayNotFound');
+    return this.viewOf(g, buyerId);
   }
 
   /** The room's giveaways (the latest three), with whether this buyer entered or won. */
@@ -233,13 +246,18 @@ export class Giveaways {
     const record = draw(g.seed, [...byToken.keys()], g.winners);
     const drawnBuyers = record.drawn.map((t) => byToken.get(t)!);
     const names = await this.entries.names(g.giveawayId, drawnBuyers);
+    // The list first: a record whose giveaway says drawn always has its entries.
+    await GiveawayEntryListModel.updateOne(
+      { _id: g.giveawayId },
+      { $setOnInsert: { entries: record.entries } },
+      { upsert: true },
+    );
     await GiveawayModel.updateOne(
       { giveawayId: g.giveawayId, status: 'open' },
       {
         $set: {
           status: 'drawing',
           entryCount: record.entries.length,
-          entries: record.entries,
           entriesHash: record.entriesHash,
           drawn: record.drawn,
           results: record.drawn.map((token, i) => ({
@@ -307,7 +325,8 @@ export class Giveaways {
       { status: { $in: ['open', 'drawing'] }, endsAt: { $lte: new Date() } },
       { giveawayId: 1 },
     ).lean();
-    for (const g of due) await this.draw(g.giveawayId);
+    // One bag that cannot be drawn now (busy, a failure) does not hold up the others.
+    for (const g of due) await this.drawOrLog(g.giveawayId, false);
     return due.length;
   }
 
@@ -317,22 +336,34 @@ export class Giveaways {
       { sessionId, status: { $in: ['open', 'drawing'] } },
       { giveawayId: 1 },
     ).lean();
-    for (const g of open) await this.draw(g.giveawayId, { now: true });
+    for (const g of open) await this.drawOrLog(g.giveawayId, true);
+  }
+
+  private async drawOrLog(giveawayId: string, now: boolean) {
+    try {
+      await this.draw(giveawayId, { now });
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, giveawayId },
+        'lucky bag not drawn yet; the sweep retries',
+      );
+    }
   }
 
   /** The public record of a drawn giveaway, and whether drawing again from it gives the same. */
   async record(giveawayId: string) {
     const g = await this.giveaway(giveawayId);
     if (!g) throw new NotFound('errors.giveawayNotFound');
-    if (g.status === 'open') return { giveaway: g, drawn: false as const };
+    if (g.status === 'open') return { giveaway: g, entries: [], drawn: false as const };
+    const entries = (await GiveawayEntryListModel.findById(giveawayId).lean())?.entries ?? [];
     const verdict = verifyDraw({
       seed: g.seed,
       seedHash: g.seedHash,
       entriesHash: g.entriesHash ?? '',
-      entries: g.entries ?? [],
+      entries,
       drawn: g.drawn ?? [],
     });
-    return { giveaway: g, drawn: true as const, verdict };
+    return { giveaway: g, entries, drawn: true as const, verdict };
   }
 
   private giveaway(giveawayId: string): Promise<GiveawayDoc | null> {
@@ -343,10 +374,9 @@ export class Giveaways {
     return this.bySession.get(
       sessionId,
       () =>
-        GiveawayModel.find({ sessionId }, { entries: 0 })
-          .sort({ createdAt: 1 })
-          .lean()
-          .exec() as Promise<GiveawayDoc[]>,
+        GiveawayModel.find({ sessionId }).sort({ createdAt: 1 }).lean().exec() as Promise<
+          GiveawayDoc[]
+        >,
     );
   }
 

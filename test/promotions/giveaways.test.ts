@@ -18,7 +18,7 @@ import {
   seedCommitment,
   verifyDraw,
 } from '../../server/promotions/giveaway-draw.ts';
-import { GiveawayModel } from '../../server/promotions/giveaway.model.ts';
+import { GiveawayEntryListModel, GiveawayModel } from '../../server/promotions/giveaway.model.ts';
 import { startGiveawayInput } from '../../server/promotions/giveaway-terms.ts';
 import { Giveaways } from '../../server/promotions/giveaways.ts';
 import { expectRejected } from '../support/expect-rejected.ts';
@@ -235,7 +235,9 @@ describe('lucky bags (福袋)', () => {
     expect(stored.entryCount).to.equal(300);
     expect(stored.results!.filter((r) => r.outcome === 'won')).to.have.length(10);
     // Replayed from the record alone: the same winners, in the same order.
-    const replay = draw(stored.seed, stored.entries!, stored.winners);
+    const list = (await GiveawayEntryListModel.findById(bag.giveawayId).lean())!;
+    expect(list.entries).to.have.length(300);
+    const replay = draw(stored.seed, list.entries, stored.winners);
     expect(replay.entriesHash).to.equal(stored.entriesHash);
     expect(replay.drawn).to.deep.equal(stored.results!.map((r) => r.token));
     expect(verifyDraw({ ...replay, seedHash: stored.seedHash })).to.deep.equal({ ok: true });
