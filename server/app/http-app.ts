@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(hubRoutes(services));
   app.use(traceRoutes(services, config.DATA_DIR));
   app.use(liveRoutes(services));
-  app.use(giveawayRoutes(services));
+  app.use(giveawayRoutes());
   app.use(certificationRoutes(services, config.DATA_DIR));
   app.use(countyRoutes(services));
   app.use(storefrontRoutes(services));

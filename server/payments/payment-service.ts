@@ -77,11 +77,9 @@ export class PaymentService {
       throw new Conflict('errors.notPayable', { status: order.status });
     if (order.payBy.getTime() <= Date.now()) throw new Conflict('errors.payByPassed');
     if (!order.address) throw new Conflict('errors.addressFirst');
-    if (order.totalFen === 0) {
-      // A lucky bag's prize owes nothing: it is sent (if that was missed), never charged.
-      await this.deps.orders.unpaid.sendFree(order);
-      throw new Conflict('errors.nothingToPay');
-    }
+    // A lucky bag's prize owes nothing: it is sent (if that was missed), never charged.
+    if (order.totalFen === 0) await this.deps.orders.unpaid.sendFree(order);
+    if (order.totalFen === 0) throw new Conflict('errors.nothingToPay');
 
     const customer = await this.customerFor(actor!.id);
     const intent = await this.deps.gateway.sdk.paymentIntents.create(

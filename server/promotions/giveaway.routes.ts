@@ -6,15 +6,15 @@ import { NotFound } from '../core/errors.ts';
 import { formatFen } from '../core/http/views.ts';
 import { pickLocalized } from '../core/localized-text.ts';
 import { giveawayIdSchema } from './giveaway-terms.ts';
-import type { Giveaways } from './giveaways.ts';
+import { giveawayRecord } from './giveaway-records.ts';
 
-export function giveawayRoutes(services: { giveaways: Giveaways }): Router {
+export function giveawayRoutes(): Router {
   const router = Router();
 
   router.get('/giveaways/:giveawayId', async (req, res) => {
     const id = giveawayIdSchema.safeParse(req.params.giveawayId);
     if (!id.success) throw new NotFound('errors.giveawayNotFound');
-    const { giveaway: g, entries, ...check } = await services.giveaways.record(id.data);
+    const { giveaway: g, entries, ...check } = await giveawayRecord(id.data);
     const prize =
       g.prize.kind === 'sku'
         ? req.t('giveaways.prizeSku', {

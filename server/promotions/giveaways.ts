@@ -18,7 +18,7 @@ import { TtlCache } from '../core/ttl-cache.ts';
 import { CoalescedPushes } from '../core/coalesced-pushes.ts';
 import type { PromotionSession } from './promotion-session.ts';
 import type { Coupons } from './coupons.ts';
-import { draw, entryToken, seedCommitment, verifyDraw } from './giveaway-draw.ts';
+import { draw, entryToken, seedCommitment } from './giveaway-draw.ts';
 import { GiveawayEntries } from './giveaway-entries.ts';
 import { GiveawayEntryListModel, GiveawayModel, type Giveaway } from './giveaway.model.ts';
 import { sameKeyword, type StartGiveawayInput } from './giveaway-terms.ts';
@@ -348,22 +348,6 @@ export class Giveaways {
         'lucky bag not drawn yet; the sweep retries',
       );
     }
-  }
-
-  /** The public record of a drawn giveaway, and whether drawing again from it gives the same. */
-  async record(giveawayId: string) {
-    const g = await this.giveaway(giveawayId);
-    if (!g) throw new NotFound('errors.giveawayNotFound');
-    if (g.status === 'open') return { giveaway: g, entries: [], drawn: false as const };
-    const entries = (await GiveawayEntryListModel.findById(giveawayId).lean())?.entries ?? [];
-    const verdict = verifyDraw({
-      seed: g.seed,
-      seedHash: g.seedHash,
-      entriesHash: g.entriesHash ?? '',
-      entries,
-      drawn: g.drawn ?? [],
-    });
-    return { giveaway: g, entries, drawn: true as const, verdict };
   }
 
   private giveaway(giveawayId: string): Promise<GiveawayDoc | null> {
