@@ -40,14 +40,6 @@ export const NIGHTLY_REBUILD_CRON = '30 3 * * *';
 const GATHER_MS = 500;
 const TAKE = 2_000;
 const CHUNK = 500;
-/**
- * A burst (this many changes of a kind waiting) is left to settle for up to SETTLE_MS: in a rush
- * the same order changes several times within seconds (placed, paid, routed, picking), and one
- * count after it covers them all, instead of reading each order again at every pass while the
- * hub routes on the same database. The "now" numbers come from the live counters, not these.
- */
-const BURST = 500;
-const SETTLE_MS = 10_000;
 
 const KINDS = ['orders', 'parcels', 'codes'] as const;
 type Kind = (typeof KINDS)[number];
@@ -78,11 +70,6 @@ export class CountyFigures {
 
   private changedKey(kind: Kind): string {
     return this.deps.keys.key('county', 'changed', kind);
-  }
-
-  /** When the oldest change of a kind still waiting was noted (ms). */
-  private sinceKey(kind: Kind): string {
-    return this.deps.keys.key('county', 'changed-since', kind);
   }
 
   // ---------- noting what changed (cheap, in the process that changed it) ----------
@@ -117,17 +104,12 @@ export class CountyFigures {
       const ids = [...this.gathered[kind]];
       this.gathered[kind].clear();
       if (ids.length === 0) continue;
-      await this.deps.redis
-        .multi()
-        .sadd(this.changedKey(kind), ...ids)
-        .set(this.sinceKey(kind), Date.now(), 'NX')
-        .exec()
-        .catch((error: unknown) => {
-          this.deps.logger.warn(
-            { err: error, kind, count: ids.length },
-            'county changes not noted; the nightly rebuild will count them',
-          );
-        });
+      await this.deps.redis.sadd(this.changedKey(kind), ...ids).catch((error: unknown) => {
+        this.deps.logger.warn(
+          { err: error, kind, count: ids.length },
+          'county changes not noted; the nightly rebuild will count them',
+        );
+      });
     }
   }
 
@@ -146,7 +128,6 @@ export class CountyFigures {
     await this.ledger.finishCutShort();
     const counted = { orders: 0, parcels: 0, codes: 0 };
     for (const kind of KINDS) {
-      if (await this.settling(kind)) continue;
       const ids = await this.deps.redis.spop(this.changedKey(kind), TAKE);
       if (ids.length === 0) continue;
       try {
@@ -164,18 +145,6 @@ export class CountyFigures {
       counted[kind] = ids.length;
     }
     return counted;
-  }
-
-  /** A burst of this kind's changes noted less than SETTLE_MS ago: counted a little later. */
-  private async settling(kind: Kind): Promise<boolean> {
-    const [waiting, since] = await Promise.all([
-      this.deps.redis.scard(this.changedKey(kind)),
-      this.deps.redis.get(this.sinceKey(kind)),
-    ]);
-    if (waiting >= BURST && since && Date.now() - Number(since) < SETTLE_MS) return true;
-    // Counted now: changes noted from here on start the clock again.
-    await this.deps.redis.del(this.sinceKey(kind));
-    return false;
   }
 
   /** Counts these orders as they are now. */
