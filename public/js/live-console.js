@@ -120,10 +120,9 @@
       socket.emit('live:giveaway-start', payload, function (ack) {
         show(ack);
         if (!ack.ok) return;
-        var seconds = Number(payload.duration_s);
         answer.textContent = labels.giveaways.started.replace(
           '{{time}}',
-          Math.floor(seconds / 60) + ':' + ('0' + (seconds % 60)).slice(-2),
+          window.CunboGiveaways.clock(Number(payload.duration_s) * 1000),
         );
         answer.className = 'live-answer ok';
       });

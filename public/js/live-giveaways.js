@@ -11,6 +11,11 @@
   var yuan = function (fen) {
     return '¥' + (fen / 100).toFixed(2);
   };
+  /** 300 000 ms → "5:00": what is left before a draw. */
+  var clock = function (ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    return Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2);
+  };
   var el = function (tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -32,11 +37,6 @@
         ? fill(L.prizeSku, { title: g.prize.title[lang], spec: g.prize.spec[lang] })
         : fill(L.prizeCoupon, { off: yuan(g.prize.offFen), min: yuan(g.prize.minFen) });
     };
-    var clock = function (ms) {
-      var s = Math.max(0, Math.ceil(ms / 1000));
-      return Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2);
-    };
-
     function card(g) {
       var c = el('section', 'giveaway is-' + g.status);
       c.setAttribute('data-giveaway', g.giveawayId);
@@ -205,5 +205,5 @@
     };
   }
 
-  window.CunboGiveaways = { mount: mount };
+  window.CunboGiveaways = { mount: mount, clock: clock };
 })();

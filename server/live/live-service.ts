@@ -51,12 +51,15 @@ export class LiveService {
   private readonly crowds: RehearsalCrowds;
 
   private readonly deps: LiveDeps;
+  /** The sessions a rush reads through, shared by every part. */
+  private readonly sessions: TtlCache<SessionDoc>;
 
   constructor(deps: LiveDeps) {
     this.deps = deps;
     // One of each per process, shared by every part: the sessions a rush reads through, the
     // counters, and the pending room pushes.
     const sessions = new TtlCache<SessionDoc>(1000, 1000, { staleWhileRevalidate: true });
+    this.sessions = sessions;
     this.updates = new RoomUpdates(deps, sessions);
     this.counters = new LiveCounters(deps, sessions, this.updates);
     this.rehearsals = new Rehearsals(deps, this.counters, this.updates);
@@ -106,7 +109,11 @@ export class LiveService {
    */
   async roomState(sessionId: string, locale: string, actor?: Actor) {
     const state = await this.view.roomState(sessionId, locale);
-    if (state.rehearsalOf) this.rehearsals.assertVisible(actor, await findSession(sessionId));
+    if (state.rehearsalOf)
+      this.rehearsals.assertVisible(
+        actor,
+        await this.sessions.get(sessionId, () => findSession(sessionId)),
+      );
     return state;
   }
 

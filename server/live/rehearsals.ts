@@ -221,19 +221,28 @@ export class Rehearsals {
 
   /** A simulated buyer pays (pretend money: only the rehearsal's figures move). */
   async pretendPaid(rehearsalId: string, orderNo: string) {
-    const order = await this.order(rehearsalId, orderNo);
+    const order = await this.settleOnce(rehearsalId, orderNo, 'paid');
     if (!order) return;
-    // Once only: the order leaves the unpaid hash as it is counted paid.
-    if ((await this.deps.redis.hsetnx(this.key(rehearsalId, 'settled'), orderNo, 'paid')) === 0)
-      return;
     await this.deps.redis
       .multi()
       .hincrby(this.key(rehearsalId, 'figures'), 'unpaid', -1)
       .hincrby(this.key(rehearsalId, 'figures'), 'unpaidFen', -order.totalFen)
       .hincrby(this.key(rehearsalId, 'figures'), 'paid', 1)
       .hincrby(this.key(rehearsalId, 'figures'), 'paidFen', order.totalFen)
-      .expire(this.key(rehearsalId, 'settled'), KEEP_S)
       .exec();
+  }
+
+  /** The unpaid order, the first time it is settled one way or the other; null after that. */
+  private async settleOnce(rehearsalId: string, orderNo: string, how: 'paid' | 'lapsed') {
+    const order = await this.order(rehearsalId, orderNo);
+    if (!order) return null;
+    const settled = this.key(rehearsalId, 'settled');
+    const [[, first]] = (await this.deps.redis
+      .multi()
+      .hsetnx(settled, orderNo, how)
+      .expire(settled, KEEP_S)
+      .exec()) as [[Error | null, number], unknown];
+    return first === 1 ? order : null;
   }
 
   /**
@@ -241,10 +250,8 @@ export class Rehearsals {
    * first on its waitlist as a hold, through the same script as a real order's.
    */
   async pretendLapsed(rehearsalId: string, orderNo: string) {
-    const order = await this.order(rehearsalId, orderNo);
+    const order = await this.settleOnce(rehearsalId, orderNo, 'lapsed');
     if (!order) return;
-    if ((await this.deps.redis.hsetnx(this.key(rehearsalId, 'settled'), orderNo, 'lapsed')) === 0)
-      return;
     await this.deps.redis
       .multi()
       .hincrby(this.key(rehearsalId, 'figures'), 'orders', -1)

@@ -56,15 +56,6 @@ export class Replays {
     const skuIds = session.offers.map((o) => o.skuId);
     const skus = await skusByIds(skuIds);
     const products = await productsByIds(skus.map((s) => s.productId));
-    const onSale = new Set((await skusByIds(skuIds, { onSale: true })).map((s) => String(s._id)));
-    const active = new Set(
-      (
-        await productsByIds(
-          skus.map((s) => s.productId),
-          { active: true },
-        )
-      ).map((p) => String(p._id)),
-    );
     const shop = await shopById(session.shopId);
     const chapters = (session.moments ?? [])
       .slice()
@@ -86,7 +77,7 @@ export class Replays {
           productSlug: product.slug,
           priceFen: sku.priceFen,
           // Taken off sale (or the product archived) since: the chapter stays, the buy goes.
-          gone: !onSale.has(String(sku._id)) || !active.has(String(product._id)),
+          gone: !sku.active || product.status !== 'active',
         };
       });
     return {

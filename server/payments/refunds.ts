@@ -68,8 +68,6 @@ export class Refunds {
         }),
       ),
     record: async (order) => {
-      // A prize order (¥0) was never paid: nothing to give back.
-      if (order.totalFen === 0) return;
       await RefundModel.updateOne(
         { refundKey: cancellationKey(order.orderNo) },
         {
@@ -86,15 +84,13 @@ export class Refunds {
     withdraw: async (orderNo) => {
       await RefundModel.deleteOne({ refundKey: cancellationKey(orderNo), status: 'pending' });
     },
-    issue: async (order) => {
-      if (order.totalFen === 0) return;
-      await this.issue(
+    issue: (order) =>
+      this.issue(
         order.orderNo,
         order.totalFen,
         cancellationKey(order.orderNo),
         CANCELLATION_REASON,
-      );
-    },
+      ),
   };
 
   /**
@@ -162,23 +158,7 @@ export class Refunds {
       .sort()
       .join(',');
     const key = `short-pick:${order.orderNo}:${exceptionId ?? linesKey}`;
-    if (amountFen > 0) await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
-    // Goods given at ¥0 (a lucky bag's prize) were not paid for: nothing goes back, but the
-    // lines are recorded, so the same units cannot be reported short twice.
-    else
-      await RefundModel.updateOne(
-        { refundKey: key },
-        {
-          $setOnInsert: {
-            orderNo: order.orderNo,
-            amountFen: 0,
-            reason: 'short pick',
-            status: 'succeeded',
-            lines: refundLines,
-          },
-        },
-        { upsert: true },
-      );
+    await this.issue(order.orderNo, amountFen, key, 'short pick', refundLines);
     const who: TransitionActor = { kind: actor.role === 'admin' ? 'admin' : 'hub', id: actor.id };
     if (order.status === 'partially_refunded') {
       // A further short pick: its refund goes on the timeline too (the order page and the
@@ -216,10 +196,23 @@ export class Refunds {
     reason: string,
     lines?: { skuCode: string; quantity: number }[],
   ): Promise<void> {
-    if (!Number.isSafeInteger(amountFen) || amountFen < 1)
+    if (!Number.isSafeInteger(amountFen) || amountFen < 0)
       throw new Invalid('errors.invalid', [
         { field: 'amountFen', code: 'validation.refundAmount' },
       ]);
+    // Nothing to give back (goods given at ¥0, a lucky bag's prize): recorded as done, so the
+    // same lines cannot be reported short twice, and Stripe is not asked.
+    if (amountFen === 0) {
+      await RefundModel.updateOne(
+        { refundKey },
+        {
+          $setOnInsert: { orderNo, amountFen: 0, reason, ...(lines ? { lines } : {}) },
+          $set: { status: 'succeeded' },
+        },
+        { upsert: true },
+      );
+      return;
+    }
     const payment = await PaymentModel.findOne({ orderNo });
     if (!payment || payment.receivedFen === 0) throw new Conflict('errors.nothingPaid');
     const earlier = await RefundModel.findOne({ refundKey }).lean();

@@ -74,10 +74,7 @@ export class Coupons {
   /** The streamer (or their assistant) drops coupons in their live session. */
   async drop(actor: Actor, session: CouponSession, input: DropCouponInput): Promise<CouponView> {
     if (!session.live) throw new Conflict('errors.sessionNotLive');
-    const doc = await CouponModel.create({
-      couponId: randomBytes(5).toString('hex'),
-      sessionId: session.id,
-      shopId: session.shopId,
+    const coupon = await this.create(actor, session, {
       kind: input.kind,
       offFen: input.offFen,
       percent: input.percent,
@@ -85,12 +82,28 @@ export class Coupons {
       minFen: input.minFen,
       total: input.total,
       hoursAfter: input.hoursAfter,
+    });
+    this.bySession.forget(session.id);
+    this.pushSoon(session.id, coupon.couponId);
+    return (await this.sessionCoupons(session.id)).find((c) => c.couponId === coupon.couponId)!;
+  }
+
+  /** A batch of coupons in MongoDB, and its counters in Redis. */
+  private async create(
+    actor: Actor,
+    session: CouponSession,
+    fields: Partial<Coupon> & Pick<Coupon, 'kind' | 'total' | 'hoursAfter'>,
+  ): Promise<Coupon> {
+    const doc = await CouponModel.create({
+      couponId: randomBytes(5).toString('hex'),
+      sessionId: session.id,
+      shopId: session.shopId,
+      ...fields,
       createdBy: actor.id,
     });
-    await this.counters.ensure(doc.toObject());
-    this.bySession.forget(session.id);
-    this.pushSoon(session.id, doc.couponId);
-    return (await this.sessionCoupons(session.id)).find((c) => c.couponId === doc.couponId)!;
+    const coupon = doc.toObject();
+    await this.counters.ensure(coupon);
+    return coupon;
   }
 
   /** A buyer claims one coupon: one each, never more than were dropped. */
@@ -113,17 +126,7 @@ export class Coupons {
     giveawayId: string,
     terms: { offFen: number; minFen: number; hoursAfter: number; total: number },
   ): Promise<Coupon> {
-    const doc = await CouponModel.create({
-      couponId: randomBytes(5).toString('hex'),
-      sessionId: session.id,
-      shopId: session.shopId,
-      kind: 'amount',
-      ...terms,
-      prizeOf: giveawayId,
-      createdBy: actor.id,
-    });
-    await this.counters.ensure(doc.toObject());
-    return doc.toObject();
+    return this.create(actor, session, { kind: 'amount', ...terms, prizeOf: giveawayId });
   }
 
   /** Gives a drawn winner the prize coupon (again, harmlessly); SoldOut if none is left. */
@@ -240,73 +243,68 @@ export class Coupons {
   /** Puts one of the buyer's claimed coupons on their unpaid order (replacing one already on). */
   async apply(actor: Actor | undefined, orderNo: string, rawCouponId: unknown): Promise<Order> {
     if (!actor) throw new Unauthenticated();
-    return this.locks.hold(
-      'order-coupon',
-      orderNo,
-      async () => {
-        // Whose order it is comes first: nobody learns anything of another's order.
-        const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
-        const { couponId } = parseInput(useCouponInput, { couponId: rawCouponId });
-        if (order.couponId === couponId) return order;
-        const coupon = await this.coupon(couponId);
-        const claim = coupon
-          ? await CouponClaimModel.findById(`${couponId}:${actor.id}`).lean()
-          : null;
-        if (!coupon || !claim) throw new Conflict('errors.couponNotClaimed');
-        if (String(coupon.shopId) !== String(order.shopId))
-          throw new Invalid('errors.couponOtherShop', [
-            { field: 'couponId', code: 'validation.couponOtherShop' },
-          ]);
-        if (coupon.useUntil && coupon.useUntil.getTime() <= Date.now())
-          throw new Conflict('errors.couponExpired');
-        const off = discountFen(coupon, order.itemsTotalFen);
-        if (off === 'under_threshold')
-          throw new Invalid(
-            'errors.couponUnderThreshold',
-            [{ field: 'couponId', code: 'validation.couponUnderThreshold' }],
-            { minFen: coupon.minFen },
-          );
-        await this.take(coupon, actor.id, orderNo);
-        // MongoDB says so before the order changes, so a listener that gives it back on the
-        // order's expiry always finds it there.
-        await CouponClaimModel.updateOne({ _id: claim._id }, { $set: { usedBy: orderNo } });
-        let updated: Order;
-        try {
-          updated = await this.deps.orders.setDiscount(
-            actor,
-            orderNo,
-            { couponId, discountFen: off },
-            () => this.deps.withdrawOpenIntent(orderNo),
-          );
-        } catch (error) {
-          await this.releaseClaim(couponId, actor.id, orderNo);
-          throw error;
-        }
-        // The coupon that was on the order before comes back to the buyer.
-        if (order.couponId) await this.releaseClaim(order.couponId, actor.id, orderNo);
-        return updated;
-      },
-      'errors.orderBusy',
-    );
+    return this.orderLock(orderNo, async () => {
+      // Whose order it is comes first: nobody learns anything of another's order.
+      const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
+      const { couponId } = parseInput(useCouponInput, { couponId: rawCouponId });
+      if (order.couponId === couponId) return order;
+      const coupon = await this.coupon(couponId);
+      const claim = coupon
+        ? await CouponClaimModel.findById(`${couponId}:${actor.id}`).lean()
+        : null;
+      if (!coupon || !claim) throw new Conflict('errors.couponNotClaimed');
+      if (String(coupon.shopId) !== String(order.shopId))
+        throw new Invalid('errors.couponOtherShop', [
+          { field: 'couponId', code: 'validation.couponOtherShop' },
+        ]);
+      if (coupon.useUntil && coupon.useUntil.getTime() <= Date.now())
+        throw new Conflict('errors.couponExpired');
+      const off = discountFen(coupon, order.itemsTotalFen);
+      if (off === 'under_threshold')
+        throw new Invalid(
+          'errors.couponUnderThreshold',
+          [{ field: 'couponId', code: 'validation.couponUnderThreshold' }],
+          { minFen: coupon.minFen },
+        );
+      await this.take(coupon, actor.id, orderNo);
+      // MongoDB says so before the order changes, so a listener that gives it back on the
+      // order's expiry always finds it there.
+      await CouponClaimModel.updateOne({ _id: claim._id }, { $set: { usedBy: orderNo } });
+      let updated: Order;
+      try {
+        updated = await this.deps.orders.setDiscount(
+          actor,
+          orderNo,
+          { couponId, discountFen: off },
+          () => this.deps.withdrawOpenIntent(orderNo),
+        );
+      } catch (error) {
+        await this.releaseClaim(couponId, actor.id, orderNo);
+        throw error;
+      }
+      // The coupon that was on the order before comes back to the buyer.
+      if (order.couponId) await this.releaseClaim(order.couponId, actor.id, orderNo);
+      return updated;
+    });
   }
 
   /** Takes the coupon off the buyer's unpaid order; it is theirs to use again. */
   async remove(actor: Actor | undefined, orderNo: string): Promise<Order> {
     if (!actor) throw new Unauthenticated();
-    return this.locks.hold(
-      'order-coupon',
-      orderNo,
-      async () => {
-        const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
-        if (!order.couponId) return order;
-        const updated = await this.deps.orders.setDiscount(actor, orderNo, null, () =>
-          this.deps.withdrawOpenIntent(orderNo),
-        );
-        await this.releaseClaim(order.couponId, actor.id, orderNo);
-        return updated;
-      },
-      'errors.orderBusy',
-    );
+    return this.orderLock(orderNo, async () => {
+      const order = await this.deps.orders.payableBy(actor, orderNo, 'errors.couponTooLate');
+      if (!order.couponId) return order;
+      const updated = await this.deps.orders.setDiscount(actor, orderNo, null, () =>
+        this.deps.withdrawOpenIntent(orderNo),
+      );
+      await this.releaseClaim(order.couponId, actor.id, orderNo);
+      return updated;
+    });
+  }
+
+  /** One coupon change at a time per order, across every process. */
+  private orderLock<T>(orderNo: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.hold('order-coupon', orderNo, work, 'errors.orderBusy');
   }
 
   /** Hears every changed order: a coupon on one that expired or was cancelled unpaid comes back. */
